@@ -1,0 +1,93 @@
+"""The Litestar application: ``create_app()`` builds it from the settings."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+
+from litestar import Litestar
+from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import Components, SecurityScheme, Tag
+
+from api.auth.controller import AuthController
+from api.deps import DEPENDENCIES
+from api.errors import EXCEPTION_HANDLERS
+from api.health import HealthController
+from api.middleware import request_id_middleware
+from api.org.controllers import MeController, SquadController, UserController
+from api.org.service import ensure_bootstrap_admin
+from api.security import BearerAuthMiddleware
+from offsite import logs
+from offsite.runtime import open_runtime
+from offsite.settings import Settings, get_settings
+
+log = logging.getLogger("offsite.api")
+
+VERSION = "0.1.0"
+
+OPENAPI_TAGS = [
+    Tag(name="auth", description="Sign-in with password or WeChat; rotating refresh tokens."),
+    Tag(name="me", description="The signed-in user: profile, duty status."),
+    Tag(name="organisation", description="Squads (中队) and grid cells (网格)."),
+    Tag(name="users", description="Staff accounts (admin)."),
+    Tag(name="operations", description="Liveness and readiness."),
+]
+
+
+def openapi_config() -> OpenAPIConfig:
+    return OpenAPIConfig(
+        title="Offsite API",
+        version=VERSION,
+        description=(
+            "Minhang urban-management off-site enforcement (闵行城管非现场执法). Errors are "
+            '`{"code": "...", "detail": "..."}` with a 4xx/5xx status; lists are '
+            '`{"items": [...], "next_cursor": ...}` paged with `?limit=&cursor=`.'
+        ),
+        path="/schema",
+        tags=OPENAPI_TAGS,
+        components=Components(
+            security_schemes={
+                "BearerToken": SecurityScheme(
+                    type="http", scheme="bearer", bearer_format="JWT",
+                    description="Access token from /api/v1/auth/login or /auth/wechat.",
+                )  # fmt: skip
+            }
+        ),
+        security=[{"BearerToken": []}],
+        render_plugins=[],
+        use_handler_docstrings=True,
+    )
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    """The application; ``settings`` default to the process's (from the environment)."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        if len(settings.auth.jwt_secret) < 32:
+            raise RuntimeError("OFFSITE_JWT_SECRET must be set to at least 32 characters")
+        runtime = await open_runtime(settings)
+        app.state.runtime = runtime
+        try:
+            if admin := await ensure_bootstrap_admin(runtime, datetime.now(UTC)):
+                log.info("created bootstrap admin %s", admin)
+            yield
+        finally:
+            await runtime.close()
+
+    logs.configure(settings.log_level, settings.log_json)
+    return Litestar(
+        route_handlers=[
+            HealthController, AuthController, MeController, SquadController, UserController,
+        ],  # fmt: skip
+        dependencies=DEPENDENCIES,
+        middleware=[request_id_middleware, DefineMiddleware(BearerAuthMiddleware)],
+        exception_handlers=EXCEPTION_HANDLERS,
+        lifespan=[lifespan],
+        openapi_config=openapi_config(),
+        debug=settings.http.debug,
+    )

@@ -1,0 +1,1 @@
+"""Sign-in: passwords, WeChat, rotating refresh tokens."""

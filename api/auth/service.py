@@ -1,0 +1,198 @@
+"""Sign-in use cases. Each runs in one transaction and returns a ``TokenPair``.
+
+Refresh tokens rotate: each refresh spends the presented token and returns its
+successor. The successor is derived from the spent token with an HMAC, so a phone that
+retries a refresh whose answer it lost (weak network) gets the same successor again
+within a short grace period, while a spent token presented later, by anyone, is reuse:
+the whole family of that login is revoked.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import uuid
+from datetime import datetime, timedelta
+
+import msgspec
+
+from api import ratelimit
+from api.security import Principal, issue_access_token
+from domain.auth import codes
+from domain.auth.passwords import hash_password, needs_rehash, verify_password
+from domain.errors import Conflict, Forbidden, NotFound, RateLimited, Unauthenticated
+from domain.org import User
+from offsite.runtime import Runtime
+from storage import org, sessions
+from storage.db import engine
+from storage.tables import StaffUser
+
+REFRESH_PREFIX = "rt_"
+# How long after a refresh the same request may be replayed and get the same answer.
+REPLAY_GRACE = timedelta(seconds=60)
+
+
+class TokenPair(msgspec.Struct, frozen=True):
+    access_token: str
+    refresh_token: str
+    expires_in: int
+    user: User
+
+
+def _successor(token: str, secret: str) -> str:
+    mac = hmac.new(secret.encode(), b"refresh-successor:" + token.encode(), hashlib.sha256)
+    return REFRESH_PREFIX + base64.urlsafe_b64encode(mac.digest()).decode().rstrip("=")
+
+
+def _pair(rt: Runtime, user: User, refresh_token: str, now: datetime) -> TokenPair:
+    auth = rt.settings.auth
+    access = issue_access_token(Principal(user.id, user.role, user.squad_id), auth, now)
+    return TokenPair(access, refresh_token, auth.access_ttl_s, user)
+
+
+async def _start_family(rt: Runtime, user: User, client: str, now: datetime) -> TokenPair:
+    token = codes.new_token(REFRESH_PREFIX)
+    await sessions.insert_refresh(
+        staff_id=user.id, family=uuid.uuid4(), token_hash=codes.digest(token), now=now,
+        expires_at=now + timedelta(seconds=rt.settings.auth.refresh_ttl_s), client=client,
+    )  # fmt: skip
+    return _pair(rt, user, token, now)
+
+
+async def login(rt: Runtime, username: str, password: str, address: str, now: datetime
+                ) -> TokenPair:  # fmt: skip
+    """Password sign-in, limited per address (all attempts) and per account (failures)."""
+    auth = rt.settings.auth
+    account_key = f"login:fail:account:{username.lower()}"
+    await ratelimit.hit(rt.redis, f"login:address:{address}", limit=auth.login_limit_per_address,
+                        window_s=auth.login_window_s, code="login_rate_limited")  # fmt: skip
+    wait = await ratelimit.over(rt.redis, account_key, limit=auth.login_limit_per_account)
+    if wait is not None:
+        raise RateLimited(
+            "login_rate_limited", "too many failed sign-ins for this account; wait", wait
+        )
+    found = await org.get_user_for_login(username)
+    user, stored = found if found else (None, None)
+    if not verify_password(password, stored, cost=auth.password_cost) or user is None:
+        await ratelimit.hit(rt.redis, account_key, limit=auth.login_limit_per_account + 1,
+                            window_s=auth.login_window_s, code="login_rate_limited")  # fmt: skip
+        raise Unauthenticated("invalid_credentials", "wrong username or password")
+    if not user.is_active:
+        raise Unauthenticated("account_disabled", "this account is disabled")
+    await ratelimit.reset(rt.redis, account_key)
+    async with engine().transaction():
+        if stored and needs_rehash(stored, cost=auth.password_cost):
+            await org.update_user(
+                user.id, {StaffUser.password_hash: hash_password(password, cost=auth.password_cost)},
+                now,
+            )  # fmt: skip
+        return await _start_family(rt, user, "password", now)
+
+
+async def refresh(rt: Runtime, token: str, now: datetime) -> TokenPair:
+    """Spend a refresh token for a new pair (see the module docstring for replays)."""
+    secret = rt.settings.auth.jwt_secret
+    replay = False
+    async with engine().transaction():
+        record = await sessions.lock_refresh(codes.digest(token))
+        if record is None:
+            raise Unauthenticated("refresh_token_invalid", "unknown refresh token")
+        if record.revoked_at is not None:
+            raise Unauthenticated("refresh_token_revoked", "this session has ended")
+        if record.expires_at <= now:
+            raise Unauthenticated("refresh_token_expired", "sign in again")
+        user = await org.get_user(record.staff_id)
+        if user is None or not user.is_active:
+            await sessions.revoke_family(record.family, now)
+            raise Unauthenticated("account_disabled", "this account is disabled")
+        successor = _successor(token, secret)
+        if record.spent_at is not None:
+            nxt = await sessions.find_refresh(codes.digest(successor))
+            replay = (
+                now - record.spent_at <= REPLAY_GRACE
+                and nxt is not None
+                and nxt.spent_at is None
+                and nxt.revoked_at is None
+            )
+            if not replay:
+                await sessions.revoke_family(record.family, now)
+        else:
+            await sessions.mark_spent(record.id, now)
+            await sessions.insert_refresh(
+                staff_id=user.id, family=record.family, token_hash=codes.digest(successor),
+                now=now, expires_at=now + timedelta(seconds=rt.settings.auth.refresh_ttl_s),
+                client=record.client,
+            )  # fmt: skip
+            return _pair(rt, user, successor, now)
+    if not replay:
+        # Outside the transaction so the revocation commits before we refuse.
+        raise Unauthenticated(
+            "refresh_token_reused", "this refresh token was already used; all its sessions end"
+        )
+    return _pair(rt, user, successor, now)
+
+
+async def logout(rt: Runtime, principal: Principal, token: str | None, everywhere: bool,
+                 now: datetime) -> None:  # fmt: skip
+    """End the session of ``token`` (or every session of the caller)."""
+    del rt
+    async with engine().transaction():
+        if everywhere:
+            await sessions.revoke_all_of(principal.user_id, now)
+            return
+        if token is None:
+            return
+        record = await sessions.find_refresh(codes.digest(token))
+        if record is not None and record.staff_id == principal.user_id:
+            await sessions.revoke_family(record.family, now)
+
+
+async def wechat_login(rt: Runtime, code: str, now: datetime) -> TokenPair:
+    """Sign in with a ``wx.login`` code; the openid must already be bound to a user."""
+    session = await rt.wechat.code_to_session(code)
+    user = await org.get_user_by_openid(session.openid)
+    if user is None:
+        raise Forbidden("wechat_not_bound", "bind this WeChat account with a binding code first")
+    if not user.is_active:
+        raise Unauthenticated("account_disabled", "this account is disabled")
+    async with engine().transaction():
+        return await _start_family(rt, user, "wechat", now)
+
+
+async def wechat_bind(rt: Runtime, code: str, binding_code: str, now: datetime) -> TokenPair:
+    """First WeChat sign-in: spend an admin-issued binding code and bind the openid."""
+    session = await rt.wechat.code_to_session(code)
+    async with engine().transaction():
+        staff_id = await sessions.claim_binding(
+            codes.digest(codes.normalise_human_code(binding_code)), now
+        )
+        if staff_id is None:
+            raise NotFound("binding_code_invalid", "the binding code is wrong, used or expired")
+        holder = await org.get_user_by_openid(session.openid)
+        if holder is not None and holder.id != staff_id:
+            raise Conflict("wechat_already_bound", "this WeChat account is bound to another user")
+        await sessions.bind_openid(staff_id, session.openid, now)
+        user = await org.get_user(staff_id)
+        if user is None or not user.is_active:
+            raise Unauthenticated("account_disabled", "this account is disabled")
+        return await _start_family(rt, user, "wechat", now)
+
+
+class BindingCode(msgspec.Struct, frozen=True):
+    binding_code: str
+    expires_at: datetime
+
+
+async def issue_binding(rt: Runtime, admin_id: int, user_id: int, now: datetime) -> BindingCode:
+    """A one-time code the user types into the miniprogram on first sign-in."""
+    if await org.get_user(user_id) is None:
+        raise NotFound("user_not_found", f"no user {user_id}")
+    code = codes.new_human_code()
+    expires_at = now + timedelta(seconds=rt.settings.auth.binding_ttl_s)
+    async with engine().transaction():
+        await sessions.replace_binding(
+            staff_id=user_id, code_hash=codes.digest(code), issued_by=admin_id, now=now,
+            expires_at=expires_at,
+        )  # fmt: skip
+    return BindingCode(f"{code[:4]}-{code[4:]}", expires_at)

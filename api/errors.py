@@ -1,0 +1,84 @@
+"""One place that turns every error into ``{"code", "detail"}`` with the right status."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from domain.errors import AppError, ErrorKind, RateLimited
+
+log = logging.getLogger("offsite.api")
+
+STATUS = {
+    ErrorKind.invalid: 400,
+    ErrorKind.unauthenticated: 401,
+    ErrorKind.forbidden: 403,
+    ErrorKind.not_found: 404,
+    ErrorKind.conflict: 409,
+    ErrorKind.rate_limited: 429,
+    ErrorKind.unavailable: 503,
+}
+
+# Litestar's own refusals (routing, parsing, auth plumbing) get codes too.
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "auth_required",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    429: "rate_limited",
+}
+
+
+def _body(code: str, detail: str, **extra: Any) -> dict[str, Any]:
+    return {"code": code, "detail": detail, **extra}
+
+
+def app_error(_: Request[Any, Any, Any], exc: AppError) -> Response[dict[str, Any]]:
+    headers = {}
+    if isinstance(exc, RateLimited):
+        headers["Retry-After"] = str(exc.retry_after_s)
+    if exc.kind is ErrorKind.unauthenticated:
+        headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
+    return Response(
+        _body(exc.code, exc.detail, **exc.extra), status_code=STATUS[exc.kind], headers=headers,
+        media_type=MediaType.JSON,
+    )  # fmt: skip
+
+
+def validation_error(_: Request[Any, Any, Any], exc: ValidationException
+                     ) -> Response[dict[str, Any]]:  # fmt: skip
+    return Response(
+        _body("invalid_request", exc.detail, errors=exc.extra or []), status_code=400,
+        media_type=MediaType.JSON,
+    )  # fmt: skip
+
+
+def http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
+    code = _HTTP_CODES.get(exc.status_code, "http_error")
+    return Response(
+        _body(code, exc.detail), status_code=exc.status_code, headers=exc.headers,
+        media_type=MediaType.JSON,
+    )  # fmt: skip
+
+
+def internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return Response(
+        _body("internal_error", "something went wrong on our side; it has been logged"),
+        status_code=HTTP_500_INTERNAL_SERVER_ERROR, media_type=MediaType.JSON,
+    )  # fmt: skip
+
+
+EXCEPTION_HANDLERS: dict[Any, Any] = {
+    AppError: app_error,
+    ValidationException: validation_error,
+    HTTPException: http_error,
+    Exception: internal_error,
+}

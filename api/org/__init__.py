@@ -1,0 +1,1 @@
+"""The organisation over HTTP: me, squads, grid cells, users, integrator keys."""

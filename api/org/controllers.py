@@ -1,0 +1,117 @@
+"""``/api/v1/me``, ``/squads``, ``/grids``, ``/users``."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from litestar import Controller, get, patch, post, put
+from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.status_codes import HTTP_201_CREATED
+
+from api.org import service
+from api.org.schemas import (
+    BindingCodeRead,
+    DutyUpdate,
+    GridPage,
+    GridRead,
+    MeRead,
+    SquadPage,
+    SquadRead,
+    SquadSummary,
+    UserCreate,
+    UserPage,
+    UserRead,
+    UserUpdate,
+)
+from api.auth import service as auth_service
+from api.deps import Caller, Rt
+from api.schemas import CursorQuery, LimitQuery, decode_cursor, next_cursor
+from api.security import admin_only, check_jurisdiction
+from domain.errors import NotFound
+from domain.org import Role
+from storage import org
+
+
+class MeController(Controller):
+    path = "/api/v1/me"
+    tags = ["me"]
+
+    @get("/", operation_id="get_me")
+    async def me(self, principal: Caller) -> MeRead:
+        """The signed-in user's profile, role and squad."""
+        user = await org.get_user(principal.user_id)
+        if user is None:
+            raise NotFound("user_not_found", "this account no longer exists")
+        squad = await org.get_squad(user.squad_id) if user.squad_id is not None else None
+        summary = SquadSummary(squad.id, squad.code, squad.name_zh) if squad else None
+        return MeRead(UserRead.of(user), summary)
+
+    @put("/duty", operation_id="set_my_duty")
+    async def duty(self, principal: Caller, data: JSONBody[DutyUpdate]) -> UserRead:
+        """Go on or off duty; the location (any coord_type) becomes the last known position."""
+        position = data.location.to_wgs84() if data.location else None
+        user = await service.set_duty(principal.user_id, data.on_duty, position, datetime.now(UTC))
+        return UserRead.of(user)
+
+
+class SquadController(Controller):
+    path = "/api/v1"
+    tags = ["organisation"]
+
+    @get("/squads", operation_id="list_squads")
+    async def list_squads(self, principal: Caller) -> SquadPage:
+        """Squads in the caller's jurisdiction: their own, or all 14 for district roles."""
+        return SquadPage([SquadRead.of(s) for s in await org.list_squads(principal.scope)])
+
+    @get("/squads/{squad_id:int}", operation_id="get_squad")
+    async def get_squad(self, principal: Caller, squad_id: FromPath[int]) -> SquadRead:
+        check_jurisdiction(principal, squad_id)
+        squad = await org.get_squad(squad_id)
+        if squad is None:
+            raise NotFound("squad_not_found", f"no squad {squad_id}")
+        return SquadRead.of(squad)
+
+    @get("/grids", operation_id="list_grids")
+    async def list_grids(self, principal: Caller, squad_id: FromQuery[int | None] = None,
+                         limit: LimitQuery = 100, cursor: CursorQuery = None) -> GridPage:  # fmt: skip
+        """Grid cells (网格) in the caller's jurisdiction, optionally of one squad."""
+        if squad_id is not None:
+            check_jurisdiction(principal, squad_id)
+        cells = await org.list_grids(principal.scope, squad_id, decode_cursor(cursor), limit)
+        return GridPage([GridRead.of(c) for c in cells], next_cursor([c.id for c in cells], limit))
+
+
+class UserController(Controller):
+    path = "/api/v1/users"
+    tags = ["users"]
+    guards = [admin_only]
+
+    @get("/", operation_id="list_users")
+    async def list_users(self, principal: Caller, role: FromQuery[Role | None] = None,
+                         limit: LimitQuery = 100, cursor: CursorQuery = None) -> UserPage:  # fmt: skip
+        users = await org.list_users(principal.scope, role=role, after_id=decode_cursor(cursor),
+                                     limit=limit)  # fmt: skip
+        return UserPage([UserRead.of(u) for u in users], next_cursor([u.id for u in users], limit))
+
+    @post("/", operation_id="create_user", status_code=HTTP_201_CREATED)
+    async def create_user(self, rt: Rt, data: JSONBody[UserCreate]) -> UserRead:
+        return UserRead.of(await service.create_user(rt, data, datetime.now(UTC)))
+
+    @get("/{user_id:int}", operation_id="get_user")
+    async def get_user(self, user_id: FromPath[int]) -> UserRead:
+        user = await org.get_user(user_id)
+        if user is None:
+            raise NotFound("user_not_found", f"no user {user_id}")
+        return UserRead.of(user)
+
+    @patch("/{user_id:int}", operation_id="update_user")
+    async def update_user(self, rt: Rt, user_id: FromPath[int], data: JSONBody[UserUpdate]) -> UserRead:
+        """Change an account. A new password, role or squad, or deactivation, signs it out."""
+        return UserRead.of(await service.update_user(rt, user_id, data, datetime.now(UTC)))
+
+    @post("/{user_id:int}/wechat-binding", operation_id="issue_wechat_binding",
+          status_code=HTTP_201_CREATED)  # fmt: skip
+    async def wechat_binding(self, rt: Rt, principal: Caller, user_id: FromPath[int]
+                             ) -> BindingCodeRead:  # fmt: skip
+        """A one-time code for the user's first WeChat sign-in; earlier codes stop working."""
+        code = await auth_service.issue_binding(rt, principal.user_id, user_id, datetime.now(UTC))
+        return BindingCodeRead(code.binding_code, code.expires_at)

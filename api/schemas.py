@@ -1,0 +1,65 @@
+"""Request and response shapes shared by every resource: errors, locations, pages."""
+
+from __future__ import annotations
+
+import base64
+from typing import Annotated
+
+import msgspec
+from litestar.params import QueryParameter
+
+from domain.errors import InvalidInput
+from domain.geo import CoordType, LngLat, from_wgs84, to_wgs84
+
+
+class ErrorBody(msgspec.Struct, frozen=True):
+    """Every 4xx/5xx: a stable machine-readable ``code`` and a human ``detail``."""
+
+    code: Annotated[str, msgspec.Meta(examples=["case_version_conflict"])]
+    detail: str
+
+
+class Location(msgspec.Struct, frozen=True):
+    """A point with its coordinate system: WGS-84, GCJ-02 (WeChat, AMap) or BD-09 (Baidu)."""
+
+    lng: Annotated[float, msgspec.Meta(ge=-180, le=180)]
+    lat: Annotated[float, msgspec.Meta(ge=-90, le=90)]
+    coord_type: CoordType = CoordType.wgs84
+
+    def to_wgs84(self) -> LngLat:
+        return to_wgs84(LngLat(self.lng, self.lat), self.coord_type)
+
+    @classmethod
+    def from_wgs84(cls, lng: float, lat: float, coord_type: CoordType = CoordType.wgs84
+                   ) -> Location:  # fmt: skip
+        p = from_wgs84(LngLat(lng, lat), coord_type)
+        return cls(round(p.lng, 7), round(p.lat, 7), coord_type)
+
+
+LimitQuery = Annotated[int, QueryParameter(ge=1, le=200, description="Page size.")]
+CursorQuery = Annotated[
+    str | None, QueryParameter(description="`next_cursor` of the previous page.")
+]
+
+
+def encode_cursor(last_id: int) -> str:
+    return base64.urlsafe_b64encode(f"id:{last_id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> int:
+    """The id after which the next page starts (0 for the first page)."""
+    if not cursor:
+        return 0
+    try:
+        kind, _, value = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode(
+        ).partition(":")  # fmt: skip
+        if kind != "id":
+            raise ValueError(kind)
+        return int(value)
+    except ValueError as exc:
+        raise InvalidInput("cursor_invalid", "the cursor is not one this API returned") from exc
+
+
+def next_cursor(ids: list[int], limit: int) -> str | None:
+    """A cursor for the next page when this page came back full."""
+    return encode_cursor(ids[-1]) if len(ids) == limit else None

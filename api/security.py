@@ -1,0 +1,116 @@
+"""Access tokens (JWT), the authenticated principal, and the guards that check it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import jwt
+import msgspec
+from litestar.connection import ASGIConnection
+from litestar.handlers.base import BaseRouteHandler
+from litestar.middleware.authentication import (
+    AbstractAuthenticationMiddleware,
+    AuthenticationResult,
+)
+
+from domain.errors import Forbidden, Unauthenticated
+from domain.org import Role, Scope, scope_for
+from offsite.settings import AuthSettings
+
+# One algorithm, pinned: a token naming another (``none``, RS256 with our secret as a
+# public key, ...) is refused before its signature is looked at.
+ALGORITHM = "HS256"
+
+
+class Principal(msgspec.Struct, frozen=True):
+    """Who is calling, as the access token says."""
+
+    user_id: int
+    role: Role
+    squad_id: int | None
+
+    @property
+    def scope(self) -> Scope:
+        return scope_for(self.role, self.squad_id)
+
+
+def issue_access_token(principal: Principal, settings: AuthSettings, now: datetime) -> str:
+    claims = {
+        "iss": settings.jwt_issuer,
+        "sub": str(principal.user_id),
+        "role": principal.role.value,
+        "squad": principal.squad_id,
+        "iat": int(now.timestamp()),
+        "exp": int((now + timedelta(seconds=settings.access_ttl_s)).timestamp()),
+        "typ": "access",
+    }
+    return jwt.encode(claims, settings.jwt_secret, algorithm=ALGORITHM)
+
+
+def read_access_token(token: str, settings: AuthSettings) -> Principal:
+    """The principal of a valid access token; ``Unauthenticated`` for anything else."""
+    try:
+        claims: dict[str, Any] = jwt.decode(
+            token,
+            settings.jwt_secret,
+            algorithms=[ALGORITHM],
+            issuer=settings.jwt_issuer,
+            leeway=settings.clock_skew_s,
+            options={"require": ["exp", "iat", "sub", "iss"]},
+        )
+        if claims.get("typ") != "access":
+            raise jwt.InvalidTokenError("not an access token")
+        if claims["iat"] > datetime.now(UTC).timestamp() + settings.clock_skew_s:
+            raise jwt.ImmatureSignatureError("issued in the future")
+        return Principal(int(claims["sub"]), Role(claims["role"]), claims.get("squad"))
+    except jwt.ExpiredSignatureError as exc:
+        raise Unauthenticated("token_expired", "the access token has expired") from exc
+    except (jwt.InvalidTokenError, KeyError, ValueError) as exc:
+        raise Unauthenticated("token_invalid", "the access token is not valid") from exc
+
+
+class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
+    """Puts the ``Principal`` of ``Authorization: Bearer <jwt>`` on ``connection.user``.
+
+    Handlers opt out with ``opt={"exclude_from_auth": True}`` (login, health, schema).
+    """
+
+    async def authenticate_request(self, connection: ASGIConnection[Any, Any, Any, Any]
+                                   ) -> AuthenticationResult:  # fmt: skip
+        header = connection.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            raise Unauthenticated("auth_required", "send Authorization: Bearer <access token>")
+        settings: AuthSettings = connection.app.state.runtime.settings.auth
+        principal = read_access_token(token.strip(), settings)
+        return AuthenticationResult(user=principal, auth=token)
+
+
+def principal_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
+    user = connection.user
+    assert isinstance(user, Principal)
+    return user
+
+
+def requires_role(*roles: Role) -> Any:
+    """A guard admitting only the given roles."""
+    allowed = frozenset(roles)
+
+    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        if principal_of(connection).role not in allowed:
+            raise Forbidden(
+                "role_forbidden",
+                f"this needs one of the roles: {', '.join(sorted(r.value for r in allowed))}",
+            )
+
+    return guard
+
+
+admin_only = requires_role(Role.admin)
+
+
+def check_jurisdiction(principal: Principal, squad_id: int | None) -> None:
+    """Refuse access to data owned by a squad outside the caller's jurisdiction."""
+    if not principal.scope.covers(squad_id):
+        raise Forbidden("out_of_jurisdiction", "this belongs to another squad's jurisdiction")

@@ -1,0 +1,1 @@
+"""Authentication policy that needs no server: password hashing, code generation."""

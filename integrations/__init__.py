@@ -1,0 +1,1 @@
+"""Clients for outside systems, one module each, behind configurable base URLs."""

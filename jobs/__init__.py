@@ -1,0 +1,1 @@
+"""arq workers: scheduled and queued background work."""

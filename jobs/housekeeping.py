@@ -1,0 +1,21 @@
+"""Nightly clean-up of what expires."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from storage import sessions
+
+log = logging.getLogger("offsite.jobs")
+
+# Keep expired refresh tokens a while so a late reuse is still recognised as reuse.
+EXPIRED_TOKEN_KEEP = timedelta(days=7)
+
+
+async def purge_expired_refresh_tokens(ctx: dict[str, Any]) -> int:
+    """Delete refresh tokens that expired more than a week ago."""
+    purged = await sessions.purge_expired(datetime.now(UTC) - EXPIRED_TOKEN_KEEP)
+    log.info("purged expired refresh tokens", extra={"count": purged})
+    return purged

@@ -1,0 +1,42 @@
+"""The default worker: ``offsite worker`` runs ``WorkerSettings`` (or ``arq jobs.worker.WorkerSettings``)."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from arq import cron
+from arq.connections import RedisSettings
+
+from jobs.housekeeping import purge_expired_refresh_tokens
+from offsite import logs
+from offsite.runtime import open_runtime
+from offsite.settings import get_settings
+
+
+async def startup(ctx: dict[str, Any]) -> None:
+    settings = get_settings()
+    logs.configure(settings.log_level, settings.log_json)
+    ctx["runtime"] = await open_runtime(settings)
+
+
+async def shutdown(ctx: dict[str, Any]) -> None:
+    if runtime := ctx.get("runtime"):
+        await runtime.close()
+
+
+def redis_settings() -> RedisSettings:
+    return RedisSettings.from_dsn(get_settings().redis.url)
+
+
+class WorkerSettings:
+    """arq reads these attributes; the Redis DSN comes from the settings at start-up."""
+
+    functions: ClassVar[list[Any]] = [purge_expired_refresh_tokens]
+    cron_jobs: ClassVar[list[Any]] = [
+        cron(purge_expired_refresh_tokens, hour={3}, minute={17}, unique=True, timeout=300),
+    ]
+    on_startup = startup
+    on_shutdown = shutdown
+    queue_name = "offsite:queue"
+    max_jobs = 20
+    health_check_interval = 30

@@ -1,0 +1,239 @@
+"""``offsite``: run the system and its parts.
+
+    offsite up                 everything, with embedded services and demo data (make run)
+    offsite test [ARGS]        the test suite against a fresh embedded stack (make test)
+    offsite api | worker       one process of the system
+    offsite migrate | seed     schema and bucket; demo data
+    offsite services up|down|env [--profile run|test]
+    offsite settings           every setting with its environment variable
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Coroutine, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from offsite import logs
+from offsite.settings import Settings, describe, get_settings
+
+SERVICE_URLS = ("DATABASE_URL", "REDIS_URL", "S3_ENDPOINT")
+
+
+def _out(text: str = "") -> None:
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()
+
+
+def _async(main: Callable[[Settings], Coroutine[Any, Any, None]]) -> Callable[[Settings], None]:
+    def run(settings: Settings) -> None:
+        asyncio.run(main(settings))
+
+    return run
+
+
+async def _migrate(settings: Settings) -> None:
+    from storage import db
+    from storage.objects import ObjectStore
+
+    await db.open_pool(1, 2)
+    try:
+        await db.migrate()
+    finally:
+        await db.close_pool()
+    await asyncio.to_thread(ObjectStore(settings.s3).ensure_bucket)
+
+
+async def _seed(settings: Settings) -> None:
+    from storage import db
+    from storage.seed import seed_demo
+
+    await db.open_pool(1, 2)
+    try:
+        await seed_demo(datetime.now(UTC), settings.auth.password_cost)
+    finally:
+        await db.close_pool()
+
+
+def cmd_api(settings: Settings) -> None:
+    from granian import Granian
+    from granian.constants import Interfaces
+
+    Granian(
+        "api.app:create_app", address=settings.http.host, port=settings.http.port,
+        interface=Interfaces.ASGI, workers=settings.http.workers, factory=True,
+        log_enabled=False,
+    ).serve()  # fmt: skip
+
+
+def cmd_worker(settings: Settings) -> None:
+    from arq import run_worker
+    from arq.connections import RedisSettings
+
+    from jobs.worker import WorkerSettings
+
+    run_worker(
+        WorkerSettings,  # type: ignore[arg-type]
+        redis_settings=RedisSettings.from_dsn(settings.redis.url),
+        queue_name=settings.redis.queue_name,
+    )
+
+
+def _configured_services(environ: Mapping[str, str]) -> bool:
+    """True when URLs of existing services are given; embedded ones are used otherwise."""
+    given = [name for name in SERVICE_URLS if environ.get(name)]
+    if given and len(given) != len(SERVICE_URLS):
+        missing = ", ".join(n for n in SERVICE_URLS if n not in given)
+        raise SystemExit(f"set all of {', '.join(SERVICE_URLS)} or none (missing: {missing})")
+    return bool(given)
+
+
+def _child_env(settings: Settings, profile: str, extra: Mapping[str, str]) -> tuple[
+        dict[str, str], Callable[[], None]]:  # fmt: skip
+    """The environment for child processes, starting embedded services when needed."""
+    from offsite import devstack
+
+    env = dict(os.environ)
+    if _configured_services(env):
+        return env | dict(extra), lambda: None
+    stack = devstack.Stack(settings.data_dir, profile)
+    if profile == "test":
+        stack.wipe()
+    already = devstack.port_open(stack.ports.postgres)
+    env |= stack.up().env | dict(extra)
+    return env, (lambda: None) if already else stack.down
+
+
+def _wait_ready(url: str, proc: subprocess.Popen[bytes], timeout_s: float = 60) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"the API exited with status {proc.returncode}")
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit(f"{url} was not ready after {timeout_s:.0f} s")
+
+
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
+
+
+def cmd_up(settings: Settings) -> None:
+    """Start everything, print where it is, and stop it all on Ctrl-C."""
+    from storage.seed import DEMO_PASSWORD, DEMO_USERS
+
+    started = time.monotonic()
+    env, stop_services = _child_env(settings, "run", {})
+    children: list[subprocess.Popen[bytes]] = []
+
+    def stop(*_: object) -> None:
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+        for child in children:
+            try:
+                child.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                child.kill()
+        stop_services()
+
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        me = [sys.executable, "-m", "offsite.cli"]
+        subprocess.run([*me, "migrate"], env=env, check=True)
+        subprocess.run([*me, "seed"], env=env, check=True)
+        children.append(subprocess.Popen([*me, "api"], env=env))
+        children.append(subprocess.Popen([*me, "worker"], env=env))
+        base = settings.http.public_url.rstrip("/")
+        _wait_ready(f"http://{settings.http.host}:{settings.http.port}/readyz", children[0])
+        _out(f"\nOffsite is ready in {time.monotonic() - started:.1f} s\n")
+        _out(f"  API        {base}/api/v1")
+        _out(f"  OpenAPI    {base}/schema/openapi.json")
+        _out(f"  Readiness  {base}/readyz")
+        _out(f"\n  Demo logins (password {DEMO_PASSWORD!r}):")
+        for u in DEMO_USERS:
+            _out(f"    {u.username:<22} {u.role.value:<13} {u.display_name}")
+        _out(f'\n  curl -s {base}/api/v1/auth/login -H "content-type: application/json" \\')
+        _out(f'       -d \'{{"username":"officer.jiangchuan1","password":"{DEMO_PASSWORD}"}}\'')
+        _out("\nCtrl-C stops everything started here.\n")
+        while all(child.poll() is None for child in children):
+            time.sleep(0.5)
+        raise SystemExit("a child process exited; stopping")
+    except KeyboardInterrupt:
+        _out("\nstopping ...")
+    finally:
+        stop()
+
+
+def cmd_test(settings: Settings, pytest_args: list[str]) -> int:
+    """Run pytest against a fresh embedded stack (or the configured services)."""
+    env, stop_services = _child_env(
+        settings, "test", {"OFFSITE_ENV": "test", "OFFSITE_LOG_LEVEL": "WARNING"}
+    )
+    try:
+        return subprocess.run([sys.executable, "-m", "pytest", *pytest_args], env=env).returncode
+    finally:
+        stop_services()
+
+
+def cmd_services(settings: Settings, action: str, profile: str) -> None:
+    from offsite import devstack
+
+    stack = devstack.Stack(settings.data_dir, profile)
+    if action == "up":
+        info = stack.up()
+        _out("\n".join(f"export {k}={v}" for k, v in info.env.items()))
+    elif action == "down":
+        stack.down()
+    else:
+        _out("\n".join(f"export {k}={v}" for k, v in stack.info().env.items()))
+
+
+def cmd_settings(_: Settings) -> None:
+    for var, default, doc in describe():
+        _out(f"{var:<32} {default!s:<48} {doc}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="offsite", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name in ("up", "api", "worker", "migrate", "seed", "settings"):
+        sub.add_parser(name)
+    test = sub.add_parser("test")
+    test.add_argument("pytest_args", nargs=argparse.REMAINDER)
+    services = sub.add_parser("services")
+    services.add_argument("action", choices=["up", "down", "env"])
+    services.add_argument("--profile", choices=["run", "test"], default="run")
+    args = parser.parse_args(argv)
+
+    settings = get_settings()
+    logs.configure(settings.log_level, settings.log_json)
+    commands: dict[str, Callable[[Settings], None]] = {
+        "up": cmd_up, "api": cmd_api, "worker": cmd_worker, "migrate": _async(_migrate),
+        "seed": _async(_seed), "settings": cmd_settings,
+    }  # fmt: skip
+    if args.command == "test":
+        raise SystemExit(cmd_test(settings, args.pytest_args))
+    if args.command == "services":
+        cmd_services(settings, args.action, args.profile)
+        return
+    commands[args.command](settings)
+
+
+if __name__ == "__main__":
+    main()

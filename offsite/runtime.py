@@ -1,0 +1,47 @@
+"""The clients a process shares: database pool, Redis, object storage, outside systems.
+
+The API's lifespan and the worker's start-up both build one ``Runtime`` with
+``open_runtime`` so a use case gets the same services wherever it runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import httpx
+from redis.asyncio import Redis
+
+from integrations.wechat import WechatClient
+from offsite.settings import Settings
+from storage import db
+from storage.objects import ObjectStore
+
+
+@dataclass(slots=True)
+class Runtime:
+    settings: Settings
+    redis: Redis
+    objects: ObjectStore
+    http: httpx.AsyncClient
+    wechat: WechatClient
+    owns_pool: bool
+
+    async def close(self) -> None:
+        await self.http.aclose()
+        await self.redis.aclose()
+        if self.owns_pool:
+            await db.close_pool()
+
+
+async def open_runtime(settings: Settings) -> Runtime:
+    """Open the pool and the clients; the caller closes them with ``Runtime.close``."""
+    owns_pool = await db.open_pool(settings.database.pool_min, settings.database.pool_max)
+    http = httpx.AsyncClient(timeout=httpx.Timeout(10.0), follow_redirects=False)
+    return Runtime(
+        settings=settings,
+        redis=Redis.from_url(settings.redis.url, decode_responses=True),
+        objects=ObjectStore(settings.s3),
+        http=http,
+        wechat=WechatClient(settings.wechat, http),
+        owns_pool=owns_pool,
+    )

@@ -1,0 +1,235 @@
+"""Typed settings, read from environment variables once per process.
+
+Every field names its environment variable in its metadata and is documented there;
+``offsite settings`` prints the table. Nothing here is read at import time: call
+``get_settings()`` (cached) or build one explicitly with ``Settings.from_env(mapping)``.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import typing
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any, Self
+
+import msgspec
+
+__all__ = [
+    "AuthSettings",
+    "DatabaseSettings",
+    "HttpSettings",
+    "RedisSettings",
+    "S3Settings",
+    "Settings",
+    "SettingsError",
+    "WechatSettings",
+    "get_settings",
+]
+
+
+class SettingsError(ValueError):
+    """An environment variable is missing or cannot be read as its field's type."""
+
+
+def env(name: str, doc: str) -> msgspec.Meta:
+    """Field metadata: which environment variable sets the field, and what it means."""
+    return msgspec.Meta(description=doc, extra={"env": name})
+
+
+class _Section(msgspec.Struct, frozen=True, kw_only=True):
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> Self:
+        values = {
+            name: environ[var]
+            for name, (var, _doc) in _field_metas(cls).items()
+            if environ.get(var, "") != ""
+        }
+        try:
+            return msgspec.convert(values, cls, strict=False)
+        except msgspec.ValidationError as exc:
+            field = str(exc).rpartition("$.")[2]
+            var = _field_metas(cls).get(field, (field, ""))[0]
+            raise SettingsError(f"{var}: {exc}") from exc
+
+
+@functools.cache
+def _field_metas(cls: type) -> dict[str, tuple[str, str]]:
+    """field name -> (environment variable, description), from the Annotated metadata."""
+    out: dict[str, tuple[str, str]] = {}
+    for name, hint in typing.get_type_hints(cls, include_extras=True).items():
+        for meta in getattr(hint, "__metadata__", ()):
+            if isinstance(meta, msgspec.Meta) and meta.extra and "env" in meta.extra:
+                out[name] = (meta.extra["env"], meta.description or "")
+    return out
+
+
+class HttpSettings(_Section, frozen=True, kw_only=True):
+    host: Annotated[str, env("OFFSITE_HTTP_HOST", "Address the API server binds.")] = "127.0.0.1"
+    port: Annotated[int, env("OFFSITE_HTTP_PORT", "Port the API server listens on.")] = 8000
+    workers: Annotated[int, env("OFFSITE_HTTP_WORKERS", "API server worker processes.")] = 1
+    public_url: Annotated[
+        str, env("OFFSITE_PUBLIC_URL", "Base URL clients reach the API at (printed, linked).")
+    ] = "http://127.0.0.1:8000"
+    debug: Annotated[bool, env("OFFSITE_DEBUG", "Litestar debug mode (never in production).")] = (
+        False
+    )
+
+
+class DatabaseSettings(_Section, frozen=True, kw_only=True):
+    url: Annotated[
+        str, env("DATABASE_URL", "PostgreSQL DSN, postgresql://user:pass@host:port/db.")
+    ] = "postgresql://postgres@127.0.0.1:15432/offsite"
+    pool_min: Annotated[int, env("OFFSITE_DB_POOL_MIN", "Connections kept open per process.")] = 2
+    pool_max: Annotated[int, env("OFFSITE_DB_POOL_MAX", "Most connections per process.")] = 10
+
+
+class RedisSettings(_Section, frozen=True, kw_only=True):
+    url: Annotated[str, env("REDIS_URL", "Redis URL for jobs, SSE fan-out, rate limits.")] = (
+        "redis://127.0.0.1:16379/0"
+    )
+    queue_name: Annotated[str, env("OFFSITE_QUEUE", "arq queue of the default worker.")] = (
+        "offsite:queue"
+    )
+
+
+class S3Settings(_Section, frozen=True, kw_only=True):
+    endpoint: Annotated[
+        str, env("S3_ENDPOINT", "S3-compatible endpoint URL, e.g. http://127.0.0.1:18333.")
+    ] = "http://127.0.0.1:18333"
+    access_key: Annotated[str, env("S3_ACCESS_KEY", "S3 access key id.")] = ""
+    secret_key: Annotated[str, env("S3_SECRET_KEY", "S3 secret access key.")] = ""
+    bucket: Annotated[str, env("S3_BUCKET", "Bucket that holds evidence objects.")] = (
+        "offsite-evidence"
+    )
+    region: Annotated[str, env("S3_REGION", "Region used for request signing.")] = "us-east-1"
+
+
+class AuthSettings(_Section, frozen=True, kw_only=True):
+    jwt_secret: Annotated[
+        str, env("OFFSITE_JWT_SECRET", "HMAC key for access tokens; at least 32 bytes.")
+    ] = ""
+    jwt_issuer: Annotated[str, env("OFFSITE_JWT_ISSUER", "`iss` claim of access tokens.")] = (
+        "offsite"
+    )
+    access_ttl_s: Annotated[
+        int, env("OFFSITE_ACCESS_TTL_S", "Lifetime of an access token, seconds.")
+    ] = 900
+    refresh_ttl_s: Annotated[
+        int, env("OFFSITE_REFRESH_TTL_S", "Lifetime of a refresh token, seconds.")
+    ] = 30 * 24 * 3600
+    clock_skew_s: Annotated[
+        int, env("OFFSITE_CLOCK_SKEW_S", "Leeway allowed on token times, seconds.")
+    ] = 30
+    password_cost: Annotated[
+        int, env("OFFSITE_PASSWORD_COST", "scrypt work factor log2(N) for new password hashes.")
+    ] = 15
+    login_limit_per_account: Annotated[
+        int, env("OFFSITE_LOGIN_LIMIT_ACCOUNT", "Failed logins per account per window.")
+    ] = 5
+    login_limit_per_address: Annotated[
+        int, env("OFFSITE_LOGIN_LIMIT_ADDRESS", "Login attempts per client address per window.")
+    ] = 30
+    login_window_s: Annotated[
+        int, env("OFFSITE_LOGIN_WINDOW_S", "Window of the login rate limits, seconds.")
+    ] = 900
+    binding_ttl_s: Annotated[
+        int, env("OFFSITE_BINDING_TTL_S", "Lifetime of a WeChat one-time binding code.")
+    ] = 72 * 3600
+    bootstrap_admin: Annotated[
+        str,
+        env("OFFSITE_BOOTSTRAP_ADMIN", "username:password of an admin created when none exists."),
+    ] = ""
+
+
+class WechatSettings(_Section, frozen=True, kw_only=True):
+    api_base: Annotated[
+        str, env("OFFSITE_WECHAT_API_BASE", "Base URL of the WeChat server API.")
+    ] = "https://api.weixin.qq.com"
+    app_id: Annotated[str, env("OFFSITE_WECHAT_APPID", "Miniprogram AppID.")] = ""
+    app_secret: Annotated[str, env("OFFSITE_WECHAT_SECRET", "Miniprogram AppSecret.")] = ""
+    timeout_s: Annotated[
+        float, env("OFFSITE_WECHAT_TIMEOUT_S", "Timeout of one call to WeChat, seconds.")
+    ] = 5.0
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True):
+    """All settings, by section."""
+
+    environment: str = "development"
+    data_dir: Path = Path(".data")
+    log_level: str = "INFO"
+    log_json: bool = True
+    testdata_dir: Path = Path("../shared/testdata")
+    http: HttpSettings = msgspec.field(default_factory=HttpSettings)
+    database: DatabaseSettings = msgspec.field(default_factory=DatabaseSettings)
+    redis: RedisSettings = msgspec.field(default_factory=RedisSettings)
+    s3: S3Settings = msgspec.field(default_factory=S3Settings)
+    auth: AuthSettings = msgspec.field(default_factory=AuthSettings)
+    wechat: WechatSettings = msgspec.field(default_factory=WechatSettings)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> Settings:
+        """Build settings from an environment mapping (``os.environ`` in production)."""
+        top = _Top.from_env(environ)
+        return cls(
+            environment=top.environment,
+            data_dir=Path(top.data_dir),
+            log_level=top.log_level.upper(),
+            log_json=top.log_json,
+            testdata_dir=Path(top.testdata_dir),
+            http=HttpSettings.from_env(environ),
+            database=DatabaseSettings.from_env(environ),
+            redis=RedisSettings.from_env(environ),
+            s3=S3Settings.from_env(environ),
+            auth=AuthSettings.from_env(environ),
+            wechat=WechatSettings.from_env(environ),
+        )
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"
+
+
+class _Top(_Section, frozen=True, kw_only=True):
+    environment: Annotated[
+        str, env("OFFSITE_ENV", "development | test | production (production is stricter).")
+    ] = "development"
+    data_dir: Annotated[
+        str, env("OFFSITE_DATA_DIR", "Folder for the embedded services' data and local state.")
+    ] = ".data"
+    log_level: Annotated[str, env("OFFSITE_LOG_LEVEL", "DEBUG, INFO, WARNING or ERROR.")] = "INFO"
+    log_json: Annotated[
+        bool, env("OFFSITE_LOG_JSON", "One JSON object per log line (else plain text).")
+    ] = True
+    testdata_dir: Annotated[
+        str, env("OFFSITE_TESTDATA_DIR", "Shared test data: models and street photographs.")
+    ] = "../shared/testdata"
+
+
+SECTIONS: tuple[type[_Section], ...] = (
+    _Top,
+    HttpSettings,
+    DatabaseSettings,
+    RedisSettings,
+    S3Settings,
+    AuthSettings,
+    WechatSettings,
+)
+
+
+def describe() -> list[tuple[str, str, str]]:
+    """(env var, default, description) for every setting: the documentation table."""
+    rows: list[tuple[str, str, str]] = []
+    for section in SECTIONS:
+        defaults = section()
+        for name, (var, doc) in _field_metas(section).items():
+            rows.append((var, str(getattr(defaults, name)), doc))
+    return rows
+
+
+@functools.cache
+def get_settings() -> Settings:
+    """The process's settings, built from ``os.environ`` on first use and cached."""
+    return Settings.from_env(os.environ)

@@ -1,0 +1,1 @@
+"""Persistence: PostgreSQL through Piccolo, object storage through the minio SDK."""

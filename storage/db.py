@@ -1,0 +1,62 @@
+"""The PostgreSQL engine's lifecycle, migrations and readiness."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import cast
+
+from piccolo.apps.migrations.commands.base import BaseMigrationManager
+from piccolo.apps.migrations.commands.forwards import run_forwards
+from piccolo.apps.migrations.tables import Migration
+from piccolo.engine import engine_finder
+from piccolo.engine.postgres import PostgresEngine
+
+APP_NAME = "storage"
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def engine() -> PostgresEngine:
+    """The engine of ``piccolo_conf`` (its DSN comes from the settings)."""
+    found = engine_finder()
+    if not isinstance(found, PostgresEngine):
+        raise RuntimeError("piccolo_conf.DB must be a PostgresEngine")
+    return found
+
+
+async def open_pool(min_size: int, max_size: int) -> bool:
+    """Start the connection pool unless one is open; whether this call opened it."""
+    if engine().pool is not None:
+        return False
+    await engine().start_connection_pool(min_size=min_size, max_size=max_size)
+    return True
+
+
+async def close_pool() -> None:
+    await engine().close_connection_pool()
+
+
+async def migrate() -> None:
+    """Apply every migration not yet applied (idempotent)."""
+    result = await run_forwards(app_name=APP_NAME)
+    if not result.success:
+        raise RuntimeError(f"migrations failed: {result.message}")
+
+
+def known_migrations() -> list[str]:
+    manager = BaseMigrationManager()
+    return manager.get_migration_ids(manager.get_migration_modules(str(MIGRATIONS)))
+
+
+async def pending_migrations() -> list[str]:
+    """Migration ids present in the code but not applied to the database."""
+    if not await Migration.table_exists().run():
+        return known_migrations()
+    applied = set(await Migration.get_migrations_which_ran(app_name=APP_NAME))
+    return [m for m in known_migrations() if m not in applied]
+
+
+async def ping() -> None:
+    """Raise when the database does not answer a trivial query."""
+    rows = cast(list[dict[str, int]], await engine().run_ddl("SELECT 1 AS ok"))
+    if not rows or rows[0]["ok"] != 1:
+        raise RuntimeError("database did not answer SELECT 1")

@@ -1,0 +1,40 @@
+"""Test data: each test makes what it needs, with unique names, and owns it."""
+
+from __future__ import annotations
+
+import itertools
+import os
+from datetime import UTC, datetime
+from typing import Any
+
+from domain.auth.passwords import hash_password
+from domain.org import Role
+from storage.tables import Squad, StaffUser
+
+PASSWORD = "correct-horse-battery"
+_serial = itertools.count(1)
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}{os.getpid()}x{next(_serial)}"
+
+
+async def squad_id(code: str) -> int:
+    """The id of a seeded squad by its code (310112001 江川路, 310112101 莘庄镇, ...)."""
+    row = await Squad.select(Squad.id).where(Squad.code == code).first()
+    assert row is not None, f"squad {code} not seeded"
+    return int(row["id"])
+
+
+async def make_user(role: Role = Role.officer, *, squad_code: str | None = "310112001",
+                    password: str = PASSWORD, **values: Any) -> dict[str, Any]:  # fmt: skip
+    """A user row (as a dict with ``id``, ``username``, ``password``)."""
+    squad = await squad_id(squad_code) if role.is_squad_bound and squad_code else None
+    username = values.pop("username", None) or unique(role.value + ".")
+    now = datetime.now(UTC)
+    rows = await StaffUser.insert(StaffUser(
+        username=username, display_name=values.pop("display_name", username), role=role.value,
+        squad=squad, password_hash=hash_password(password, cost=10), created_at=now,
+        updated_at=now, **values,
+    )).returning(StaffUser.id)  # fmt: skip
+    return {"id": rows[0]["id"], "username": username, "password": password, "squad_id": squad}

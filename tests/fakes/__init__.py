@@ -1,0 +1,1 @@
+"""Local HTTP servers that speak the protocols of systems tests cannot reach."""

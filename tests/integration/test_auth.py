@@ -1,0 +1,175 @@
+"""Password sign-in, rotating refresh tokens, sign-out, and tampered tokens."""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import UTC, datetime, timedelta
+
+import jwt
+import pytest
+
+from domain.org import Role
+from offsite.settings import Settings
+from tests.factories import make_user
+from tests.integration.conftest import CLIENT_ADDRESS, AppClient, bearer, client_for, login
+
+pytestmark = pytest.mark.usefixtures("database")
+
+
+async def test_login_returns_tokens_and_profile(client: AppClient) -> None:
+    user = await make_user(Role.officer)
+    tokens = await login(client, user)
+    assert tokens["token_type"] == "Bearer"
+    assert tokens["expires_in"] == 900
+    assert tokens["user"]["username"] == user["username"]
+    assert tokens["user"]["role"] == "officer"
+    me = await client.get("/api/v1/me", headers=bearer(tokens))
+    assert me.status_code == 200
+    assert me.json()["squad"]["code"] == "310112001"
+
+
+async def test_wrong_password_and_unknown_user_look_the_same(client: AppClient) -> None:
+    user = await make_user(Role.officer)
+    wrong = await client.post("/api/v1/auth/login",
+                              json={"username": user["username"], "password": "nope-nope"})
+    unknown = await client.post("/api/v1/auth/login",
+                                json={"username": "nobody-here", "password": "nope-nope"})
+    assert wrong.status_code == unknown.status_code == 401
+    assert wrong.json()["code"] == unknown.json()["code"] == "invalid_credentials"
+
+
+async def test_disabled_account_cannot_sign_in(client: AppClient) -> None:
+    user = await make_user(Role.officer, is_active=False)
+    response = await client.post("/api/v1/auth/login",
+                                 json={"username": user["username"], "password": user["password"]})
+    assert response.status_code == 401
+    assert response.json()["code"] == "account_disabled"
+
+
+async def test_refresh_rotates_and_old_token_is_spent(client: AppClient) -> None:
+    tokens = await login(client, await make_user(Role.officer))
+    first = await client.post("/api/v1/auth/refresh",
+                              json={"refresh_token": tokens["refresh_token"]})
+    assert first.status_code == 200
+    rotated = first.json()
+    assert rotated["refresh_token"] != tokens["refresh_token"]
+    second = await client.post("/api/v1/auth/refresh",
+                               json={"refresh_token": rotated["refresh_token"]})
+    assert second.status_code == 200
+
+
+async def test_replayed_refresh_within_grace_returns_the_same_token(
+    client: AppClient,
+) -> None:
+    """A phone that lost the answer retries the same request: same result, not a lock-out."""
+    tokens = await login(client, await make_user(Role.officer))
+    body = {"refresh_token": tokens["refresh_token"]}
+    first = await client.post("/api/v1/auth/refresh", json=body)
+    retry = await client.post("/api/v1/auth/refresh", json=body)
+    assert first.status_code == retry.status_code == 200
+    assert first.json()["refresh_token"] == retry.json()["refresh_token"]
+
+
+async def test_reuse_of_a_spent_token_revokes_the_family(client: AppClient) -> None:
+    tokens = await login(client, await make_user(Role.officer))
+    stolen = tokens["refresh_token"]
+    rotated = (await client.post("/api/v1/auth/refresh", json={"refresh_token": stolen})).json()
+    # The legitimate client moves on; then the thief replays the first (spent) token.
+    newer = (await client.post("/api/v1/auth/refresh",
+                               json={"refresh_token": rotated["refresh_token"]})).json()
+    reuse = await client.post("/api/v1/auth/refresh", json={"refresh_token": stolen})
+    assert reuse.status_code == 401
+    assert reuse.json()["code"] == "refresh_token_reused"
+    # Every token of that sign-in is now dead, including the newest one.
+    after = await client.post("/api/v1/auth/refresh",
+                              json={"refresh_token": newer["refresh_token"]})
+    assert after.status_code == 401
+    assert after.json()["code"] == "refresh_token_revoked"
+
+
+async def test_logout_ends_the_session(client: AppClient) -> None:
+    tokens = await login(client, await make_user(Role.officer))
+    out = await client.post("/api/v1/auth/logout", headers=bearer(tokens),
+                            json={"refresh_token": tokens["refresh_token"]})
+    assert out.status_code == 204
+    again = await client.post("/api/v1/auth/refresh",
+                              json={"refresh_token": tokens["refresh_token"]})
+    assert again.json()["code"] == "refresh_token_revoked"
+
+
+async def test_unknown_refresh_token(client: AppClient) -> None:
+    response = await client.post("/api/v1/auth/refresh", json={"refresh_token": "rt_nothing"})
+    assert response.status_code == 401
+    assert response.json()["code"] == "refresh_token_invalid"
+
+
+def _forge(claims: dict, alg: str, key: str) -> str:
+    return jwt.encode(claims, key, algorithm=alg)
+
+
+async def test_tampered_tokens_are_refused(client: AppClient, settings: Settings) -> None:
+    tokens = await login(client, await make_user(Role.officer))
+    claims = jwt.decode(tokens["access_token"], options={"verify_signature": False})
+    header, payload, signature = tokens["access_token"].split(".")
+
+    escalated = dict(claims, role="admin")
+    fake_payload = base64.urlsafe_b64encode(json.dumps(escalated).encode()).decode().rstrip("=")
+    unsigned = base64.urlsafe_b64encode(b'{"alg":"none","typ":"JWT"}').decode().rstrip("=")
+    now = datetime.now(UTC)
+    cases = {
+        "payload edited": f"{header}.{fake_payload}.{signature}",
+        "alg none": f"{unsigned}.{fake_payload}.",
+        "wrong key": _forge(escalated, "HS256", "another-secret-" + "y" * 40),
+        "other algorithm": _forge(escalated, "HS512", settings.auth.jwt_secret),
+        "expired": _forge(dict(claims, exp=int((now - timedelta(minutes=5)).timestamp())),
+                          "HS256", settings.auth.jwt_secret),
+        "from the future": _forge(dict(claims, iat=int((now + timedelta(hours=1)).timestamp())),
+                                  "HS256", settings.auth.jwt_secret),
+        "wrong issuer": _forge(dict(claims, iss="elsewhere"), "HS256", settings.auth.jwt_secret),
+    }
+    for name, token in cases.items():
+        response = await client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code == 401, name
+        assert response.json()["code"] in {"token_invalid", "token_expired"}, name
+
+
+async def test_within_clock_skew_is_accepted(client: AppClient, settings: Settings) -> None:
+    tokens = await login(client, await make_user(Role.officer))
+    claims = jwt.decode(tokens["access_token"], options={"verify_signature": False})
+    now = int(datetime.now(UTC).timestamp())
+    token = _forge(dict(claims, exp=now - 10, iat=now - 900), "HS256", settings.auth.jwt_secret)
+    response = await client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200
+
+
+async def test_no_token_is_refused_with_a_code(client: AppClient) -> None:
+    response = await client.get("/api/v1/me")
+    assert response.status_code == 401
+    assert response.json()["code"] == "auth_required"
+
+
+async def test_login_is_rate_limited_per_account(client: AppClient) -> None:
+    user = await make_user(Role.officer)
+    bad = {"username": user["username"], "password": "wrong-password"}
+    codes = [(await client.post("/api/v1/auth/login", json=bad)).status_code for _ in range(5)]
+    assert codes == [401] * 5
+    # Even the right password is refused now, until the window passes.
+    right = await client.post("/api/v1/auth/login",
+                              json={"username": user["username"], "password": user["password"]})
+    assert right.status_code == 429
+    assert right.json()["code"] == "login_rate_limited"
+    assert int(right.headers["Retry-After"]) > 0
+
+
+async def test_login_is_rate_limited_per_address(settings: Settings) -> None:
+    user = await make_user(Role.officer)
+    async with client_for(settings, login_limit_per_address=3) as limited:
+        await limited.app.state.runtime.redis.delete(f"login:address:{CLIENT_ADDRESS}")
+        statuses = []
+        for _ in range(4):
+            r = await limited.post("/api/v1/auth/login",
+                                   json={"username": user["username"], "password": user["password"]})
+            statuses.append(r.status_code)
+        await limited.app.state.runtime.redis.delete(f"login:address:{CLIENT_ADDRESS}")
+    assert statuses == [200, 200, 200, 429]
