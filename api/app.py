@@ -16,6 +16,7 @@ from api.auth.controller import AuthController
 from api.deps import DEPENDENCIES
 from api.errors import EXCEPTION_HANDLERS
 from api.health import HealthController
+from api.integrators.keys import IntegratorKeyController
 from api.middleware import request_id_middleware
 from api.org.controllers import MeController, SquadController, UserController
 from api.org.service import ensure_bootstrap_admin
@@ -33,6 +34,7 @@ OPENAPI_TAGS = [
     Tag(name="me", description="The signed-in user: profile, duty status."),
     Tag(name="organisation", description="Squads (中队) and grid cells (网格)."),
     Tag(name="users", description="Staff accounts (admin)."),
+    Tag(name="integrator keys", description="API keys of outside systems (admin)."),
     Tag(name="operations", description="Liveness and readiness."),
 ]
 
@@ -51,9 +53,11 @@ def openapi_config() -> OpenAPIConfig:
         components=Components(
             security_schemes={
                 "BearerToken": SecurityScheme(
-                    type="http", scheme="bearer", bearer_format="JWT",
+                    type="http",
+                    scheme="bearer",
+                    bearer_format="JWT",
                     description="Access token from /api/v1/auth/login or /auth/wechat.",
-                )  # fmt: skip
+                )
             }
         ),
         security=[{"BearerToken": []}],
@@ -82,8 +86,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
     logs.configure(settings.log_level, settings.log_json)
     return Litestar(
         route_handlers=[
-            HealthController, AuthController, MeController, SquadController, UserController,
-        ],  # fmt: skip
+            HealthController,
+            AuthController,
+            MeController,
+            SquadController,
+            UserController,
+            IntegratorKeyController,
+        ],
         dependencies=DEPENDENCIES,
         middleware=[request_id_middleware, DefineMiddleware(BearerAuthMiddleware)],
         exception_handlers=EXCEPTION_HANDLERS,

@@ -47,33 +47,40 @@ def app_error(_: Request[Any, Any, Any], exc: AppError) -> Response[dict[str, An
     if exc.kind is ErrorKind.unauthenticated:
         headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
     return Response(
-        _body(exc.code, exc.detail, **exc.extra), status_code=STATUS[exc.kind], headers=headers,
+        _body(exc.code, exc.detail, **exc.extra),
+        status_code=STATUS[exc.kind],
+        headers=headers,
         media_type=MediaType.JSON,
-    )  # fmt: skip
+    )
 
 
-def validation_error(_: Request[Any, Any, Any], exc: ValidationException
-                     ) -> Response[dict[str, Any]]:  # fmt: skip
+def validation_error(
+    _: Request[Any, Any, Any], exc: ValidationException
+) -> Response[dict[str, Any]]:
     return Response(
-        _body("invalid_request", exc.detail, errors=exc.extra or []), status_code=400,
+        _body("invalid_request", exc.detail, errors=exc.extra or []),
+        status_code=400,
         media_type=MediaType.JSON,
-    )  # fmt: skip
+    )
 
 
 def http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
     code = _HTTP_CODES.get(exc.status_code, "http_error")
     return Response(
-        _body(code, exc.detail), status_code=exc.status_code, headers=exc.headers,
+        _body(code, exc.detail),
+        status_code=exc.status_code,
+        headers=exc.headers,
         media_type=MediaType.JSON,
-    )  # fmt: skip
+    )
 
 
 def internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
     log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return Response(
         _body("internal_error", "something went wrong on our side; it has been logged"),
-        status_code=HTTP_500_INTERNAL_SERVER_ERROR, media_type=MediaType.JSON,
-    )  # fmt: skip
+        status_code=HTTP_500_INTERNAL_SERVER_ERROR,
+        media_type=MediaType.JSON,
+    )
 
 
 EXCEPTION_HANDLERS: dict[Any, Any] = {

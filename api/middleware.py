@@ -8,6 +8,7 @@ import time
 import uuid
 
 from litestar.datastructures import MutableScopeHeaders
+from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from offsite.logs import request_id_var
@@ -20,9 +21,10 @@ def request_id_middleware(app: ASGIApp) -> ASGIApp:
     """Take ``X-Request-ID`` from the caller (or make one), log with it, echo it back."""
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != ScopeType.HTTP:
             await app(scope, receive, send)
             return
+        method, path = scope["method"], scope["path"]
         incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
         rid = incoming if _VALID_ID.match(incoming) else uuid.uuid4().hex
         token = request_id_var.set(rid)
@@ -40,10 +42,17 @@ def request_id_middleware(app: ASGIApp) -> ASGIApp:
             await app(scope, receive, send_wrapper)
         finally:
             log.info(
-                "%s %s %s", scope["method"], scope["path"], status,
-                extra={"status": status, "method": scope["method"], "path": scope["path"],
-                       "duration_ms": round((time.perf_counter() - started) * 1000, 2)},
-            )  # fmt: skip
+                "%s %s %s",
+                method,
+                path,
+                status,
+                extra={
+                    "status": status,
+                    "method": method,
+                    "path": path,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                },
+            )
             request_id_var.reset(token)
 
     return middleware

@@ -30,8 +30,9 @@ class Location(msgspec.Struct, frozen=True):
         return to_wgs84(LngLat(self.lng, self.lat), self.coord_type)
 
     @classmethod
-    def from_wgs84(cls, lng: float, lat: float, coord_type: CoordType = CoordType.wgs84
-                   ) -> Location:  # fmt: skip
+    def from_wgs84(
+        cls, lng: float, lat: float, coord_type: CoordType = CoordType.wgs84
+    ) -> Location:
         p = from_wgs84(LngLat(lng, lat), coord_type)
         return cls(round(p.lng, 7), round(p.lat, 7), coord_type)
 
@@ -51,8 +52,9 @@ def decode_cursor(cursor: str | None) -> int:
     if not cursor:
         return 0
     try:
-        kind, _, value = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode(
-        ).partition(":")  # fmt: skip
+        kind, _, value = (
+            base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode().partition(":")
+        )
         if kind != "id":
             raise ValueError(kind)
         return int(value)

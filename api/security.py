@@ -76,8 +76,9 @@ class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
     Handlers opt out with ``opt={"exclude_from_auth": True}`` (login, health, schema).
     """
 
-    async def authenticate_request(self, connection: ASGIConnection[Any, Any, Any, Any]
-                                   ) -> AuthenticationResult:  # fmt: skip
+    async def authenticate_request(
+        self, connection: ASGIConnection[Any, Any, Any, Any]
+    ) -> AuthenticationResult:
         header = connection.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token:

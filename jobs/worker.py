@@ -1,4 +1,4 @@
-"""The default worker: ``offsite worker`` runs ``WorkerSettings`` (or ``arq jobs.worker.WorkerSettings``)."""
+"""The default worker: ``offsite worker`` runs ``WorkerSettings``."""
 
 from __future__ import annotations
 

@@ -1,11 +1,11 @@
 """``offsite``: run the system and its parts.
 
-    offsite up                 everything, with embedded services and demo data (make run)
-    offsite test [ARGS]        the test suite against a fresh embedded stack (make test)
-    offsite api | worker       one process of the system
-    offsite migrate | seed     schema and bucket; demo data
-    offsite services up|down|env [--profile run|test]
-    offsite settings           every setting with its environment variable
+offsite up                 everything, with embedded services and demo data (make run)
+offsite test [ARGS]        the test suite against a fresh embedded stack (make test)
+offsite api | worker       one process of the system
+offsite migrate | seed     schema and bucket; demo data
+offsite services up|down|env [--profile run|test]
+offsite settings           every setting with its environment variable
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ import sys
 import time
 from collections.abc import Callable, Coroutine, Mapping
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -70,10 +69,14 @@ def cmd_api(settings: Settings) -> None:
     from granian.constants import Interfaces
 
     Granian(
-        "api.app:create_app", address=settings.http.host, port=settings.http.port,
-        interface=Interfaces.ASGI, workers=settings.http.workers, factory=True,
+        "api.app:create_app",
+        address=settings.http.host,
+        port=settings.http.port,
+        interface=Interfaces.ASGI,
+        workers=settings.http.workers,
+        factory=True,
         log_enabled=False,
-    ).serve()  # fmt: skip
+    ).serve()
 
 
 def cmd_worker(settings: Settings) -> None:
@@ -98,8 +101,9 @@ def _configured_services(environ: Mapping[str, str]) -> bool:
     return bool(given)
 
 
-def _child_env(settings: Settings, profile: str, extra: Mapping[str, str]) -> tuple[
-        dict[str, str], Callable[[], None]]:  # fmt: skip
+def _child_env(
+    settings: Settings, profile: str, extra: Mapping[str, str]
+) -> tuple[dict[str, str], Callable[[], None]]:
     """The environment for child processes, starting embedded services when needed."""
     from offsite import devstack
 
@@ -209,8 +213,9 @@ def cmd_settings(_: Settings) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="offsite", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="offsite", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     for name in ("up", "api", "worker", "migrate", "seed", "settings"):
         sub.add_parser(name)
@@ -224,9 +229,13 @@ def main(argv: list[str] | None = None) -> None:
     settings = get_settings()
     logs.configure(settings.log_level, settings.log_json)
     commands: dict[str, Callable[[Settings], None]] = {
-        "up": cmd_up, "api": cmd_api, "worker": cmd_worker, "migrate": _async(_migrate),
-        "seed": _async(_seed), "settings": cmd_settings,
-    }  # fmt: skip
+        "up": cmd_up,
+        "api": cmd_api,
+        "worker": cmd_worker,
+        "migrate": _async(_migrate),
+        "seed": _async(_seed),
+        "settings": cmd_settings,
+    }
     if args.command == "test":
         raise SystemExit(cmd_test(settings, args.pytest_args))
     if args.command == "services":

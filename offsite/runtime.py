@@ -14,6 +14,7 @@ from redis.asyncio import Redis
 from integrations.wechat import WechatClient
 from offsite.settings import Settings
 from storage import db
+from storage.geography import GeoIndex
 from storage.objects import ObjectStore
 
 
@@ -24,6 +25,7 @@ class Runtime:
     objects: ObjectStore
     http: httpx.AsyncClient
     wechat: WechatClient
+    geo: GeoIndex
     owns_pool: bool
 
     async def close(self) -> None:
@@ -43,5 +45,6 @@ async def open_runtime(settings: Settings) -> Runtime:
         objects=ObjectStore(settings.s3),
         http=http,
         wechat=WechatClient(settings.wechat, http),
+        geo=GeoIndex(),
         owns_pool=owns_pool,
     )

@@ -11,11 +11,21 @@ from storage.tables import Squad as SquadTable
 from storage.tables import StaffUser
 
 _USER_COLUMNS = (
-    StaffUser.id, StaffUser.username, StaffUser.display_name, StaffUser.phone, StaffUser.role,
-    StaffUser.squad, StaffUser.is_active, StaffUser.wechat_openid, StaffUser.on_duty,
-    StaffUser.duty_changed_at, StaffUser.last_lng, StaffUser.last_lat,
-    StaffUser.last_located_at, StaffUser.created_at,
-)  # fmt: skip
+    StaffUser.id,
+    StaffUser.username,
+    StaffUser.display_name,
+    StaffUser.phone,
+    StaffUser.role,
+    StaffUser.squad,
+    StaffUser.is_active,
+    StaffUser.wechat_openid,
+    StaffUser.on_duty,
+    StaffUser.duty_changed_at,
+    StaffUser.last_lng,
+    StaffUser.last_lat,
+    StaffUser.last_located_at,
+    StaffUser.created_at,
+)
 
 
 def user_from_row(row: dict[str, Any]) -> User:
@@ -57,9 +67,7 @@ async def get_user_by_openid(openid: str) -> User | None:
     return user_from_row(row) if row else None
 
 
-async def list_users(
-    scope: Scope, *, role: Role | None, after_id: int, limit: int
-) -> list[User]:
+async def list_users(scope: Scope, *, role: Role | None, after_id: int, limit: int) -> list[User]:
     query = StaffUser.select(*_USER_COLUMNS).where(StaffUser.id > after_id)
     if scope.squad_id is not None:
         query = query.where(StaffUser.squad == scope.squad_id)
@@ -74,7 +82,7 @@ async def insert_user(values: dict[str, Any]) -> int:
     return int(rows[0]["id"])
 
 
-async def update_user(user_id: int, values: dict[str, Any], now: datetime) -> bool:
+async def update_user(user_id: int, values: dict[Any, Any], now: datetime) -> bool:
     rows = (
         await StaffUser.update({**values, StaffUser.updated_at: now})
         .where(StaffUser.id == user_id)
@@ -93,10 +101,15 @@ async def any_admin() -> bool:
 
 def _squad(row: dict[str, Any]) -> Squad:
     return Squad(
-        id=row["id"], code=row["code"], name_zh=row["name_zh"], name_en=row["name_en"],
-        kind=row["kind"], boundary=row["boundary"], centre_lng=row["centre_lng"],
+        id=row["id"],
+        code=row["code"],
+        name_zh=row["name_zh"],
+        name_en=row["name_en"],
+        kind=row["kind"],
+        boundary=row["boundary"],
+        centre_lng=row["centre_lng"],
         centre_lat=row["centre_lat"],
-    )  # fmt: skip
+    )
 
 
 async def list_squads(scope: Scope) -> list[Squad]:
@@ -107,9 +120,7 @@ async def list_squads(scope: Scope) -> list[Squad]:
 
 
 async def get_squad(squad_id: int) -> Squad | None:
-    row = (
-        await SquadTable.select().output(load_json=True).where(SquadTable.id == squad_id).first()
-    )
+    row = await SquadTable.select().output(load_json=True).where(SquadTable.id == squad_id).first()
     return _squad(row) if row else None
 
 
@@ -117,17 +128,22 @@ async def squad_exists(squad_id: int) -> bool:
     return bool(await SquadTable.exists().where(SquadTable.id == squad_id))
 
 
-async def list_grids(scope: Scope, squad_id: int | None, after_id: int, limit: int
-                     ) -> list[GridCell]:  # fmt: skip
-    query = (
-        GridCellTable.select().output(load_json=True).where(GridCellTable.id > after_id)
-    )
+async def list_grids(
+    scope: Scope, squad_id: int | None, after_id: int, limit: int
+) -> list[GridCell]:
+    query = GridCellTable.select().output(load_json=True).where(GridCellTable.id > after_id)
     for wanted in (scope.squad_id, squad_id):
         if wanted is not None:
             query = query.where(GridCellTable.squad == wanted)
     rows = await query.order_by(GridCellTable.id).limit(limit)
     return [
-        GridCell(id=r["id"], code=r["code"], squad_id=r["squad"], name_zh=r["name_zh"],
-                 boundary=r["boundary"], area_m2=r["area_m2"])
+        GridCell(
+            id=r["id"],
+            code=r["code"],
+            squad_id=r["squad"],
+            name_zh=r["name_zh"],
+            boundary=r["boundary"],
+            area_m2=r["area_m2"],
+        )
         for r in rows
-    ]  # fmt: skip
+    ]

@@ -23,17 +23,35 @@ class RefreshRecord(msgspec.Struct, frozen=True, kw_only=True):
 
 def _record(row: dict[str, Any]) -> RefreshRecord:
     return RefreshRecord(
-        id=row["id"], staff_id=row["staff"], family=row["family"], expires_at=row["expires_at"],
-        spent_at=row["spent_at"], revoked_at=row["revoked_at"], client=row["client"],
-    )  # fmt: skip
+        id=row["id"],
+        staff_id=row["staff"],
+        family=row["family"],
+        expires_at=row["expires_at"],
+        spent_at=row["spent_at"],
+        revoked_at=row["revoked_at"],
+        client=row["client"],
+    )
 
 
-async def insert_refresh(*, staff_id: int, family: uuid.UUID, token_hash: str, now: datetime,
-                         expires_at: datetime, client: str) -> None:  # fmt: skip
+async def insert_refresh(
+    *,
+    staff_id: int,
+    family: uuid.UUID,
+    token_hash: str,
+    now: datetime,
+    expires_at: datetime,
+    client: str,
+) -> None:
     await RefreshToken.insert(
-        RefreshToken(staff=staff_id, family=family, token_hash=token_hash, issued_at=now,
-                     expires_at=expires_at, client=client)
-    )  # fmt: skip
+        RefreshToken(
+            staff=staff_id,
+            family=family,
+            token_hash=token_hash,
+            issued_at=now,
+            expires_at=expires_at,
+            client=client,
+        )
+    )
 
 
 async def lock_refresh(token_hash: str) -> RefreshRecord | None:
@@ -70,22 +88,30 @@ async def revoke_all_of(staff_id: int, now: datetime) -> None:
 
 async def purge_expired(before: datetime) -> int:
     """Delete tokens that expired before ``before``; returns how many."""
-    rows = await RefreshToken.delete().where(RefreshToken.expires_at < before).returning(
-        RefreshToken.id
+    rows = (
+        await RefreshToken.delete()
+        .where(RefreshToken.expires_at < before)
+        .returning(RefreshToken.id)
     )
     return len(rows)
 
 
-async def replace_binding(*, staff_id: int, code_hash: str, issued_by: int, now: datetime,
-                          expires_at: datetime) -> None:  # fmt: skip
+async def replace_binding(
+    *, staff_id: int, code_hash: str, issued_by: int, now: datetime, expires_at: datetime
+) -> None:
     """Issue a binding code for a user; any earlier unused code of theirs stops working."""
     await WechatBinding.delete().where(
         (WechatBinding.staff == staff_id) & WechatBinding.used_at.is_null()
     )
     await WechatBinding.insert(
-        WechatBinding(staff=staff_id, code_hash=code_hash, issued_by=issued_by, created_at=now,
-                      expires_at=expires_at)
-    )  # fmt: skip
+        WechatBinding(
+            staff=staff_id,
+            code_hash=code_hash,
+            issued_by=issued_by,
+            created_at=now,
+            expires_at=expires_at,
+        )
+    )
 
 
 async def claim_binding(code_hash: str, now: datetime) -> int | None:
@@ -103,6 +129,6 @@ async def claim_binding(code_hash: str, now: datetime) -> int | None:
 
 
 async def bind_openid(staff_id: int, openid: str, now: datetime) -> None:
-    await StaffUser.update(
-        {StaffUser.wechat_openid: openid, StaffUser.updated_at: now}
-    ).where(StaffUser.id == staff_id)
+    await StaffUser.update({StaffUser.wechat_openid: openid, StaffUser.updated_at: now}).where(
+        StaffUser.id == staff_id
+    )

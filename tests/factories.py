@@ -26,15 +26,27 @@ async def squad_id(code: str) -> int:
     return int(row["id"])
 
 
-async def make_user(role: Role = Role.officer, *, squad_code: str | None = "310112001",
-                    password: str = PASSWORD, **values: Any) -> dict[str, Any]:  # fmt: skip
+async def make_user(
+    role: Role = Role.officer,
+    *,
+    squad_code: str | None = "310112001",
+    password: str = PASSWORD,
+    **values: Any,
+) -> dict[str, Any]:
     """A user row (as a dict with ``id``, ``username``, ``password``)."""
     squad = await squad_id(squad_code) if role.is_squad_bound and squad_code else None
     username = values.pop("username", None) or unique(role.value + ".")
     now = datetime.now(UTC)
-    rows = await StaffUser.insert(StaffUser(
-        username=username, display_name=values.pop("display_name", username), role=role.value,
-        squad=squad, password_hash=hash_password(password, cost=10), created_at=now,
-        updated_at=now, **values,
-    )).returning(StaffUser.id)  # fmt: skip
+    rows = await StaffUser.insert(
+        StaffUser(
+            username=username,
+            display_name=values.pop("display_name", username),
+            role=role.value,
+            squad=squad,
+            password_hash=hash_password(password, cost=10),
+            created_at=now,
+            updated_at=now,
+            **values,
+        )
+    ).returning(StaffUser.id)
     return {"id": rows[0]["id"], "username": username, "password": password, "squad_id": squad}

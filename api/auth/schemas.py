@@ -6,8 +6,8 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from api.org.schemas import UserRead
 from api.auth.service import TokenPair
+from api.org.schemas import UserRead
 
 Secret = Annotated[str, msgspec.Meta(min_length=1, max_length=512)]
 
@@ -48,5 +48,4 @@ class TokenResponse(msgspec.Struct, frozen=True):
 
     @classmethod
     def of(cls, pair: TokenPair) -> TokenResponse:
-        return cls(pair.access_token, pair.refresh_token, pair.expires_in,
-                   UserRead.of(pair.user))  # fmt: skip
+        return cls(pair.access_token, pair.refresh_token, pair.expires_in, UserRead.of(pair.user))

@@ -54,19 +54,29 @@ def _pair(rt: Runtime, user: User, refresh_token: str, now: datetime) -> TokenPa
 async def _start_family(rt: Runtime, user: User, client: str, now: datetime) -> TokenPair:
     token = codes.new_token(REFRESH_PREFIX)
     await sessions.insert_refresh(
-        staff_id=user.id, family=uuid.uuid4(), token_hash=codes.digest(token), now=now,
-        expires_at=now + timedelta(seconds=rt.settings.auth.refresh_ttl_s), client=client,
-    )  # fmt: skip
+        staff_id=user.id,
+        family=uuid.uuid4(),
+        token_hash=codes.digest(token),
+        now=now,
+        expires_at=now + timedelta(seconds=rt.settings.auth.refresh_ttl_s),
+        client=client,
+    )
     return _pair(rt, user, token, now)
 
 
-async def login(rt: Runtime, username: str, password: str, address: str, now: datetime
-                ) -> TokenPair:  # fmt: skip
+async def login(
+    rt: Runtime, username: str, password: str, address: str, now: datetime
+) -> TokenPair:
     """Password sign-in, limited per address (all attempts) and per account (failures)."""
     auth = rt.settings.auth
     account_key = f"login:fail:account:{username.lower()}"
-    await ratelimit.hit(rt.redis, f"login:address:{address}", limit=auth.login_limit_per_address,
-                        window_s=auth.login_window_s, code="login_rate_limited")  # fmt: skip
+    await ratelimit.hit(
+        rt.redis,
+        f"login:address:{address}",
+        limit=auth.login_limit_per_address,
+        window_s=auth.login_window_s,
+        code="login_rate_limited",
+    )
     wait = await ratelimit.over(rt.redis, account_key, limit=auth.login_limit_per_account)
     if wait is not None:
         raise RateLimited(
@@ -75,8 +85,13 @@ async def login(rt: Runtime, username: str, password: str, address: str, now: da
     found = await org.get_user_for_login(username)
     user, stored = found if found else (None, None)
     if not verify_password(password, stored, cost=auth.password_cost) or user is None:
-        await ratelimit.hit(rt.redis, account_key, limit=auth.login_limit_per_account + 1,
-                            window_s=auth.login_window_s, code="login_rate_limited")  # fmt: skip
+        await ratelimit.hit(
+            rt.redis,
+            account_key,
+            limit=auth.login_limit_per_account + 1,
+            window_s=auth.login_window_s,
+            code="login_rate_limited",
+        )
         raise Unauthenticated("invalid_credentials", "wrong username or password")
     if not user.is_active:
         raise Unauthenticated("account_disabled", "this account is disabled")
@@ -84,57 +99,66 @@ async def login(rt: Runtime, username: str, password: str, address: str, now: da
     async with engine().transaction():
         if stored and needs_rehash(stored, cost=auth.password_cost):
             await org.update_user(
-                user.id, {StaffUser.password_hash: hash_password(password, cost=auth.password_cost)},
+                user.id,
+                {StaffUser.password_hash: hash_password(password, cost=auth.password_cost)},
                 now,
-            )  # fmt: skip
-        return await _start_family(rt, user, "password", now)
+            )
+        pair = await _start_family(rt, user, "password", now)
+    return pair
 
 
 async def refresh(rt: Runtime, token: str, now: datetime) -> TokenPair:
     """Spend a refresh token for a new pair (see the module docstring for replays)."""
-    secret = rt.settings.auth.jwt_secret
-    replay = False
     async with engine().transaction():
-        record = await sessions.lock_refresh(codes.digest(token))
-        if record is None:
-            raise Unauthenticated("refresh_token_invalid", "unknown refresh token")
-        if record.revoked_at is not None:
-            raise Unauthenticated("refresh_token_revoked", "this session has ended")
-        if record.expires_at <= now:
-            raise Unauthenticated("refresh_token_expired", "sign in again")
-        user = await org.get_user(record.staff_id)
-        if user is None or not user.is_active:
-            await sessions.revoke_family(record.family, now)
-            raise Unauthenticated("account_disabled", "this account is disabled")
-        successor = _successor(token, secret)
-        if record.spent_at is not None:
-            nxt = await sessions.find_refresh(codes.digest(successor))
-            replay = (
-                now - record.spent_at <= REPLAY_GRACE
-                and nxt is not None
-                and nxt.spent_at is None
-                and nxt.revoked_at is None
-            )
-            if not replay:
-                await sessions.revoke_family(record.family, now)
-        else:
-            await sessions.mark_spent(record.id, now)
-            await sessions.insert_refresh(
-                staff_id=user.id, family=record.family, token_hash=codes.digest(successor),
-                now=now, expires_at=now + timedelta(seconds=rt.settings.auth.refresh_ttl_s),
-                client=record.client,
-            )  # fmt: skip
-            return _pair(rt, user, successor, now)
-    if not replay:
-        # Outside the transaction so the revocation commits before we refuse.
-        raise Unauthenticated(
-            "refresh_token_reused", "this refresh token was already used; all its sessions end"
-        )
+        outcome = await _rotate(rt, token, now)
+    # Refusals are raised after the commit: revoking a family must stick.
+    if isinstance(outcome, Unauthenticated):
+        raise outcome
+    user, successor = outcome
     return _pair(rt, user, successor, now)
 
 
-async def logout(rt: Runtime, principal: Principal, token: str | None, everywhere: bool,
-                 now: datetime) -> None:  # fmt: skip
+async def _rotate(rt: Runtime, token: str, now: datetime) -> tuple[User, str] | Unauthenticated:
+    record = await sessions.lock_refresh(codes.digest(token))
+    if record is None:
+        return Unauthenticated("refresh_token_invalid", "unknown refresh token")
+    if record.revoked_at is not None:
+        return Unauthenticated("refresh_token_revoked", "this session has ended")
+    if record.expires_at <= now:
+        return Unauthenticated("refresh_token_expired", "sign in again")
+    user = await org.get_user(record.staff_id)
+    if user is None or not user.is_active:
+        await sessions.revoke_family(record.family, now)
+        return Unauthenticated("account_disabled", "this account is disabled")
+    successor = _successor(token, rt.settings.auth.jwt_secret)
+    if record.spent_at is None:
+        await sessions.mark_spent(record.id, now)
+        await sessions.insert_refresh(
+            staff_id=user.id,
+            family=record.family,
+            token_hash=codes.digest(successor),
+            now=now,
+            expires_at=now + timedelta(seconds=rt.settings.auth.refresh_ttl_s),
+            client=record.client,
+        )
+        return user, successor
+    nxt = await sessions.find_refresh(codes.digest(successor))
+    if (
+        now - record.spent_at <= REPLAY_GRACE
+        and nxt is not None
+        and nxt.spent_at is None
+        and nxt.revoked_at is None
+    ):
+        return user, successor  # the same request again: the same answer
+    await sessions.revoke_family(record.family, now)
+    return Unauthenticated(
+        "refresh_token_reused", "this refresh token was already used; all its sessions end"
+    )
+
+
+async def logout(
+    rt: Runtime, principal: Principal, token: str | None, everywhere: bool, now: datetime
+) -> None:
     """End the session of ``token`` (or every session of the caller)."""
     del rt
     async with engine().transaction():
@@ -157,7 +181,8 @@ async def wechat_login(rt: Runtime, code: str, now: datetime) -> TokenPair:
     if not user.is_active:
         raise Unauthenticated("account_disabled", "this account is disabled")
     async with engine().transaction():
-        return await _start_family(rt, user, "wechat", now)
+        pair = await _start_family(rt, user, "wechat", now)
+    return pair
 
 
 async def wechat_bind(rt: Runtime, code: str, binding_code: str, now: datetime) -> TokenPair:
@@ -176,7 +201,8 @@ async def wechat_bind(rt: Runtime, code: str, binding_code: str, now: datetime) 
         user = await org.get_user(staff_id)
         if user is None or not user.is_active:
             raise Unauthenticated("account_disabled", "this account is disabled")
-        return await _start_family(rt, user, "wechat", now)
+        pair = await _start_family(rt, user, "wechat", now)
+    return pair
 
 
 class BindingCode(msgspec.Struct, frozen=True):
@@ -192,7 +218,10 @@ async def issue_binding(rt: Runtime, admin_id: int, user_id: int, now: datetime)
     expires_at = now + timedelta(seconds=rt.settings.auth.binding_ttl_s)
     async with engine().transaction():
         await sessions.replace_binding(
-            staff_id=user_id, code_hash=codes.digest(code), issued_by=admin_id, now=now,
+            staff_id=user_id,
+            code_hash=codes.digest(code),
+            issued_by=admin_id,
+            now=now,
             expires_at=expires_at,
-        )  # fmt: skip
+        )
     return BindingCode(f"{code[:4]}-{code[4:]}", expires_at)

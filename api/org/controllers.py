@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+
 from litestar import Controller, get, patch, post, put
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_201_CREATED
 
+from api.auth import service as auth_service
+from api.deps import Caller, Rt
 from api.org import service
 from api.org.schemas import (
+    AreaRef,
     BindingCodeRead,
     DutyUpdate,
     GridPage,
     GridRead,
     MeRead,
+    PlacementRead,
     SquadPage,
     SquadRead,
     SquadSummary,
@@ -22,11 +27,10 @@ from api.org.schemas import (
     UserRead,
     UserUpdate,
 )
-from api.auth import service as auth_service
-from api.deps import Caller, Rt
-from api.schemas import CursorQuery, LimitQuery, decode_cursor, next_cursor
+from api.schemas import CursorQuery, LimitQuery, Location, decode_cursor, next_cursor
 from api.security import admin_only, check_jurisdiction
 from domain.errors import NotFound
+from domain.geo import CoordType
 from domain.org import Role
 from storage import org
 
@@ -71,13 +75,35 @@ class SquadController(Controller):
         return SquadRead.of(squad)
 
     @get("/grids", operation_id="list_grids")
-    async def list_grids(self, principal: Caller, squad_id: FromQuery[int | None] = None,
-                         limit: LimitQuery = 100, cursor: CursorQuery = None) -> GridPage:  # fmt: skip
+    async def list_grids(
+        self,
+        principal: Caller,
+        squad_id: FromQuery[int | None] = None,
+        limit: LimitQuery = 100,
+        cursor: CursorQuery = None,
+    ) -> GridPage:
         """Grid cells (网格) in the caller's jurisdiction, optionally of one squad."""
         if squad_id is not None:
             check_jurisdiction(principal, squad_id)
         cells = await org.list_grids(principal.scope, squad_id, decode_cursor(cursor), limit)
         return GridPage([GridRead.of(c) for c in cells], next_cursor([c.id for c in cells], limit))
+
+    @get("/grids/locate", operation_id="locate_point")
+    async def locate(
+        self,
+        rt: Rt,
+        lng: FromQuery[float],
+        lat: FromQuery[float],
+        coord_type: FromQuery[CoordType] = CoordType.wgs84,
+    ) -> PlacementRead:
+        """The squad and grid cell that hold a point (either is null outside the district)."""
+        point = Location(lng, lat, coord_type).to_wgs84()
+        placed = await rt.geo.place(point)
+        return PlacementRead(
+            location=Location.from_wgs84(point.lng, point.lat),
+            squad=AreaRef(placed.squad.id, placed.squad.code) if placed.squad else None,
+            grid=AreaRef(placed.grid.id, placed.grid.code) if placed.grid else None,
+        )
 
 
 class UserController(Controller):
@@ -86,10 +112,16 @@ class UserController(Controller):
     guards = [admin_only]
 
     @get("/", operation_id="list_users")
-    async def list_users(self, principal: Caller, role: FromQuery[Role | None] = None,
-                         limit: LimitQuery = 100, cursor: CursorQuery = None) -> UserPage:  # fmt: skip
-        users = await org.list_users(principal.scope, role=role, after_id=decode_cursor(cursor),
-                                     limit=limit)  # fmt: skip
+    async def list_users(
+        self,
+        principal: Caller,
+        role: FromQuery[Role | None] = None,
+        limit: LimitQuery = 100,
+        cursor: CursorQuery = None,
+    ) -> UserPage:
+        users = await org.list_users(
+            principal.scope, role=role, after_id=decode_cursor(cursor), limit=limit
+        )
         return UserPage([UserRead.of(u) for u in users], next_cursor([u.id for u in users], limit))
 
     @post("/", operation_id="create_user", status_code=HTTP_201_CREATED)
@@ -104,14 +136,20 @@ class UserController(Controller):
         return UserRead.of(user)
 
     @patch("/{user_id:int}", operation_id="update_user")
-    async def update_user(self, rt: Rt, user_id: FromPath[int], data: JSONBody[UserUpdate]) -> UserRead:
+    async def update_user(
+        self, rt: Rt, user_id: FromPath[int], data: JSONBody[UserUpdate]
+    ) -> UserRead:
         """Change an account. A new password, role or squad, or deactivation, signs it out."""
         return UserRead.of(await service.update_user(rt, user_id, data, datetime.now(UTC)))
 
-    @post("/{user_id:int}/wechat-binding", operation_id="issue_wechat_binding",
-          status_code=HTTP_201_CREATED)  # fmt: skip
-    async def wechat_binding(self, rt: Rt, principal: Caller, user_id: FromPath[int]
-                             ) -> BindingCodeRead:  # fmt: skip
+    @post(
+        "/{user_id:int}/wechat-binding",
+        operation_id="issue_wechat_binding",
+        status_code=HTTP_201_CREATED,
+    )
+    async def wechat_binding(
+        self, rt: Rt, principal: Caller, user_id: FromPath[int]
+    ) -> BindingCodeRead:
         """A one-time code for the user's first WeChat sign-in; earlier codes stop working."""
         code = await auth_service.issue_binding(rt, principal.user_id, user_id, datetime.now(UTC))
         return BindingCodeRead(code.binding_code, code.expires_at)

@@ -35,8 +35,15 @@ class SquadRead(msgspec.Struct, frozen=True):
 
     @classmethod
     def of(cls, s: Squad) -> SquadRead:
-        return cls(s.id, s.code, s.name_zh, s.name_en, s.kind,
-                   Location.from_wgs84(s.centre_lng, s.centre_lat), s.boundary)  # fmt: skip
+        return cls(
+            s.id,
+            s.code,
+            s.name_zh,
+            s.name_en,
+            s.kind,
+            Location.from_wgs84(s.centre_lng, s.centre_lat),
+            s.boundary,
+        )
 
 
 class SquadPage(msgspec.Struct, frozen=True):
@@ -64,6 +71,19 @@ class GridPage(msgspec.Struct, frozen=True):
     next_cursor: str | None
 
 
+class AreaRef(msgspec.Struct, frozen=True):
+    id: int
+    code: str
+
+
+class PlacementRead(msgspec.Struct, frozen=True):
+    """Where a point falls: its squad (中队) and grid cell (网格); null outside them."""
+
+    location: Location
+    squad: AreaRef | None
+    grid: AreaRef | None
+
+
 class UserRead(msgspec.Struct, frozen=True):
     id: int
     username: str
@@ -85,9 +105,20 @@ class UserRead(msgspec.Struct, frozen=True):
             if u.last_lng is not None and u.last_lat is not None
             else None
         )
-        return cls(u.id, u.username, u.display_name, u.role, u.role.label_zh, u.squad_id,
-                   u.phone, u.is_active, u.wechat_bound, u.on_duty, location,
-                   u.last_located_at)  # fmt: skip
+        return cls(
+            u.id,
+            u.username,
+            u.display_name,
+            u.role,
+            u.role.label_zh,
+            u.squad_id,
+            u.phone,
+            u.is_active,
+            u.wechat_bound,
+            u.on_duty,
+            location,
+            u.last_located_at,
+        )
 
 
 class UserPage(msgspec.Struct, frozen=True):
@@ -122,9 +153,9 @@ class UserUpdate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """Only the fields sent change."""
 
     display_name: Name | msgspec.UnsetType = msgspec.UNSET
-    phone: Phone | None | msgspec.UnsetType = msgspec.UNSET
+    phone: Phone | msgspec.UnsetType | None = msgspec.UNSET
     role: Role | msgspec.UnsetType = msgspec.UNSET
-    squad_id: int | None | msgspec.UnsetType = msgspec.UNSET
+    squad_id: int | msgspec.UnsetType | None = msgspec.UNSET
     is_active: bool | msgspec.UnsetType = msgspec.UNSET
     password: Password | msgspec.UnsetType = msgspec.UNSET
 

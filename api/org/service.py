@@ -32,11 +32,18 @@ async def create_user(rt: Runtime, data: UserCreate, now: datetime) -> User:
     async with engine().transaction():
         if await org.username_taken(data.username):
             raise Conflict("username_taken", f"username {data.username!r} is taken")
-        user_id = await org.insert_user({
-            "username": data.username, "display_name": data.display_name, "phone": data.phone,
-            "role": data.role.value, "squad": data.squad_id, "created_at": now, "updated_at": now,
-            "password_hash": hash_password(data.password, cost=rt.settings.auth.password_cost),
-        })  # fmt: skip
+        user_id = await org.insert_user(
+            {
+                "username": data.username,
+                "display_name": data.display_name,
+                "phone": data.phone,
+                "role": data.role.value,
+                "squad": data.squad_id,
+                "created_at": now,
+                "updated_at": now,
+                "password_hash": hash_password(data.password, cost=rt.settings.auth.password_cost),
+            }
+        )
         user = await org.get_user(user_id)
     assert user is not None
     return user
@@ -80,8 +87,11 @@ async def set_duty(user_id: int, on_duty: bool, position: LngLat | None, now: da
     """Record duty status and, when the phone sent one, the last known position."""
     values: dict[Any, Any] = {StaffUser.on_duty: on_duty, StaffUser.duty_changed_at: now}
     if position is not None:
-        values |= {StaffUser.last_lng: position.lng, StaffUser.last_lat: position.lat,
-                   StaffUser.last_located_at: now}  # fmt: skip
+        values |= {
+            StaffUser.last_lng: position.lng,
+            StaffUser.last_lat: position.lat,
+            StaffUser.last_located_at: now,
+        }
     async with engine().transaction():
         await org.update_user(user_id, values, now)
         user = await org.get_user(user_id)
@@ -96,11 +106,11 @@ async def ensure_bootstrap_admin(rt: Runtime, now: datetime) -> str | None:
         return None
     username, sep, password = spec.partition(":")
     if not sep or not username or len(password) < 8:
-        raise InvalidInput("bootstrap_admin_invalid",
-                           "OFFSITE_BOOTSTRAP_ADMIN must be username:password (8+ chars)")  # fmt: skip
+        raise InvalidInput(
+            "bootstrap_admin_invalid",
+            "OFFSITE_BOOTSTRAP_ADMIN must be username:password (8+ chars)",
+        )
     if await org.any_admin():
         return None
-    await create_user(
-        rt, UserCreate(username, "Administrator", password, Role.admin), now
-    )
+    await create_user(rt, UserCreate(username, "Administrator", password, Role.admin), now)
     return username

@@ -19,10 +19,10 @@ from domain.geo.measure import area_m2
 
 __all__ = [
     "Area",
-    "area_m2",
     "CoordType",
     "LngLat",
     "Locator",
+    "area_m2",
     "areas_from_feature_collection",
     "bd09_to_gcj02",
     "bd09_to_wgs84",

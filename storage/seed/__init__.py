@@ -50,20 +50,32 @@ async def seed_squads(now: datetime) -> dict[str, int]:
         for f in _features("minhang_squads.geojson"):
             p = f["properties"]
             if not await Squad.exists().where(Squad.code == p["code"]):
-                await Squad.insert(Squad(
-                    code=p["code"], name_zh=p["name_zh"], name_en=p["name_en"], kind=p["kind"],
-                    boundary=json.dumps(f["geometry"]), centre_lng=p["centre"][0],
-                    centre_lat=p["centre"][1], created_at=now,
-                ))  # fmt: skip
+                await Squad.insert(
+                    Squad(
+                        code=p["code"],
+                        name_zh=p["name_zh"],
+                        name_en=p["name_en"],
+                        kind=p["kind"],
+                        boundary=json.dumps(f["geometry"]),
+                        centre_lng=p["centre"][0],
+                        centre_lat=p["centre"][1],
+                        created_at=now,
+                    )
+                )
         ids = {r["code"]: r["id"] for r in await Squad.select(Squad.id, Squad.code)}
         for f in _features("minhang_grids.geojson"):
             p = f["properties"]
             if not await GridCell.exists().where(GridCell.code == p["code"]):
-                await GridCell.insert(GridCell(
-                    code=p["code"], squad=ids[p["squad_code"]], name_zh=p["name_zh"],
-                    boundary=json.dumps(f["geometry"]), area_m2=area_m2(f["geometry"]),
-                    created_at=now,
-                ))  # fmt: skip
+                await GridCell.insert(
+                    GridCell(
+                        code=p["code"],
+                        squad=ids[p["squad_code"]],
+                        name_zh=p["name_zh"],
+                        boundary=json.dumps(f["geometry"]),
+                        area_m2=area_m2(f["geometry"]),
+                        created_at=now,
+                    )
+                )
     return ids
 
 
@@ -75,9 +87,15 @@ async def seed_demo(now: datetime, password_cost: int) -> list[DemoUser]:
         for u in DEMO_USERS:
             if await StaffUser.exists().where(StaffUser.username == u.username):
                 continue
-            await StaffUser.insert(StaffUser(
-                username=u.username, display_name=u.display_name, role=u.role.value,
-                squad=squads[u.squad_code] if u.squad_code else None,
-                password_hash=password_hash, created_at=now, updated_at=now,
-            ))  # fmt: skip
+            await StaffUser.insert(
+                StaffUser(
+                    username=u.username,
+                    display_name=u.display_name,
+                    role=u.role.value,
+                    squad=squads[u.squad_code] if u.squad_code else None,
+                    password_hash=password_hash,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
     return list(DEMO_USERS)

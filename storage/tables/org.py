@@ -11,6 +11,7 @@ from piccolo.columns import (
     ForeignKey,
     Integer,
     OnDelete,
+    Serial,
     Timestamptz,
     Varchar,
 )
@@ -22,6 +23,8 @@ from domain.org import Role
 
 class Squad(Table, tablename="squad"):
     """A squad (中队): one per street/town (街镇), owning a jurisdiction polygon."""
+
+    id = Serial(primary_key=True)
 
     code = Varchar(length=32, unique=True, help_text="Administrative code of the street/town.")
     name_zh = Varchar(length=64, help_text="Chinese name, e.g. 江川路街道中队.")
@@ -36,6 +39,8 @@ class Squad(Table, tablename="squad"):
 class GridCell(Table, tablename="grid_cell"):
     """A grid cell (网格) of about 10,000 m² inside a squad's jurisdiction."""
 
+    id = Serial(primary_key=True)
+
     code = Varchar(length=32, unique=True, help_text="Grid code, e.g. 310112101-0001.")
     squad = ForeignKey(references=Squad, on_delete=OnDelete.restrict, index=True, null=False)
     name_zh = Varchar(length=64)
@@ -47,14 +52,20 @@ class GridCell(Table, tablename="grid_cell"):
 class StaffUser(Table, tablename="staff_user"):
     """A member of staff: officer, squad leader, command centre, supervisor or admin."""
 
+    id = Serial(primary_key=True)
+
     username = Varchar(length=64, unique=True)
     display_name = Varchar(length=64)
     phone = Varchar(length=32, null=True, default=None, help_text="Mobile number (personal data).")
     role = Varchar(length=32, choices=Role, help_text="officer, squad_leader, commander, ...")
     squad = ForeignKey(
-        references=Squad, on_delete=OnDelete.restrict, null=True, default=None, index=True,
+        references=Squad,
+        on_delete=OnDelete.restrict,
+        null=True,
+        default=None,
+        index=True,
         help_text="Required for officers and squad leaders; empty for district roles.",
-    )  # fmt: skip
+    )
     password_hash = Varchar(length=256, null=True, default=None, secret=True)
     is_active = Boolean(default=True)
     wechat_openid = Varchar(length=64, unique=True, null=True, default=None, secret=True)
@@ -71,6 +82,8 @@ class RefreshToken(Table, tablename="refresh_token"):
     """A refresh token, stored as its SHA-256. Tokens of one login form a family:
     presenting a spent token revokes the whole family (it was stolen or replayed)."""
 
+    id = Serial(primary_key=True)
+
     staff = ForeignKey(references=StaffUser, on_delete=OnDelete.cascade, index=True, null=False)
     family = UUID(index=True, help_text="All tokens rotated from one login share it.")
     token_hash = Varchar(length=64, unique=True, secret=True)
@@ -84,6 +97,8 @@ class RefreshToken(Table, tablename="refresh_token"):
 class WechatBinding(Table, tablename="wechat_binding"):
     """A one-time code an admin issues so an officer can bind their WeChat account."""
 
+    id = Serial(primary_key=True)
+
     staff = ForeignKey(references=StaffUser, on_delete=OnDelete.cascade, index=True, null=False)
     code_hash = Varchar(length=64, unique=True, secret=True)
     issued_by = ForeignKey(references=StaffUser, on_delete=OnDelete.set_null, null=True)
@@ -94,6 +109,8 @@ class WechatBinding(Table, tablename="wechat_binding"):
 
 class IntegratorKey(Table, tablename="integrator_key"):
     """An API key for an outside system; only its SHA-256 and a short prefix are kept."""
+
+    id = Serial(primary_key=True)
 
     name = Varchar(length=128, help_text="Who holds it, e.g. 城运中心 work-order bridge.")
     prefix = Varchar(length=16, unique=True, help_text="First characters, to recognise a key.")

@@ -67,5 +67,3 @@ def serve(fake: FakeWechat) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
-
-

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import os
-from datetime import UTC, datetime
 from collections.abc import AsyncIterator, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from datetime import UTC, datetime
 from typing import Any
 
+import httpx
 import msgspec
 import pytest
-import httpx
 from litestar import Litestar
 
 from api.app import create_app
@@ -32,14 +32,16 @@ def fake_wechat() -> Iterator[tuple[FakeWechat, str]]:
 @pytest.fixture(scope="session")
 def settings(fake_wechat: tuple[FakeWechat, str]) -> Settings:
     fake, url = fake_wechat
-    return Settings.from_env({
-        **os.environ,
-        "OFFSITE_WECHAT_API_BASE": url,
-        "OFFSITE_WECHAT_APPID": fake.app_id,
-        "OFFSITE_WECHAT_SECRET": fake.app_secret,
-        # Tests sign in many times from one address; the limit has its own test.
-        "OFFSITE_LOGIN_LIMIT_ADDRESS": "100000",
-    })  # fmt: skip
+    return Settings.from_env(
+        {
+            **os.environ,
+            "OFFSITE_WECHAT_API_BASE": url,
+            "OFFSITE_WECHAT_APPID": fake.app_id,
+            "OFFSITE_WECHAT_SECRET": fake.app_secret,
+            # Tests sign in many times from one address; the limit has its own test.
+            "OFFSITE_LOGIN_LIMIT_ADDRESS": "100000",
+        }
+    )
 
 
 @pytest.fixture(scope="session")
@@ -76,8 +78,9 @@ async def app_client(settings: Settings) -> AsyncIterator[AppClient]:
             await finish.wait()
 
     holder = asyncio.create_task(hold_lifespan())
-    await asyncio.wait([holder, asyncio.create_task(started.wait())],
-                       return_when=asyncio.FIRST_COMPLETED)  # fmt: skip
+    await asyncio.wait(
+        [holder, asyncio.create_task(started.wait())], return_when=asyncio.FIRST_COMPLETED
+    )
     if holder.done():
         holder.result()  # start-up failed: raise its error here
     transport = httpx.ASGITransport(app=app, client=(CLIENT_ADDRESS, 50000))

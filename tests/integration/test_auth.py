@@ -31,31 +31,36 @@ async def test_login_returns_tokens_and_profile(client: AppClient) -> None:
 
 async def test_wrong_password_and_unknown_user_look_the_same(client: AppClient) -> None:
     user = await make_user(Role.officer)
-    wrong = await client.post("/api/v1/auth/login",
-                              json={"username": user["username"], "password": "nope-nope"})
-    unknown = await client.post("/api/v1/auth/login",
-                                json={"username": "nobody-here", "password": "nope-nope"})
+    wrong = await client.post(
+        "/api/v1/auth/login", json={"username": user["username"], "password": "nope-nope"}
+    )
+    unknown = await client.post(
+        "/api/v1/auth/login", json={"username": "nobody-here", "password": "nope-nope"}
+    )
     assert wrong.status_code == unknown.status_code == 401
     assert wrong.json()["code"] == unknown.json()["code"] == "invalid_credentials"
 
 
 async def test_disabled_account_cannot_sign_in(client: AppClient) -> None:
     user = await make_user(Role.officer, is_active=False)
-    response = await client.post("/api/v1/auth/login",
-                                 json={"username": user["username"], "password": user["password"]})
+    response = await client.post(
+        "/api/v1/auth/login", json={"username": user["username"], "password": user["password"]}
+    )
     assert response.status_code == 401
     assert response.json()["code"] == "account_disabled"
 
 
 async def test_refresh_rotates_and_old_token_is_spent(client: AppClient) -> None:
     tokens = await login(client, await make_user(Role.officer))
-    first = await client.post("/api/v1/auth/refresh",
-                              json={"refresh_token": tokens["refresh_token"]})
+    first = await client.post(
+        "/api/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]}
+    )
     assert first.status_code == 200
     rotated = first.json()
     assert rotated["refresh_token"] != tokens["refresh_token"]
-    second = await client.post("/api/v1/auth/refresh",
-                               json={"refresh_token": rotated["refresh_token"]})
+    second = await client.post(
+        "/api/v1/auth/refresh", json={"refresh_token": rotated["refresh_token"]}
+    )
     assert second.status_code == 200
 
 
@@ -76,25 +81,31 @@ async def test_reuse_of_a_spent_token_revokes_the_family(client: AppClient) -> N
     stolen = tokens["refresh_token"]
     rotated = (await client.post("/api/v1/auth/refresh", json={"refresh_token": stolen})).json()
     # The legitimate client moves on; then the thief replays the first (spent) token.
-    newer = (await client.post("/api/v1/auth/refresh",
-                               json={"refresh_token": rotated["refresh_token"]})).json()
+    newer = (
+        await client.post("/api/v1/auth/refresh", json={"refresh_token": rotated["refresh_token"]})
+    ).json()
     reuse = await client.post("/api/v1/auth/refresh", json={"refresh_token": stolen})
     assert reuse.status_code == 401
     assert reuse.json()["code"] == "refresh_token_reused"
     # Every token of that sign-in is now dead, including the newest one.
-    after = await client.post("/api/v1/auth/refresh",
-                              json={"refresh_token": newer["refresh_token"]})
+    after = await client.post(
+        "/api/v1/auth/refresh", json={"refresh_token": newer["refresh_token"]}
+    )
     assert after.status_code == 401
     assert after.json()["code"] == "refresh_token_revoked"
 
 
 async def test_logout_ends_the_session(client: AppClient) -> None:
     tokens = await login(client, await make_user(Role.officer))
-    out = await client.post("/api/v1/auth/logout", headers=bearer(tokens),
-                            json={"refresh_token": tokens["refresh_token"]})
+    out = await client.post(
+        "/api/v1/auth/logout",
+        headers=bearer(tokens),
+        json={"refresh_token": tokens["refresh_token"]},
+    )
     assert out.status_code == 204
-    again = await client.post("/api/v1/auth/refresh",
-                              json={"refresh_token": tokens["refresh_token"]})
+    again = await client.post(
+        "/api/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]}
+    )
     assert again.json()["code"] == "refresh_token_revoked"
 
 
@@ -111,7 +122,7 @@ def _forge(claims: dict, alg: str, key: str) -> str:
 async def test_tampered_tokens_are_refused(client: AppClient, settings: Settings) -> None:
     tokens = await login(client, await make_user(Role.officer))
     claims = jwt.decode(tokens["access_token"], options={"verify_signature": False})
-    header, payload, signature = tokens["access_token"].split(".")
+    header, _payload, signature = tokens["access_token"].split(".")
 
     escalated = dict(claims, role="admin")
     fake_payload = base64.urlsafe_b64encode(json.dumps(escalated).encode()).decode().rstrip("=")
@@ -122,10 +133,16 @@ async def test_tampered_tokens_are_refused(client: AppClient, settings: Settings
         "alg none": f"{unsigned}.{fake_payload}.",
         "wrong key": _forge(escalated, "HS256", "another-secret-" + "y" * 40),
         "other algorithm": _forge(escalated, "HS512", settings.auth.jwt_secret),
-        "expired": _forge(dict(claims, exp=int((now - timedelta(minutes=5)).timestamp())),
-                          "HS256", settings.auth.jwt_secret),
-        "from the future": _forge(dict(claims, iat=int((now + timedelta(hours=1)).timestamp())),
-                                  "HS256", settings.auth.jwt_secret),
+        "expired": _forge(
+            dict(claims, exp=int((now - timedelta(minutes=5)).timestamp())),
+            "HS256",
+            settings.auth.jwt_secret,
+        ),
+        "from the future": _forge(
+            dict(claims, iat=int((now + timedelta(hours=1)).timestamp())),
+            "HS256",
+            settings.auth.jwt_secret,
+        ),
         "wrong issuer": _forge(dict(claims, iss="elsewhere"), "HS256", settings.auth.jwt_secret),
     }
     for name, token in cases.items():
@@ -155,8 +172,9 @@ async def test_login_is_rate_limited_per_account(client: AppClient) -> None:
     codes = [(await client.post("/api/v1/auth/login", json=bad)).status_code for _ in range(5)]
     assert codes == [401] * 5
     # Even the right password is refused now, until the window passes.
-    right = await client.post("/api/v1/auth/login",
-                              json={"username": user["username"], "password": user["password"]})
+    right = await client.post(
+        "/api/v1/auth/login", json={"username": user["username"], "password": user["password"]}
+    )
     assert right.status_code == 429
     assert right.json()["code"] == "login_rate_limited"
     assert int(right.headers["Retry-After"]) > 0
@@ -168,8 +186,10 @@ async def test_login_is_rate_limited_per_address(settings: Settings) -> None:
         await limited.app.state.runtime.redis.delete(f"login:address:{CLIENT_ADDRESS}")
         statuses = []
         for _ in range(4):
-            r = await limited.post("/api/v1/auth/login",
-                                   json={"username": user["username"], "password": user["password"]})
+            r = await limited.post(
+                "/api/v1/auth/login",
+                json={"username": user["username"], "password": user["password"]},
+            )
             statuses.append(r.status_code)
         await limited.app.state.runtime.redis.delete(f"login:address:{CLIENT_ADDRESS}")
     assert statuses == [200, 200, 200, 429]

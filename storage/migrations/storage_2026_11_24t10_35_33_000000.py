@@ -7,7 +7,7 @@ of the previous migration live in this one of their own.
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.engine import engine_finder
 
-ID = "2026-11-24T10:30:00:000000"
+ID = "2026-11-24T10:35:33:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "organisation constraints"
 

@@ -1,0 +1,105 @@
+"""``/api/v1/integrator-keys``: admins issue and revoke integrator API keys."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+import msgspec
+from litestar import Controller, delete, get, post
+from litestar.params import FromPath, JSONBody
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+
+from api.deps import Caller
+from api.schemas import CursorQuery, LimitQuery, decode_cursor, next_cursor
+from api.security import admin_only
+from domain.auth import codes
+from domain.errors import NotFound
+from domain.integration import IntegratorScope
+from storage import integrators
+from storage.db import engine
+
+KEY_PREFIX = "osk_"
+
+
+class IntegratorKeyCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
+    scopes: Annotated[list[IntegratorScope], msgspec.Meta(min_length=1)]
+    rate_limit_per_min: Annotated[int, msgspec.Meta(ge=1, le=100_000)] = 600
+
+
+class IntegratorKeyRead(msgspec.Struct, frozen=True):
+    id: int
+    name: str
+    prefix: Annotated[str, msgspec.Meta(description="The key's first characters.")]
+    scopes: list[str]
+    rate_limit_per_min: int
+    created_at: datetime
+    revoked_at: datetime | None
+    last_used_at: datetime | None
+
+    @classmethod
+    def of(cls, r: integrators.KeyRecord) -> IntegratorKeyRead:
+        return cls(
+            r.id,
+            r.name,
+            r.prefix,
+            r.scopes,
+            r.rate_limit_per_min,
+            r.created_at,
+            r.revoked_at,
+            r.last_used_at,
+        )
+
+
+class IntegratorKeyIssued(msgspec.Struct, frozen=True):
+    """The key itself is in ``api_key`` and is shown this once only."""
+
+    api_key: str
+    key: IntegratorKeyRead
+
+
+class IntegratorKeyPage(msgspec.Struct, frozen=True):
+    items: list[IntegratorKeyRead]
+    next_cursor: str | None
+
+
+class IntegratorKeyController(Controller):
+    path = "/api/v1/integrator-keys"
+    tags = ["integrator keys"]
+    guards = [admin_only]
+
+    @get("/", operation_id="list_integrator_keys")
+    async def list_keys(
+        self, limit: LimitQuery = 100, cursor: CursorQuery = None
+    ) -> IntegratorKeyPage:
+        keys = await integrators.list_keys(decode_cursor(cursor), limit)
+        return IntegratorKeyPage(
+            [IntegratorKeyRead.of(k) for k in keys], next_cursor([k.id for k in keys], limit)
+        )
+
+    @post("/", operation_id="create_integrator_key", status_code=HTTP_201_CREATED)
+    async def create_key(
+        self, principal: Caller, data: JSONBody[IntegratorKeyCreate]
+    ) -> IntegratorKeyIssued:
+        """Issue a key; only its digest is kept, so this answer is the one chance to copy it."""
+        secret = codes.new_token(KEY_PREFIX)
+        async with engine().transaction():
+            record = await integrators.insert_key(
+                name=data.name,
+                prefix=secret[:12],
+                key_hash=codes.digest(secret),
+                scopes=sorted({s.value for s in data.scopes}),
+                rate_limit_per_min=data.rate_limit_per_min,
+                created_by=principal.user_id,
+                now=datetime.now(UTC),
+            )
+        return IntegratorKeyIssued(secret, IntegratorKeyRead.of(record))
+
+    @delete("/{key_id:int}", operation_id="revoke_integrator_key", status_code=HTTP_200_OK)
+    async def revoke_key(self, key_id: FromPath[int]) -> IntegratorKeyRead:
+        """Revoke a key at once; it stays listed, with ``revoked_at``."""
+        record = await integrators.revoke_key(key_id, datetime.now(UTC))
+        if record is None:
+            raise NotFound("integrator_key_not_found", f"no integrator key {key_id}")
+        return IntegratorKeyRead.of(record)

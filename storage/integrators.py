@@ -1,0 +1,80 @@
+"""Integrator API keys (stored as SHA-256 digests with a short visible prefix)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import msgspec
+
+from storage.tables import IntegratorKey
+
+
+class KeyRecord(msgspec.Struct, frozen=True, kw_only=True):
+    id: int
+    name: str
+    prefix: str
+    scopes: list[str]
+    rate_limit_per_min: int
+    created_at: datetime
+    revoked_at: datetime | None
+    last_used_at: datetime | None
+
+
+_COLUMNS = (
+    IntegratorKey.id,
+    IntegratorKey.name,
+    IntegratorKey.prefix,
+    IntegratorKey.scopes,
+    IntegratorKey.rate_limit_per_min,
+    IntegratorKey.created_at,
+    IntegratorKey.revoked_at,
+    IntegratorKey.last_used_at,
+)
+
+
+def _record(row: dict[str, Any]) -> KeyRecord:
+    return msgspec.convert(row, KeyRecord)
+
+
+async def insert_key(
+    *,
+    name: str,
+    prefix: str,
+    key_hash: str,
+    scopes: list[str],
+    rate_limit_per_min: int,
+    created_by: int,
+    now: datetime,
+) -> KeyRecord:
+    rows = await IntegratorKey.insert(
+        IntegratorKey(
+            name=name,
+            prefix=prefix,
+            key_hash=key_hash,
+            scopes=scopes,
+            rate_limit_per_min=rate_limit_per_min,
+            created_by=created_by,
+            created_at=now,
+        )
+    ).returning(*_COLUMNS)
+    return _record(rows[0])
+
+
+async def list_keys(after_id: int, limit: int) -> list[KeyRecord]:
+    rows = await (
+        IntegratorKey.select(*_COLUMNS)
+        .where(IntegratorKey.id > after_id)
+        .order_by(IntegratorKey.id)
+        .limit(limit)
+    )
+    return [_record(r) for r in rows]
+
+
+async def revoke_key(key_id: int, now: datetime) -> KeyRecord | None:
+    """Revoke a key (idempotent: revoking twice keeps the first time)."""
+    await IntegratorKey.update({IntegratorKey.revoked_at: now}).where(
+        (IntegratorKey.id == key_id) & IntegratorKey.revoked_at.is_null()
+    )
+    row = await IntegratorKey.select(*_COLUMNS).where(IntegratorKey.id == key_id).first()
+    return _record(row) if row else None
