@@ -14,6 +14,7 @@ from litestar.openapi.spec import Components, SecurityScheme, Tag
 
 from api.auth.controller import AuthController
 from api.deps import DEPENDENCIES
+from api.error_codes import document_errors
 from api.errors import EXCEPTION_HANDLERS
 from api.health import HealthController
 from api.integrators.keys import IntegratorKeyController
@@ -84,7 +85,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             await runtime.close()
 
     logs.configure(settings.log_level, settings.log_json)
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             HealthController,
             AuthController,
@@ -94,9 +95,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
             IntegratorKeyController,
         ],
         dependencies=DEPENDENCIES,
-        middleware=[request_id_middleware, DefineMiddleware(BearerAuthMiddleware)],
+        middleware=[
+            request_id_middleware,
+            DefineMiddleware(BearerAuthMiddleware, exclude=["^/schema"]),
+        ],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[lifespan],
         openapi_config=openapi_config(),
         debug=settings.http.debug,
     )
+    document_errors(app.openapi_schema)
+    return app

@@ -41,13 +41,13 @@ def _async(main: Callable[[Settings], Coroutine[Any, Any, None]]) -> Callable[[S
     return run
 
 
-async def _migrate(settings: Settings) -> None:
+async def _migrate(settings: Settings, to: str = "all") -> None:
     from storage import db
     from storage.objects import ObjectStore
 
     await db.open_pool(1, 2)
     try:
-        await db.migrate()
+        await db.migrate(to)
     finally:
         await db.close_pool()
     await asyncio.to_thread(ObjectStore(settings.s3).ensure_bucket)
@@ -217,8 +217,10 @@ def main(argv: list[str] | None = None) -> None:
         prog="offsite", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    for name in ("up", "api", "worker", "migrate", "seed", "settings"):
+    for name in ("up", "api", "worker", "seed", "settings"):
         sub.add_parser(name)
+    migrate = sub.add_parser("migrate", help="apply migrations and create the bucket")
+    migrate.add_argument("--to", default="all", help="stop after this migration id")
     test = sub.add_parser("test")
     test.add_argument("pytest_args", nargs=argparse.REMAINDER)
     services = sub.add_parser("services")
@@ -232,12 +234,14 @@ def main(argv: list[str] | None = None) -> None:
         "up": cmd_up,
         "api": cmd_api,
         "worker": cmd_worker,
-        "migrate": _async(_migrate),
         "seed": _async(_seed),
         "settings": cmd_settings,
     }
     if args.command == "test":
         raise SystemExit(cmd_test(settings, args.pytest_args))
+    if args.command == "migrate":
+        asyncio.run(_migrate(settings, args.to))
+        return
     if args.command == "services":
         cmd_services(settings, args.action, args.profile)
         return

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import typing
 from collections.abc import Mapping
 from pathlib import Path
@@ -49,9 +50,10 @@ class _Section(msgspec.Struct, frozen=True, kw_only=True):
         try:
             return msgspec.convert(values, cls, strict=False)
         except msgspec.ValidationError as exc:
-            field = str(exc).rpartition("$.")[2]
+            found = re.search(r"\$\.(\w+)", str(exc))
+            field = found.group(1) if found else ""
             var = _field_metas(cls).get(field, (field, ""))[0]
-            raise SettingsError(f"{var}: {exc}") from exc
+            raise SettingsError(f"{var}: {str(exc).partition(' - at ')[0]}") from exc
 
 
 @functools.cache

@@ -35,9 +35,9 @@ async def close_pool() -> None:
     await engine().close_connection_pool()
 
 
-async def migrate() -> None:
-    """Apply every migration not yet applied (idempotent)."""
-    result = await run_forwards(app_name=APP_NAME)
+async def migrate(to: str = "all") -> None:
+    """Apply the migrations not yet applied, up to ``to`` (idempotent)."""
+    result = await run_forwards(app_name=APP_NAME, migration_id=to)
     if not result.success:
         raise RuntimeError(f"migrations failed: {result.message}")
 

@@ -1,0 +1,108 @@
+"""Every error code the API may answer with, documented in the OpenAPI document.
+
+A test checks that each code raised anywhere in the code is listed here, so clients
+generated from the document know every ``code`` they can receive.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar.openapi.spec import (
+    Components,
+    OpenAPI,
+    OpenAPIMediaType,
+    OpenAPIResponse,
+    Reference,
+    Schema,
+)
+from litestar.openapi.spec.enums import OpenAPIType
+
+ERROR_CODES: dict[str, str] = {
+    # request shape and paging
+    "invalid_request": "The body, query or path does not match the schema (see `errors`).",
+    "bad_request": "The request could not be read.",
+    "cursor_invalid": "The cursor was not returned by this API.",
+    "not_found": "No such route.",
+    "method_not_allowed": "The route does not take this method.",
+    "payload_too_large": "The body is larger than allowed.",
+    "unsupported_media_type": "The body's content type is not accepted.",
+    "internal_error": "A bug on our side; it has been logged with the request id.",
+    "http_error": "Another HTTP-level refusal.",
+    # authentication
+    "auth_required": "Send `Authorization: Bearer <access token>`.",
+    "token_invalid": "The access token is malformed, forged, or for another issuer.",
+    "token_expired": "The access token has expired: refresh it.",
+    "invalid_credentials": "Wrong username or password.",
+    "account_disabled": "The account is disabled.",
+    "login_rate_limited": "Too many sign-in attempts; wait `Retry-After` seconds.",
+    "rate_limited": "Too many requests; wait `Retry-After` seconds.",
+    "refresh_token_invalid": "Unknown refresh token.",
+    "refresh_token_expired": "The refresh token has expired: sign in again.",
+    "refresh_token_revoked": "The session was ended (sign-out, or reuse detected).",
+    "refresh_token_reused": "A spent refresh token was presented again; its sessions end.",
+    # WeChat
+    "wechat_not_bound": "This WeChat account is not bound yet: bind it with a binding code.",
+    "wechat_already_bound": "This WeChat account is bound to another user.",
+    "binding_code_invalid": "The binding code is wrong, used or expired.",
+    "wechat_code_invalid": "WeChat refused the login code (40029: invalid or used).",
+    "wechat_rate_limited": "WeChat's login frequency limit (45011).",
+    "wechat_user_blocked": "WeChat marked the user as high-risk (40226).",
+    "wechat_busy": "WeChat is busy (-1); retry shortly.",
+    "wechat_error": "WeChat answered another error.",
+    "wechat_unreachable": "WeChat did not answer.",
+    "wechat_not_configured": "WeChat sign-in is not configured on this installation.",
+    # authorisation
+    "forbidden": "Not allowed.",
+    "role_forbidden": "The caller's role may not do this.",
+    "out_of_jurisdiction": "The data belongs to another squad's jurisdiction.",
+    # organisation
+    "user_not_found": "No such user.",
+    "username_taken": "The username is taken.",
+    "squad_not_found": "No such squad.",
+    "squad_required": "Officers and squad leaders must belong to a squad.",
+    "squad_not_allowed": "District roles do not belong to a squad.",
+    "bootstrap_admin_invalid": "OFFSITE_BOOTSTRAP_ADMIN is not username:password.",
+    "integrator_key_not_found": "No such integrator key.",
+}
+
+_ERROR_BODY = Schema(
+    type=OpenAPIType.OBJECT,
+    required=["code", "detail"],
+    properties={
+        "code": Reference(ref="#/components/schemas/ErrorCode"),
+        "detail": Schema(type=OpenAPIType.STRING, description="For people; may change."),
+    },
+    description="Every 4xx/5xx answer. Validation errors add `errors`; 429 adds "
+    "`retry_after_s` (and the `Retry-After` header).",
+)
+
+
+def document_errors(document: OpenAPI) -> None:
+    """Add the ``ErrorCode`` enum and an ``ErrorBody`` 4XX/5XX answer to every operation."""
+    components = document.components
+    assert isinstance(components, Components)
+    components.schemas = dict(components.schemas or {})
+    components.schemas["ErrorCode"] = Schema(
+        type=OpenAPIType.STRING,
+        enum=list(ERROR_CODES),
+        description="\n".join(f"- `{code}`: {text}" for code, text in ERROR_CODES.items()),
+    )
+    components.schemas["ErrorBody"] = _ERROR_BODY
+    answer = OpenAPIResponse(
+        description="Refused: see `code` (ErrorCode lists them all).",
+        content={
+            "application/json": OpenAPIMediaType(
+                schema=Reference(ref="#/components/schemas/ErrorBody")
+            )
+        },
+    )
+    for path_item in (document.paths or {}).values():
+        for method in ("get", "put", "post", "delete", "patch"):
+            operation: Any = getattr(path_item, method, None)
+            if operation is None:
+                continue
+            operation.responses = dict(operation.responses or {})
+            operation.responses.pop("400", None)  # Litestar's own shape, replaced by ours
+            operation.responses.setdefault("4XX", answer)
+            operation.responses.setdefault("5XX", answer)

@@ -1,0 +1,1 @@
+"""The exported OpenAPI documents and the script that regenerates and checks them."""

@@ -1,0 +1,46 @@
+"""How an operator gets in on a new installation, and the demo district."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import msgspec
+import pytest
+
+from domain.org import Role
+from offsite.settings import Settings
+from storage.seed import DEMO_PASSWORD, DEMO_USERS, seed_demo
+from storage.tables import GridCell, Squad, StaffUser
+from tests.integration.conftest import app_client, bearer, login
+
+pytestmark = pytest.mark.usefixtures("database")
+
+
+async def test_bootstrap_admin_is_created_only_when_no_admin_exists(settings: Settings) -> None:
+    admins = await StaffUser.count().where(StaffUser.role == Role.admin.value)
+    configured = msgspec.structs.replace(
+        settings,
+        auth=msgspec.structs.replace(settings.auth, bootstrap_admin="root.boot:first-pass-1"),
+    )
+    async with app_client(configured) as c:
+        created = await StaffUser.exists().where(StaffUser.username == "root.boot")
+        if admins == 0:
+            assert created
+            tokens = await login(c, {"username": "root.boot", "password": "first-pass-1"})
+            assert (await c.get("/api/v1/users", headers=bearer(tokens))).status_code == 200
+        else:
+            assert not created
+
+
+async def test_demo_seed_is_idempotent_and_complete(client) -> None:
+    now = datetime.now(UTC)
+    await seed_demo(now, password_cost=10)
+    await seed_demo(now, password_cost=10)
+    assert await Squad.count() == 14
+    assert await GridCell.count() == 56
+    for demo in DEMO_USERS:
+        assert await StaffUser.count().where(StaffUser.username == demo.username) == 1
+    assert {u.role for u in DEMO_USERS} == set(Role)
+    officer = await login(client, {"username": "officer.jiangchuan1", "password": DEMO_PASSWORD})
+    me = (await client.get("/api/v1/me", headers=bearer(officer))).json()
+    assert me["squad"]["name_zh"] == "江川路街道"
