@@ -103,6 +103,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         lifespan=[lifespan],
         openapi_config=openapi_config(),
         debug=settings.http.debug,
+        logging_config=None,  # offsite.logs configures logging, as JSON lines
     )
     document_errors(app.openapi_schema)
     return app

@@ -155,6 +155,8 @@ def cmd_up(settings: Settings) -> None:
                 child.kill()
         stop_services()
 
+    # Installed explicitly: a shell that starts us in the background ignores SIGINT.
+    signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         me = [sys.executable, "-m", "offsite.cli"]
@@ -221,11 +223,16 @@ def main(argv: list[str] | None = None) -> None:
         sub.add_parser(name)
     migrate = sub.add_parser("migrate", help="apply migrations and create the bucket")
     migrate.add_argument("--to", default="all", help="stop after this migration id")
-    test = sub.add_parser("test")
-    test.add_argument("pytest_args", nargs=argparse.REMAINDER)
+    sub.add_parser("test", help="run pytest against fresh services; other args go to pytest")
     services = sub.add_parser("services")
     services.add_argument("action", choices=["up", "down", "env"])
     services.add_argument("--profile", choices=["run", "test"], default="run")
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["test"]:
+        # Everything after `test` is pytest's, options included.
+        settings = get_settings()
+        logs.configure(settings.log_level, settings.log_json)
+        raise SystemExit(cmd_test(settings, argv[1:]))
     args = parser.parse_args(argv)
 
     settings = get_settings()
@@ -237,8 +244,6 @@ def main(argv: list[str] | None = None) -> None:
         "seed": _async(_seed),
         "settings": cmd_settings,
     }
-    if args.command == "test":
-        raise SystemExit(cmd_test(settings, args.pytest_args))
     if args.command == "migrate":
         asyncio.run(_migrate(settings, args.to))
         return

