@@ -1,4 +1,5 @@
-"""Reference and demo data: the 14 Minhang squads, their grid cells, demo staff."""
+"""Reference and demo data: the 14 Minhang squads, their grid cells, demo staff,
+a few cameras and supervised subjects."""
 
 from __future__ import annotations
 
@@ -10,10 +11,11 @@ from typing import Any
 import msgspec
 
 from domain.auth.passwords import hash_password
-from domain.geo import area_m2
+from domain.geo import LngLat, area_m2
 from domain.org import Role
 from storage.db import engine
-from storage.tables import GridCell, Squad, StaffUser
+from storage.geography import GeoIndex
+from storage.tables import Camera, GridCell, Squad, StaffUser, Subject
 
 HERE = Path(__file__).parent
 DEMO_PASSWORD = "offsite-demo"
@@ -36,6 +38,81 @@ DEMO_USERS = (
     DemoUser("officer.jiangchuan2", "江川路队员二", Role.officer, "310112001"),
     DemoUser("leader.xinzhuang", "莘庄镇中队长", Role.squad_leader, "310112101"),
     DemoUser("officer.xinzhuang1", "莘庄镇队员一", Role.officer, "310112101"),
+)
+
+
+class DemoCamera(msgspec.Struct, frozen=True):
+    device_id: str
+    name: str
+    at: LngLat
+    published_location: str
+
+
+class DemoSubject(msgspec.Struct, frozen=True):
+    kind: str
+    name: str
+    address: str
+    at: LngLat
+    credit_code: str | None
+    contact_name: str
+    contact_phone: str
+
+
+# Fictional, placed in the demo grid cells of 江川路 and 莘庄镇.
+DEMO_CAMERAS = (
+    DemoCamera(
+        "31011200001310000001",
+        "江川路沿街商铺 1 号探头",
+        LngLat(121.39948, 30.99955),
+        "江川路与沧源路路口东北角",
+    ),
+    DemoCamera(
+        "31011200001310000002", "江川路菜场门口探头", LngLat(121.40052, 31.00045), "江川路菜场正门"
+    ),
+    DemoCamera(
+        "31011210101310000001",
+        "莘庄地铁站北广场探头",
+        LngLat(121.36948, 31.10955),
+        "莘庄地铁站北广场",
+    ),
+)
+DEMO_SUBJECTS = (
+    DemoSubject(
+        "merchant",
+        "老街水果店",
+        "江川路 101 号",
+        LngLat(121.39950, 30.99960),
+        "92310112MA1DEMO001",
+        "王某",
+        "13800000001",
+    ),
+    DemoSubject(
+        "merchant",
+        "江川小吃",
+        "江川路 105 号",
+        LngLat(121.39960, 30.99962),
+        None,
+        "李某",
+        "13800000002",
+    ),
+    DemoSubject(
+        "construction_site",
+        "江川路地块住宅项目",
+        "江川路 200 号",
+        LngLat(121.40050, 31.00040),
+        "91310112MA1DEMO003",
+        "张某",
+        "13800000003",
+    ),
+    DemoSubject(
+        "merchant",
+        "莘庄便利店",
+        "莘庄镇莘建路 12 号",
+        LngLat(121.36950, 31.10960),
+        "92310112MA1DEMO004",
+        "赵某",
+        "13800000004",
+    ),
 )
 
 
@@ -98,4 +175,47 @@ async def seed_demo(now: datetime, password_cost: int) -> list[DemoUser]:
                     updated_at=now,
                 )
             )
+    await _seed_field(now)
     return list(DEMO_USERS)
+
+
+async def _seed_field(now: datetime) -> None:
+    geo = GeoIndex()
+    async with engine().transaction():
+        for c in DEMO_CAMERAS:
+            if await Camera.exists().where(Camera.device_id == c.device_id):
+                continue
+            placed = await geo.place(c.at)
+            await Camera.insert(
+                Camera(
+                    device_id=c.device_id,
+                    name=c.name,
+                    lng=c.at.lng,
+                    lat=c.at.lat,
+                    squad=placed.squad.id if placed.squad else None,
+                    grid=placed.grid.id if placed.grid else None,
+                    published_location=c.published_location,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+        for subject in DEMO_SUBJECTS:
+            if await Subject.exists().where(Subject.name == subject.name):
+                continue
+            placed = await geo.place(subject.at)
+            await Subject.insert(
+                Subject(
+                    kind=subject.kind,
+                    name=subject.name,
+                    address=subject.address,
+                    lng=subject.at.lng,
+                    lat=subject.at.lat,
+                    squad=placed.squad.id if placed.squad else None,
+                    grid=placed.grid.id if placed.grid else None,
+                    credit_code=subject.credit_code,
+                    contact_name=subject.contact_name,
+                    contact_phone=subject.contact_phone,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )

@@ -1,5 +1,6 @@
 """Every Piccolo table, by concept; ``TABLES`` is what the migrations track."""
 
+from storage.tables.field import Camera, Subject
 from storage.tables.org import (
     GridCell,
     IntegratorKey,
@@ -9,14 +10,25 @@ from storage.tables.org import (
     WechatBinding,
 )
 
-TABLES = (Squad, GridCell, StaffUser, RefreshToken, WechatBinding, IntegratorKey)
+TABLES = (
+    Squad,
+    GridCell,
+    StaffUser,
+    RefreshToken,
+    WechatBinding,
+    IntegratorKey,
+    Camera,
+    Subject,
+)
 
 __all__ = [
     "TABLES",
+    "Camera",
     "GridCell",
     "IntegratorKey",
     "RefreshToken",
     "Squad",
     "StaffUser",
+    "Subject",
     "WechatBinding",
 ]

@@ -9,8 +9,8 @@ import pytest
 
 from domain.org import Role
 from offsite.settings import Settings
-from storage.seed import DEMO_PASSWORD, DEMO_USERS, seed_demo
-from storage.tables import GridCell, Squad, StaffUser
+from storage.seed import DEMO_CAMERAS, DEMO_PASSWORD, DEMO_SUBJECTS, DEMO_USERS, seed_demo
+from storage.tables import Camera, GridCell, Squad, StaffUser, Subject
 from tests.integration.conftest import app_client, bearer, login
 
 pytestmark = pytest.mark.usefixtures("database")
@@ -41,6 +41,18 @@ async def test_demo_seed_is_idempotent_and_complete(client) -> None:
     for demo in DEMO_USERS:
         assert await StaffUser.count().where(StaffUser.username == demo.username) == 1
     assert {u.role for u in DEMO_USERS} == set(Role)
+    for camera in DEMO_CAMERAS:
+        row = (
+            await Camera.select(Camera.squad, Camera.grid)
+            .where(Camera.device_id == camera.device_id)
+            .first()
+        )
+        assert row is not None and row["squad"] is not None and row["grid"] is not None
+    subjects = await Subject.select(Subject.name, Subject.squad).where(
+        Subject.name.is_in([s.name for s in DEMO_SUBJECTS])
+    )
+    assert len(subjects) == len(DEMO_SUBJECTS)
+    assert all(s["squad"] is not None for s in subjects)
     officer = await login(client, {"username": "officer.jiangchuan1", "password": DEMO_PASSWORD})
     me = (await client.get("/api/v1/me", headers=bearer(officer))).json()
     assert me["squad"]["name_zh"] == "江川路街道"
