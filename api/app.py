@@ -13,6 +13,8 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme, Tag
 
 from api.auth.controller import AuthController
+from api.cases.controller import CaseController
+from api.catalogue.controller import ViolationTypeController
 from api.deps import DEPENDENCIES
 from api.error_codes import document_errors
 from api.errors import EXCEPTION_HANDLERS
@@ -22,6 +24,7 @@ from api.middleware import request_id_middleware
 from api.org.controllers import MeController, SquadController, UserController
 from api.org.service import ensure_bootstrap_admin
 from api.security import BearerAuthMiddleware
+from api.stats.controller import StatsController
 from offsite import logs
 from offsite.runtime import open_runtime
 from offsite.settings import Settings, get_settings
@@ -36,6 +39,9 @@ OPENAPI_TAGS = [
     Tag(name="organisation", description="Squads (中队) and grid cells (网格)."),
     Tag(name="users", description="Staff accounts (admin)."),
     Tag(name="integrator keys", description="API keys of outside systems (admin)."),
+    Tag(name="cases", description="The closed loop: report, triage, handle, review, close."),
+    Tag(name="catalogue", description="Violation types (违规事件分类) and their SLAs."),
+    Tag(name="figures", description="Assessment indicators (考核指标)."),
     Tag(name="operations", description="Liveness and readiness."),
 ]
 
@@ -93,6 +99,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             SquadController,
             UserController,
             IntegratorKeyController,
+            CaseController,
+            ViolationTypeController,
+            StatsController,
         ],
         dependencies=DEPENDENCIES,
         middleware=[

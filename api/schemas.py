@@ -9,7 +9,6 @@ import msgspec
 from litestar.params import QueryParameter
 
 from domain.errors import InvalidInput
-from domain.geo import CoordType, LngLat, from_wgs84, to_wgs84
 
 
 class ErrorBody(msgspec.Struct, frozen=True):
@@ -17,24 +16,6 @@ class ErrorBody(msgspec.Struct, frozen=True):
 
     code: Annotated[str, msgspec.Meta(examples=["case_version_conflict"])]
     detail: str
-
-
-class Location(msgspec.Struct, frozen=True):
-    """A point with its coordinate system: WGS-84, GCJ-02 (WeChat, AMap) or BD-09 (Baidu)."""
-
-    lng: Annotated[float, msgspec.Meta(ge=-180, le=180)]
-    lat: Annotated[float, msgspec.Meta(ge=-90, le=90)]
-    coord_type: CoordType = CoordType.wgs84
-
-    def to_wgs84(self) -> LngLat:
-        return to_wgs84(LngLat(self.lng, self.lat), self.coord_type)
-
-    @classmethod
-    def from_wgs84(
-        cls, lng: float, lat: float, coord_type: CoordType = CoordType.wgs84
-    ) -> Location:
-        p = from_wgs84(LngLat(lng, lat), coord_type)
-        return cls(round(p.lng, 7), round(p.lat, 7), coord_type)
 
 
 LimitQuery = Annotated[int, QueryParameter(ge=1, le=200, description="Page size.")]

@@ -43,11 +43,14 @@ def _async(main: Callable[[Settings], Coroutine[Any, Any, None]]) -> Callable[[S
 
 async def _migrate(settings: Settings, to: str = "all") -> None:
     from storage import db
+    from storage.cases import catalogue
     from storage.objects import ObjectStore
 
     await db.open_pool(1, 2)
     try:
         await db.migrate(to)
+        if to == "all":
+            await catalogue.seed(datetime.now(UTC))
     finally:
         await db.close_pool()
     await asyncio.to_thread(ObjectStore(settings.s3).ensure_bucket)

@@ -11,9 +11,11 @@ from dataclasses import dataclass
 import httpx
 from redis.asyncio import Redis
 
+from domain.sla.calendar import WorkCalendar
 from integrations.wechat import WechatClient
 from offsite.settings import Settings
 from storage import db
+from storage.cases.commands import Deps
 from storage.geography import GeoIndex
 from storage.objects import ObjectStore
 
@@ -26,7 +28,13 @@ class Runtime:
     http: httpx.AsyncClient
     wechat: WechatClient
     geo: GeoIndex
+    calendar: WorkCalendar
     owns_pool: bool
+
+    @property
+    def cases(self) -> Deps:
+        """What the case use cases need besides the database."""
+        return Deps(self.calendar, self.geo)
 
     async def close(self) -> None:
         await self.http.aclose()
@@ -46,5 +54,6 @@ async def open_runtime(settings: Settings) -> Runtime:
         http=http,
         wechat=WechatClient(settings.wechat, http),
         geo=GeoIndex(),
+        calendar=WorkCalendar.load(),
         owns_pool=owns_pool,
     )

@@ -9,6 +9,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_201_CREATED
 
 from api.auth import service as auth_service
+from api.cases.board import CasePage, my_tasks
 from api.deps import Caller, Rt
 from api.org import service
 from api.org.schemas import (
@@ -27,10 +28,10 @@ from api.org.schemas import (
     UserRead,
     UserUpdate,
 )
-from api.schemas import CursorQuery, LimitQuery, Location, decode_cursor, next_cursor
+from api.schemas import CursorQuery, LimitQuery, decode_cursor, next_cursor
 from api.security import admin_only, check_jurisdiction
 from domain.errors import NotFound
-from domain.geo import CoordType
+from domain.geo import CoordType, Location
 from domain.org import Role
 from storage import org
 
@@ -48,6 +49,11 @@ class MeController(Controller):
         squad = await org.get_squad(user.squad_id) if user.squad_id is not None else None
         summary = SquadSummary(squad.id, squad.code, squad.name_zh) if squad else None
         return MeRead(UserRead.of(user), summary)
+
+    @get("/tasks", operation_id="get_my_tasks")
+    async def tasks(self, principal: Caller, limit: LimitQuery = 100) -> CasePage:
+        """The officer's open tasks: overdue first, then the nearest deadline."""
+        return await my_tasks(principal.user_id, limit)
 
     @put("/duty", operation_id="set_my_duty")
     async def duty(self, principal: Caller, data: JSONBody[DutyUpdate]) -> UserRead:

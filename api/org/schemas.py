@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import msgspec
 
-from api.schemas import Location
+from domain.geo import Location
 from domain.org import GridCell, Role, Squad, User
 
 Username = Annotated[str, msgspec.Meta(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")]

@@ -14,6 +14,7 @@ from domain.geo.coords import (
     wgs84_to_bd09,
     wgs84_to_gcj02,
 )
+from domain.geo.location import Location
 from domain.geo.locator import Area, Locator, areas_from_feature_collection, parse_geometry
 from domain.geo.measure import area_m2
 
@@ -21,6 +22,7 @@ __all__ = [
     "Area",
     "CoordType",
     "LngLat",
+    "Location",
     "Locator",
     "area_m2",
     "areas_from_feature_collection",

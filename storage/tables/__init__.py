@@ -1,5 +1,14 @@
 """Every Piccolo table, by concept; ``TABLES`` is what the migrations track."""
 
+from storage.tables.cases import (
+    Case,
+    CaseDeadline,
+    CaseEscalation,
+    CaseEvent,
+    IdempotencyRecord,
+    Outbox,
+    ViolationTypeRow,
+)
 from storage.tables.field import Camera, Subject
 from storage.tables.org import (
     GridCell,
@@ -19,16 +28,30 @@ TABLES = (
     IntegratorKey,
     Camera,
     Subject,
+    ViolationTypeRow,
+    Case,
+    CaseEvent,
+    CaseDeadline,
+    CaseEscalation,
+    Outbox,
+    IdempotencyRecord,
 )
 
 __all__ = [
     "TABLES",
     "Camera",
+    "Case",
+    "CaseDeadline",
+    "CaseEscalation",
+    "CaseEvent",
     "GridCell",
+    "IdempotencyRecord",
     "IntegratorKey",
+    "Outbox",
     "RefreshToken",
     "Squad",
     "StaffUser",
     "Subject",
+    "ViolationTypeRow",
     "WechatBinding",
 ]

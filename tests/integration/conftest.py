@@ -17,6 +17,7 @@ from litestar import Litestar
 from api.app import create_app
 from offsite.settings import Settings
 from storage import db
+from storage.cases import catalogue
 from storage.seed import seed_squads
 from tests import factories
 from tests.fakes.wechat import FakeWechat, serve
@@ -50,6 +51,7 @@ async def database() -> AsyncIterator[None]:
     opened = await db.open_pool(1, 8)
     await db.migrate()
     await seed_squads(datetime.now(UTC))
+    await catalogue.seed(datetime.now(UTC))
     yield
     if opened:
         await db.close_pool()

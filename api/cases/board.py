@@ -1,0 +1,197 @@
+"""The board's lists: a squad's cases, the triage queue, an officer's tasks."""
+
+from __future__ import annotations
+
+import base64
+from datetime import datetime
+from typing import Any
+
+import msgspec
+
+from api.cases.schemas import Timeline, TimelineEntry
+from api.security import Principal
+from domain.cases.model import TASK_STATES, Source, State
+from domain.errors import Forbidden, InvalidInput
+from domain.geo import Location
+from domain.org import Role
+from storage.tables import Case
+
+# Which sources each role may report through POST /cases (the others arrive from jobs
+# and integrators).
+_SOURCES = {
+    Role.officer: {Source.patrol},
+    Role.squad_leader: {Source.patrol},
+    Role.commander: {Source.patrol, Source.complaint},
+    Role.supervisor: {Source.patrol, Source.audit},
+    Role.admin: {Source.patrol, Source.complaint, Source.audit, Source.inspection},
+}
+
+
+def allowed_source(principal: Principal, source: Source) -> Source:
+    if source not in _SOURCES[principal.role]:
+        raise Forbidden("source_forbidden", f"a {principal.role.value} cannot report {source}")
+    return source
+
+
+class CaseSummary(msgspec.Struct, frozen=True, kw_only=True):
+    """A row of the board or of the phone's task list."""
+
+    id: int
+    number: str
+    version: int
+    state: State
+    state_label_zh: str
+    violation_type: str
+    violation_name_zh: str
+    source: Source
+    squad_id: int | None
+    grid_id: int | None
+    assignee_id: int | None
+    urgent: bool
+    overdue: bool
+    next_due_at: datetime | None
+    address: str
+    location: Location | None
+    created_at: datetime
+
+
+class CasePage(msgspec.Struct, frozen=True):
+    items: list[CaseSummary]
+    next_cursor: str | None
+
+
+class BoardQuery(msgspec.Struct, frozen=True, kw_only=True):
+    state: State | None = None
+    squad_id: int | None = None
+    type: str | None = None
+    grid: int | None = None
+    source: Source | None = None
+    overdue: bool | None = None
+    unassigned: bool | None = None
+    assignee_id: int | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    limit: int = 50
+    cursor: str | None = None
+
+
+_COLUMNS = """c.id, c.number, c.version, c.state, c.violation_type,
+    c.type_snapshot->>'name_zh' AS violation_name_zh, c.source, c.squad, c.grid, c.assignee,
+    c.urgent, c.overdue, c.next_due_at, c.address, c.lng, c.lat, c.created_at"""
+
+
+_TASK_STATES = ", ".join(f"'{s.value}'" for s in TASK_STATES)
+
+
+def _summary(r: dict[str, Any]) -> CaseSummary:
+    state = State(r["state"])
+    return CaseSummary(
+        id=r["id"],
+        number=r["number"],
+        version=r["version"],
+        state=state,
+        state_label_zh=state.label_zh,
+        violation_type=r["violation_type"],
+        violation_name_zh=r["violation_name_zh"],
+        source=Source(r["source"]),
+        squad_id=r["squad"],
+        grid_id=r["grid"],
+        assignee_id=r["assignee"],
+        urgent=r["urgent"],
+        overdue=r["overdue"],
+        next_due_at=r["next_due_at"],
+        address=r["address"],
+        location=Location.from_wgs84(r["lng"], r["lat"]) if r["lng"] is not None else None,
+        created_at=r["created_at"],
+    )
+
+
+def _encode_cursor(created_at: datetime, case_id: int) -> str:
+    raw = msgspec.json.encode([created_at.isoformat(), case_id])
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, int]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        at, case_id = msgspec.json.decode(raw, type=tuple[datetime, int])
+    except (ValueError, msgspec.DecodeError) as exc:
+        raise InvalidInput("cursor_invalid", "the cursor is not one this API returned") from exc
+    return at, case_id
+
+
+async def list_cases(principal: Principal, q: BoardQuery) -> CasePage:
+    """Cases in the caller's jurisdiction, newest first, keyset-paged."""
+    where, args = ["TRUE"], []
+
+    def add(sql: str, value: object) -> None:
+        where.append(sql)
+        args.append(value)
+
+    squad = principal.scope.squad_id
+    if squad is not None and q.squad_id not in (None, squad):
+        raise Forbidden("out_of_jurisdiction", "this belongs to another squad's jurisdiction")
+    if (wanted := squad if squad is not None else q.squad_id) is not None:
+        add("c.squad = {}", wanted)
+    for column, value in (
+        ("state", q.state),
+        ("violation_type", q.type),
+        ("grid", q.grid),
+        ("source", q.source),
+        ("assignee", q.assignee_id),
+    ):
+        if value is not None:
+            add(f"c.{column} = {{}}", value)
+    if q.overdue is not None:
+        add("c.overdue = {}", q.overdue)
+    if q.unassigned:
+        where.append("c.assignee IS NULL")
+    if q.created_from is not None:
+        add("c.created_at >= {}", q.created_from)
+    if q.created_to is not None:
+        add("c.created_at < {}", q.created_to)
+    if q.cursor:
+        at, case_id = _decode_cursor(q.cursor)
+        where.append("(c.created_at, c.id) < ({}, {})")
+        args += [at, case_id]
+    rows = await Case.raw(
+        f"SELECT {_COLUMNS} FROM enforcement_case c WHERE {' AND '.join(where)}"
+        f" ORDER BY c.created_at DESC, c.id DESC LIMIT {int(q.limit)}",
+        *args,
+    )
+    items = [_summary(r) for r in rows]
+    last = items[-1] if len(items) == q.limit else None
+    return CasePage(items, _encode_cursor(last.created_at, last.id) if last else None)
+
+
+async def my_tasks(user_id: int, limit: int) -> CasePage:
+    """An officer's open work: overdue first, then the nearest deadline."""
+    rows = await Case.raw(
+        f"""SELECT {_COLUMNS} FROM enforcement_case c
+            WHERE c.assignee = {{}} AND c.state IN ({_TASK_STATES})
+            ORDER BY c.overdue DESC, c.next_due_at ASC NULLS LAST, c.id
+            LIMIT {int(limit)}""",
+        user_id,
+    )
+    return CasePage([_summary(r) for r in rows], None)
+
+
+def timeline_of(case_id: int, rows: list[dict[str, Any]]) -> Timeline:
+    return Timeline(
+        case_id,
+        [
+            TimelineEntry(
+                seq=r["seq"],
+                at=r["at"],
+                actor_id=r["actor"],
+                actor_role=r["actor_role"],
+                action=r["action"],
+                from_state=r["from_state"],
+                to_state=r["to_state"],
+                data=r["data"],
+                hash=r["hash"],
+                location=Location.from_wgs84(r["lng"], r["lat"]) if r["lng"] is not None else None,
+            )
+            for r in rows
+        ],
+    )

@@ -1,0 +1,350 @@
+"""``/api/v1/cases``: report, board, detail, timeline, and one route per command."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, Request, get, post
+from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+
+from api.cases import board
+from api.cases.schemas import (
+    AcceptRequest,
+    AssignRequest,
+    CaseCreate,
+    CaseDetail,
+    ChainCheck,
+    CloseRequest,
+    CommandRequest,
+    CommentRequest,
+    DismissRequest,
+    DispatchRequest,
+    FileRequest,
+    OrderRectificationRequest,
+    RecheckRequest,
+    ReopenRequest,
+    ReturnRequest,
+    SubmitReviewRequest,
+    Timeline,
+    VerifyRequest,
+)
+from api.deps import Caller, Rt
+from api.schemas import CursorQuery, LimitQuery
+from api.security import Principal
+from domain.cases.machine import Actor
+from domain.cases.model import Source, State
+from domain.errors import NotFound
+from offsite.runtime import Runtime
+from storage import idempotency
+from storage.cases import commands, records, timeline
+from storage.cases.views import detail
+
+IdempotencyKey = Annotated[
+    str | None,
+    HeaderParameter(
+        name="Idempotency-Key",
+        description="Any unique string per user action; a retry with the same key gets the "
+        "first answer and changes nothing.",
+    ),
+]
+
+
+def actor_of(principal: Principal) -> Actor:
+    return Actor(principal.user_id, principal.role, principal.squad_id)
+
+
+async def _command(
+    rt: Runtime,
+    principal: Principal,
+    case_id: int,
+    body: CommandRequest,
+    key: str | None,
+    request: Request[Any, Any, Any],
+) -> CaseDetail:
+    """Run one command body (a command plus ``version`` and ``location``)."""
+    location = body.location
+    return await commands.run_command(
+        rt.cases,
+        case_id,
+        actor_of(principal),
+        principal.scope,
+        body,
+        version=body.version,
+        now=datetime.now(UTC),
+        position=location.to_wgs84() if location else None,
+        idem=idempotency.Key.of(key, request.url.path, msgspec.to_builtins(body)) if key else None,
+    )
+
+
+class CaseController(Controller):
+    path = "/api/v1/cases"
+    tags = ["cases"]
+
+    @post("/", operation_id="create_case", status_code=HTTP_201_CREATED)
+    async def create(
+        self,
+        rt: Rt,
+        principal: Caller,
+        data: JSONBody[CaseCreate],
+        request: Request[Any, Any, Any],
+        idempotency_key: IdempotencyKey = None,
+    ) -> CaseDetail:
+        """Report a case (巡查上报). It is placed in its squad and grid cell and dispatched
+        when its violation type says so; a point outside the district is kept and flagged."""
+        new = commands.NewCase(
+            source=board.allowed_source(principal, data.source),
+            violation_type=data.violation_type,
+            position=data.location.to_wgs84(),
+            address=data.address,
+            description=data.description,
+            subject_id=data.subject_id,
+        )
+        key = (
+            idempotency.Key.of(idempotency_key, request.url.path, msgspec.to_builtins(data))
+            if idempotency_key
+            else None
+        )
+        return await commands.create_case(
+            rt.cases, new, actor_of(principal), datetime.now(UTC), key
+        )
+
+    @get("/", operation_id="list_cases")
+    async def list_cases(
+        self,
+        principal: Caller,
+        case_state: Annotated[State | None, QueryParameter(name="state")] = None,
+        squad_id: FromQuery[int | None] = None,
+        type: FromQuery[str | None] = None,
+        grid: FromQuery[int | None] = None,
+        source: FromQuery[Source | None] = None,
+        overdue: FromQuery[bool | None] = None,
+        unassigned: FromQuery[bool | None] = None,
+        assignee_id: FromQuery[int | None] = None,
+        created_from: Annotated[datetime | None, QueryParameter(name="from")] = None,
+        created_to: Annotated[datetime | None, QueryParameter(name="to")] = None,
+        limit: LimitQuery = 50,
+        cursor: CursorQuery = None,
+    ) -> board.CasePage:
+        """The board: cases in the caller's jurisdiction, newest first. Squad leaders see
+        their squad (``unassigned``, ``overdue``, ``state`` filters); the command centre's
+        triage queue is ``state=pending_triage``."""
+        query = board.BoardQuery(
+            state=case_state,
+            squad_id=squad_id,
+            type=type,
+            grid=grid,
+            source=source,
+            overdue=overdue,
+            unassigned=unassigned,
+            assignee_id=assignee_id,
+            created_from=created_from,
+            created_to=created_to,
+            limit=limit,
+            cursor=cursor,
+        )
+        return await board.list_cases(principal, query)
+
+    @get("/{case_id:int}", operation_id="get_case")
+    async def get_case(self, principal: Caller, case_id: FromPath[int]) -> CaseDetail:
+        """A case with its deadlines, assignee and flags; ``version`` goes with the next
+        command."""
+        record = await records.get_visible(case_id, principal.scope)
+        if record is None:
+            raise NotFound("case_not_found", f"no case {case_id}")
+        return await detail(record)
+
+    @get("/{case_id:int}/timeline", operation_id="get_case_timeline")
+    async def get_timeline(self, principal: Caller, case_id: FromPath[int]) -> Timeline:
+        """Every step of the case, oldest first, each with the hash that chains it."""
+        if await records.get_visible(case_id, principal.scope) is None:
+            raise NotFound("case_not_found", f"no case {case_id}")
+        return board.timeline_of(case_id, await timeline.entries(case_id))
+
+    @get("/{case_id:int}/timeline/verify", operation_id="verify_case_timeline")
+    async def verify_timeline(self, principal: Caller, case_id: FromPath[int]) -> ChainCheck:
+        """Recompute the audit chain; ``ok`` is false when any entry was altered."""
+        if await records.get_visible(case_id, principal.scope) is None:
+            raise NotFound("case_not_found", f"no case {case_id}")
+        report = await timeline.verify_case(case_id)
+        return ChainCheck(
+            report.case_id, report.ok, report.entries, report.broken_at_seq, report.reason
+        )
+
+    @post("/{case_id:int}/dispatch", operation_id="dispatch_case", status_code=HTTP_200_OK)
+    async def dispatch(
+        self,
+        rt: Rt,
+        principal: Caller,
+        case_id: FromPath[int],
+        data: JSONBody[DispatchRequest],
+        request: Request[Any, Any, Any],
+        idempotency_key: IdempotencyKey = None,
+    ) -> CaseDetail:
+        """Accept a case from triage and send it to a squad (and optionally an officer)."""
+        return await _command(rt, principal, case_id, data, idempotency_key, request)
+
+    @post("/{case_id:int}/dismiss", operation_id="dismiss_case", status_code=HTTP_200_OK)
+    async def dismiss(
+        self,
+        rt: Rt,
+        principal: Caller,
+        case_id: FromPath[int],
+        data: JSONBody[DismissRequest],
+        request: Request[Any, Any, Any],
+        idempotency_key: IdempotencyKey = None,
+    ) -> CaseDetail:
+        """Refuse a case at triage (不予受理), with a reason."""
+        return await _command(rt, principal, case_id, data, idempotency_key, request)
+
+    @post("/{case_id:int}/assign", operation_id="assign_case", status_code=HTTP_200_OK)
+    async def assign(
+        self,
+        rt: Rt,
+        principal: Caller,
+        case_id: FromPath[int],
+        data: JSONBody[AssignRequest],
+        request: Request[Any, Any, Any],
+        idempotency_key: IdempotencyKey = None,
+    ) -> CaseDetail:
+        """Assign or reassign the case to an officer of its squad."""
+        return await _command(rt, principal, case_id, data, idempotency_key, request)
+
+    @post("/{case_id:int}/accept", operation_id="accept_case", status_code=HTTP_200_OK)
+    async def accept(
+        self,
+        rt: Rt,
+        principal: Caller,
+        case_id: FromPath[int],
+        data: JSONBody[AcceptRequest],
+        request: Request[Any, Any, Any],
+        idempotency_key: IdempotencyKey = None,
+    ) -> CaseDetail:
+        """The officer takes the task (an unassigned one of their squad becomes theirs)."""
+        return await _command(rt, principal, case_id, data, idempotency_key, request)
+
+    @post("/{case_id:int}/verify", operation_id="verify_case", status_code=HTTP_200_OK)
+    async def verify(
+        self,
+        rt: Rt,
+        principal: Caller,
+        case_id: FromPath[int],
+        data: JSONBody[VerifyRequest],
+        request: Request[Any, Any, Any],
+        idempotency_key: IdempotencyKey = None,
+    ) -> CaseDetail:
+        """Record the on-site verification (现场核查) and its outcome."""
+        return await _command(rt, principal, case_id, data, idempotency_key, request)
+
+    @post(
+        "/{case_id:int}/order-rectification",
+        operation_id="order_case_rectification",
+        status_code=HTTP_200_OK,
+    )
+    async def order_rectification(
+        self,
+        rt: Rt,
+        principal: Caller,
+        case_id: FromPath[int],
+        data: JSONBody[OrderRectificationRequest],
+        request: Request[Any, Any, Any],
+        idempotency_key: IdempotencyKey = None,
+    ) -> CaseDetail:
+        """Order rectification by a deadline (责令限期整改); on an order already running,
+        extend it (counts as an extension)."""
+        return await _command(rt, principal, case_id, data, idempotency_key, request)
+
+    @post("/{case_id:int}/recheck", operation_id="recheck_case", status_code=HTTP_200_OK)
+    async def recheck(
+        self,
+        rt: Rt,
+        principal: Caller,
+        case_id: FromPath[int],
+        data: JSONBody[RecheckRequest],
+        request: Request[Any, Any, Any],
+        idempotency_key: IdempotencyKey = None,
+    ) -> CaseDetail:
+        """Recheck after the rectification period: corrected, or not."""
+        return await _command(rt, principal, case_id, data, idempotency_key, request)
+
+    @post("/{case_id:int}/file", operation_id="file_case", status_code=HTTP_200_OK)
+    async def file(
+        self,
+        rt: Rt,
+        principal: Caller,
+        case_id: FromPath[int],
+        data: JSONBody[FileRequest],
+        request: Request[Any, Any, Any],
+        idempotency_key: IdempotencyKey = None,
+    ) -> CaseDetail:
+        """Hand the case to formal enforcement (立案) under its external reference."""
+        return await _command(rt, principal, case_id, data, idempotency_key, request)
+
+    @post(
+        "/{case_id:int}/submit-review", operation_id="submit_case_review", status_code=HTTP_200_OK
+    )
+    async def submit_review(
+        self,
+        rt: Rt,
+        principal: Caller,
+        case_id: FromPath[int],
+        data: JSONBody[SubmitReviewRequest],
+        request: Request[Any, Any, Any],
+        idempotency_key: IdempotencyKey = None,
+    ) -> CaseDetail:
+        """The formal case has ended: send it to the squad leader's check."""
+        return await _command(rt, principal, case_id, data, idempotency_key, request)
+
+    @post("/{case_id:int}/close", operation_id="close_case", status_code=HTTP_200_OK)
+    async def close(
+        self,
+        rt: Rt,
+        principal: Caller,
+        case_id: FromPath[int],
+        data: JSONBody[CloseRequest],
+        request: Request[Any, Any, Any],
+        idempotency_key: IdempotencyKey = None,
+    ) -> CaseDetail:
+        """Close after review (结案)."""
+        return await _command(rt, principal, case_id, data, idempotency_key, request)
+
+    @post("/{case_id:int}/return", operation_id="return_case", status_code=HTTP_200_OK)
+    async def return_(
+        self,
+        rt: Rt,
+        principal: Caller,
+        case_id: FromPath[int],
+        data: JSONBody[ReturnRequest],
+        request: Request[Any, Any, Any],
+        idempotency_key: IdempotencyKey = None,
+    ) -> CaseDetail:
+        """Send back for more work (退回); counts as rework."""
+        return await _command(rt, principal, case_id, data, idempotency_key, request)
+
+    @post("/{case_id:int}/reopen", operation_id="reopen_case", status_code=HTTP_200_OK)
+    async def reopen(
+        self,
+        rt: Rt,
+        principal: Caller,
+        case_id: FromPath[int],
+        data: JSONBody[ReopenRequest],
+        request: Request[Any, Any, Any],
+        idempotency_key: IdempotencyKey = None,
+    ) -> CaseDetail:
+        """A supervisor reopens a closed case (返工); counts as rework."""
+        return await _command(rt, principal, case_id, data, idempotency_key, request)
+
+    @post("/{case_id:int}/comment", operation_id="comment_case", status_code=HTTP_200_OK)
+    async def comment(
+        self,
+        rt: Rt,
+        principal: Caller,
+        case_id: FromPath[int],
+        data: JSONBody[CommentRequest],
+        request: Request[Any, Any, Any],
+        idempotency_key: IdempotencyKey = None,
+    ) -> CaseDetail:
+        """Add a remark to the timeline; the state does not change."""
+        return await _command(rt, principal, case_id, data, idempotency_key, request)

@@ -1,0 +1,1 @@
+"""The violation catalogue over HTTP."""

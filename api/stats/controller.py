@@ -1,0 +1,64 @@
+"""``/api/v1/stats``: the assessment indicators per squad, type and period."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+import msgspec
+from litestar import Controller, get
+from litestar.params import FromQuery, QueryParameter
+
+from api.deps import Caller
+from api.security import check_jurisdiction
+from domain.errors import InvalidInput
+from storage.cases.figures import GroupBy, Indicators, indicators
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+class IndicatorReport(msgspec.Struct, frozen=True):
+    start: datetime
+    end: datetime
+    group_by: GroupBy
+    items: list[Indicators]
+
+
+def period_bounds(period: str) -> tuple[datetime, datetime]:
+    """``2026`` (a year), ``2026-11`` (a month) or ``2026-11-24`` (a day), Shanghai time."""
+    if re.fullmatch(r"\d{4}", period):
+        start = datetime(int(period), 1, 1, tzinfo=SHANGHAI)
+        return start, start.replace(year=start.year + 1)
+    if re.fullmatch(r"\d{4}-\d{2}", period):
+        year, month = map(int, period.split("-"))
+        start = datetime(year, month, 1, tzinfo=SHANGHAI)
+        return start, (start + timedelta(days=32)).replace(day=1)
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", period):
+        start = datetime.fromisoformat(period).replace(tzinfo=SHANGHAI)
+        return start, start + timedelta(days=1)
+    raise InvalidInput("period_invalid", "period is YYYY, YYYY-MM or YYYY-MM-DD")
+
+
+class StatsController(Controller):
+    path = "/api/v1/stats"
+    tags = ["figures"]
+
+    @get("/indicators", operation_id="get_indicators")
+    async def get_indicators(
+        self,
+        principal: Caller,
+        period: Annotated[str, QueryParameter(description="YYYY, YYYY-MM or YYYY-MM-DD")],
+        group_by: FromQuery[GroupBy] = GroupBy.squad,
+        squad_id: FromQuery[int | None] = None,
+        type: FromQuery[str | None] = None,
+    ) -> IndicatorReport:
+        """结案率, 按期结案率, 返工率, 延期率 and mean times, over the cases created in the
+        period; squad roles see their own squad only."""
+        start, end = period_bounds(period)
+        if squad_id is not None:
+            check_jurisdiction(principal, squad_id)
+        squad = principal.scope.squad_id if principal.scope.squad_id is not None else squad_id
+        rows = await indicators(start, end, group_by, squad_id=squad, violation_type=type)
+        return IndicatorReport(start, end, group_by, rows)

@@ -1,0 +1,1 @@
+"""Service levels: durations, the working-time calendar, deadlines."""

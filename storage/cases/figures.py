@@ -1,0 +1,111 @@
+"""The assessment indicators (数字城管考核指标), computed in SQL.
+
+Over the cases created in a period (dismissed ones counted apart):
+- 结案率 closure rate = closed / accepted cases
+- 按期结案率 on-time closure rate = closed without any missed deadline / accepted cases
+- 返工率 rework rate = closed cases that were returned or reopened / closed cases
+- 延期率 extension rate = cases whose rectification was extended / accepted cases
+- mean minutes from dispatch to acceptance and from dispatch to submission for review
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+import msgspec
+
+from storage.tables import Case
+
+
+class GroupBy(StrEnum):
+    squad = "squad"
+    type = "type"
+    squad_type = "squad_type"
+    district = "district"
+
+
+class Indicators(msgspec.Struct, frozen=True, kw_only=True):
+    squad_id: int | None
+    violation_type: str | None
+    cases: int
+    dismissed: int
+    closed: int
+    closed_on_time: int
+    reworked: int
+    extended: int
+    overdue: int
+    closure_rate: float | None
+    on_time_closure_rate: float | None
+    rework_rate: float | None
+    extension_rate: float | None
+    mean_minutes_to_accept: float | None
+    mean_minutes_to_handle: float | None
+
+
+_KEYS = {
+    GroupBy.squad: ("c.squad", "NULL"),
+    GroupBy.type: ("NULL", "c.violation_type"),
+    GroupBy.squad_type: ("c.squad", "c.violation_type"),
+    GroupBy.district: ("NULL", "NULL"),
+}
+
+
+async def indicators(
+    start: datetime,
+    end: datetime,
+    group_by: GroupBy,
+    *,
+    squad_id: int | None = None,
+    violation_type: str | None = None,
+) -> list[Indicators]:
+    squad_key, type_key = _KEYS[group_by]
+    where: list[str] = ["c.created_at >= {}", "c.created_at < {}"]
+    args: list[object] = [start, end]
+    if squad_id is not None:
+        where.append("c.squad = {}")
+        args.append(squad_id)
+    if violation_type is not None:
+        where.append("c.violation_type = {}")
+        args.append(violation_type)
+    rows = await Case.raw(
+        f"""WITH g AS (
+            SELECT {squad_key} AS squad_id, {type_key} AS violation_type,
+                   count(*) FILTER (WHERE c.state <> 'dismissed') AS cases,
+                   count(*) FILTER (WHERE c.state = 'dismissed') AS dismissed,
+                   count(*) FILTER (WHERE c.state = 'closed') AS closed,
+                   count(*) FILTER (WHERE c.state = 'closed' AND NOT c.ever_overdue)
+                       AS closed_on_time,
+                   count(*) FILTER (WHERE c.state = 'closed' AND c.rework_count > 0) AS reworked,
+                   count(*) FILTER (WHERE c.extension_count > 0) AS extended,
+                   count(*) FILTER (WHERE c.ever_overdue) AS overdue,
+                   avg(extract(epoch FROM c.accepted_at - c.dispatched_at) / 60)
+                       AS mean_minutes_to_accept,
+                   avg(extract(epoch FROM c.handled_at - c.dispatched_at) / 60)
+                       AS mean_minutes_to_handle
+              FROM enforcement_case c
+             WHERE {" AND ".join(where)}
+             GROUP BY 1, 2)
+        SELECT *,
+               closed::float / NULLIF(cases, 0) AS closure_rate,
+               closed_on_time::float / NULLIF(cases, 0) AS on_time_closure_rate,
+               reworked::float / NULLIF(closed, 0) AS rework_rate,
+               extended::float / NULLIF(cases, 0) AS extension_rate
+          FROM g ORDER BY 1 NULLS FIRST, 2 NULLS FIRST""",
+        *args,
+    )
+    return [
+        msgspec.convert(
+            {
+                **r,
+                "mean_minutes_to_accept": _float(r["mean_minutes_to_accept"]),
+                "mean_minutes_to_handle": _float(r["mean_minutes_to_handle"]),
+            },
+            Indicators,
+        )
+        for r in rows
+    ]
+
+
+def _float(value: object) -> float | None:
+    return None if value is None else round(float(value), 2)  # type: ignore[arg-type]

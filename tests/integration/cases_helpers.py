@@ -1,0 +1,69 @@
+"""Helpers for case tests: quiet squads, reports, and commands with the right version."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from storage.tables import StaffUser
+from tests.integration.conftest import AppClient, bearer
+
+# A point in grid 310112001-0001 (江川路), and one in 310112101 (莘庄镇).
+JIANGCHUAN_POINT = {"lng": 121.3994755, "lat": 30.9995505, "coord_type": "wgs84"}
+XINZHUANG_POINT = {"lng": 121.36948, "lat": 31.10955, "coord_type": "wgs84"}
+_keys = itertools.count(1)
+
+
+async def quiet_squad(squad_id: int) -> None:
+    """Take every officer of a squad off duty, so a test decides who is on duty."""
+    await StaffUser.update({StaffUser.on_duty: False}).where(StaffUser.squad == squad_id)
+
+
+async def go_on_duty(client: AppClient, tokens: dict[str, Any], point: dict[str, Any]) -> None:
+    response = await client.put(
+        "/api/v1/me/duty", headers=bearer(tokens), json={"on_duty": True, "location": point}
+    )
+    assert response.status_code == 200, response.text
+
+
+async def report(
+    client: AppClient,
+    tokens: dict[str, Any],
+    vtype: str = "05-05",
+    point: dict[str, Any] | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    response = await client.post(
+        "/api/v1/cases",
+        headers=bearer(tokens),
+        json={
+            "violation_type": vtype,
+            "location": point or JIANGCHUAN_POINT,
+            "description": "test report",
+            **extra,
+        },
+    )
+    assert response.status_code == 201, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def command(
+    client: AppClient,
+    tokens: dict[str, Any],
+    case: dict[str, Any],
+    name: str,
+    expect: int = 200,
+    key: str | None = None,
+    **body: Any,
+) -> dict[str, Any]:
+    """Send a command with the case's current version; returns the new case (or error)."""
+    headers = bearer(tokens) | {"Idempotency-Key": key or f"k{next(_keys)}"}
+    response = await client.post(
+        f"/api/v1/cases/{case['id']}/{name}",
+        headers=headers,
+        json={"version": case["version"], **body},
+    )
+    assert response.status_code == expect, response.text
+    result: dict[str, Any] = response.json()
+    return result

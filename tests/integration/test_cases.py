@@ -1,0 +1,205 @@
+"""The closed loop over HTTP: reports, dispatch, commands, versions, idempotency,
+jurisdiction and the audit chain."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime, timedelta
+
+import asyncpg
+import pytest
+
+from domain.org import Role
+from tests.factories import make_user, squad_id
+from tests.integration.cases_helpers import (
+    JIANGCHUAN_POINT,
+    command,
+    go_on_duty,
+    quiet_squad,
+    report,
+)
+from tests.integration.conftest import AppClient, bearer, login
+
+pytestmark = pytest.mark.usefixtures("database")
+JIANGCHUAN = "310112001"
+
+
+async def _officer_on_duty(client: AppClient, point=JIANGCHUAN_POINT):
+    await quiet_squad(await squad_id(JIANGCHUAN))
+    officer = await make_user(Role.officer, squad_code=JIANGCHUAN)
+    tokens = await login(client, officer)
+    await go_on_duty(client, tokens, point)
+    return officer, tokens
+
+
+async def test_patrol_report_is_auto_dispatched_to_the_on_duty_officer(client: AppClient) -> None:
+    officer, tokens = await _officer_on_duty(client)
+    case = await report(client, tokens, "05-05")
+    assert case["state"] == "dispatched"
+    assert case["assignee"]["id"] == officer["id"]
+    assert case["squad_id"] == await squad_id(JIANGCHUAN)
+    assert case["grid_id"] is not None
+    kinds = {d["kind"] for d in case["deadlines"] if d["running"]}
+    assert kinds == {"accept", "handle"}
+    tasks = (await client.get("/api/v1/me/tasks", headers=bearer(tokens))).json()["items"]
+    assert case["id"] in [t["id"] for t in tasks]
+
+
+async def test_the_least_busy_then_nearest_officer_gets_the_case(client: AppClient) -> None:
+    await quiet_squad(await squad_id(JIANGCHUAN))
+    near = await make_user(Role.officer, squad_code=JIANGCHUAN)
+    far = await make_user(Role.officer, squad_code=JIANGCHUAN)
+    near_t, far_t = await login(client, near), await login(client, far)
+    await go_on_duty(client, near_t, JIANGCHUAN_POINT)
+    await go_on_duty(client, far_t, {**JIANGCHUAN_POINT, "lat": JIANGCHUAN_POINT["lat"] + 0.01})
+    first = await report(client, near_t, "05-05")
+    assert first["assignee"]["id"] == near["id"]
+    # Now the near one has a task: the far one, with none, gets the next.
+    second = await report(client, near_t, "05-05")
+    assert second["assignee"]["id"] == far["id"]
+
+
+async def test_types_without_auto_dispatch_wait_for_triage(client: AppClient) -> None:
+    _, tokens = await _officer_on_duty(client)
+    case = await report(client, tokens, "01-01")
+    assert case["state"] == "pending_triage"
+    commander = await login(client, await make_user(Role.commander))
+    queue = (
+        await client.get("/api/v1/cases?state=pending_triage&limit=200", headers=bearer(commander))
+    ).json()
+    assert case["id"] in [c["id"] for c in queue["items"]]
+
+
+async def test_out_of_district_reports_are_kept_and_flagged(client: AppClient) -> None:
+    commander = await login(client, await make_user(Role.commander))
+    case = await report(
+        client, commander, "05-05", point={"lng": 116.39, "lat": 39.9, "coord_type": "gcj02"}
+    )
+    assert case["state"] == "pending_triage"
+    assert case["flags"] == ["out_of_district"]
+    assert case["squad_id"] is None
+
+
+async def test_whole_loop_with_version_checks(client: AppClient) -> None:
+    _, tokens = await _officer_on_duty(client)
+    leader = await login(client, await make_user(Role.squad_leader, squad_code=JIANGCHUAN))
+    case = await report(client, tokens, "05-05")
+    stale = dict(case)
+    case = await command(client, tokens, case, "accept")
+    assert case["state"] == "in_progress"
+    conflict = await command(
+        client, tokens, stale, "verify", expect=409, outcome="corrected_on_site"
+    )
+    assert conflict["code"] == "case_version_conflict"
+    assert conflict["current_version"] == case["version"]
+    case = await command(
+        client, tokens, case, "verify", outcome="corrected_on_site", location=JIANGCHUAN_POINT
+    )
+    assert case["state"] == "pending_review"
+    assert not any(d["running"] for d in case["deadlines"])
+    case = await command(client, leader, case, "close", note="ok")
+    assert case["state"] == "closed"
+    check = (
+        await client.get(f"/api/v1/cases/{case['id']}/timeline/verify", headers=bearer(leader))
+    ).json()
+    assert check["ok"] is True and check["entries"] == 5
+
+
+async def test_a_replayed_command_applies_once(client: AppClient) -> None:
+    _, tokens = await _officer_on_duty(client)
+    case = await report(client, tokens, "05-05")
+    first = await command(client, tokens, case, "accept", key="phone-retry-1")
+    again = await command(client, tokens, case, "accept", key="phone-retry-1")
+    assert again == first
+    timeline = (
+        await client.get(f"/api/v1/cases/{case['id']}/timeline", headers=bearer(tokens))
+    ).json()["items"]
+    assert [e["action"] for e in timeline].count("accept") == 1
+    reused = await command(
+        client,
+        tokens,
+        first,
+        "comment",
+        key="phone-retry-1",
+        expect=400,
+        text="different request, same key",
+    )
+    assert reused["code"] == "idempotency_key_reused"
+
+
+async def test_a_replayed_report_creates_one_case(client: AppClient) -> None:
+    _, tokens = await _officer_on_duty(client)
+    body = {"violation_type": "05-05", "location": JIANGCHUAN_POINT}
+    headers = bearer(tokens) | {"Idempotency-Key": "report-once"}
+    first = await client.post("/api/v1/cases", headers=headers, json=body)
+    second = await client.post("/api/v1/cases", headers=headers, json=body)
+    assert first.json()["id"] == second.json()["id"]
+
+
+async def test_rules_of_the_machine_come_back_as_codes(client: AppClient) -> None:
+    _, tokens = await _officer_on_duty(client)
+    case = await report(client, tokens, "05-05")
+    wrong = await command(client, tokens, case, "close", expect=403, note="x")
+    assert wrong["code"] == "role_forbidden"
+    case = await command(client, tokens, case, "accept")
+    missing = await command(client, tokens, case, "verify", expect=400, outcome="case_filed")
+    assert missing["code"] == "external_ref_required"
+    no_reason = await command(client, tokens, case, "dismiss", expect=400, reason="duplicate")
+    assert no_reason["code"] == "invalid_request"
+    past = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
+    late = await command(client, tokens, case, "order-rectification", expect=400, rectify_by=past)
+    assert late["code"] == "rectify_by_past"
+
+
+async def test_another_squad_cannot_see_or_touch_the_case(client: AppClient) -> None:
+    _, tokens = await _officer_on_duty(client)
+    case = await report(client, tokens, "05-05")
+    stranger = await login(client, await make_user(Role.squad_leader, squad_code="310112101"))
+    seen = await client.get(f"/api/v1/cases/{case['id']}", headers=bearer(stranger))
+    assert seen.status_code == 404
+    touched = await command(client, stranger, case, "assign", expect=404, officer_id=1)
+    assert touched["code"] == "case_not_found"
+    board = (await client.get("/api/v1/cases?limit=200", headers=bearer(stranger))).json()
+    assert case["id"] not in [c["id"] for c in board["items"]]
+    refused = await client.get(
+        f"/api/v1/cases?squad_id={case['squad_id']}", headers=bearer(stranger)
+    )
+    assert refused.status_code == 403
+
+
+async def test_assign_only_to_officers_of_the_squad(client: AppClient) -> None:
+    _, tokens = await _officer_on_duty(client)
+    leader = await login(client, await make_user(Role.squad_leader, squad_code=JIANGCHUAN))
+    outsider = await make_user(Role.officer, squad_code="310112101")
+    colleague = await make_user(Role.officer, squad_code=JIANGCHUAN)
+    case = await report(client, tokens, "05-05")
+    refused = await command(client, leader, case, "assign", expect=400, officer_id=outsider["id"])
+    assert refused["code"] == "officer_not_in_squad"
+    moved = await command(client, leader, case, "assign", officer_id=colleague["id"])
+    assert moved["assignee"]["id"] == colleague["id"]
+
+
+async def test_editing_the_timeline_in_sql_breaks_verification(client: AppClient) -> None:
+    _, tokens = await _officer_on_duty(client)
+    case = await report(client, tokens, "05-05")
+    await command(client, tokens, case, "accept")
+    conn = await asyncpg.connect(os.environ["DATABASE_URL"])
+    try:
+        # The table refuses edits; a superuser can switch that off, as an attacker might.
+        with pytest.raises(asyncpg.RaiseError):
+            await conn.execute("UPDATE case_event SET data = '{}' WHERE \"case\" = $1", case["id"])
+        async with conn.transaction():
+            await conn.execute("ALTER TABLE case_event DISABLE TRIGGER case_event_append_only")
+            await conn.execute(
+                """UPDATE case_event SET data = jsonb_set(data, '{note}', '"edited"')
+                   WHERE "case" = $1 AND seq = 1""",
+                case["id"],
+            )
+            await conn.execute("ALTER TABLE case_event ENABLE TRIGGER case_event_append_only")
+    finally:
+        await conn.close()
+    check = (
+        await client.get(f"/api/v1/cases/{case['id']}/timeline/verify", headers=bearer(tokens))
+    ).json()
+    assert check["ok"] is False
+    assert check["broken_at_seq"] == 1
