@@ -64,6 +64,26 @@ ERROR_CODES: dict[str, str] = {
     "squad_not_allowed": "District roles do not belong to a squad.",
     "bootstrap_admin_invalid": "OFFSITE_BOOTSTRAP_ADMIN is not username:password.",
     "integrator_key_not_found": "No such integrator key.",
+    # cases
+    "case_not_found": "No such case in the caller's jurisdiction.",
+    "case_version_conflict": "The case changed since it was read: reload (see current_version).",
+    "case_state_invalid": "The command does not apply to the case's current state.",
+    "not_assignee": "Only the assigned officer (or a manager of the squad) may do this.",
+    "already_assigned": "The case is already with that officer.",
+    "officer_not_in_squad": "The officer is not an active officer of the case's squad.",
+    "rectify_by_required": "A rectification order needs a deadline.",
+    "rectify_by_past": "The rectification deadline must be in the future.",
+    "rectify_by_not_later": "An extension must end later than the running order.",
+    "datetime_without_offset": "Times need an offset, e.g. 2026-11-24T17:30:00+08:00.",
+    "external_ref_required": "Filing needs the formal case system's reference.",
+    "outcome_not_on_site": "Self-correction is recorded by a recheck, not on site.",
+    "command_unknown": "No such command.",
+    "source_forbidden": "The caller's role cannot report cases of that source.",
+    "idempotency_key_invalid": "Idempotency-Key must be 1-128 printable characters.",
+    "idempotency_key_reused": "The Idempotency-Key was already used for a different request.",
+    "violation_type_unknown": "No active violation type with that code.",
+    "violation_type_invalid": "The violation type does not validate (see detail).",
+    "period_invalid": "period is YYYY, YYYY-MM or YYYY-MM-DD.",
 }
 
 _ERROR_BODY = Schema(
