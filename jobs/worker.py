@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 from arq import cron
 from arq.connections import RedisSettings
 
+from jobs.escalation import escalate_deadlines
 from jobs.housekeeping import purge_expired_refresh_tokens
 from offsite import logs
 from offsite.runtime import open_runtime
@@ -31,9 +32,11 @@ def redis_settings() -> RedisSettings:
 class WorkerSettings:
     """arq reads these attributes; the Redis DSN comes from the settings at start-up."""
 
-    functions: ClassVar[list[Any]] = [purge_expired_refresh_tokens]
+    functions: ClassVar[list[Any]] = [purge_expired_refresh_tokens, escalate_deadlines]
     cron_jobs: ClassVar[list[Any]] = [
         cron(purge_expired_refresh_tokens, hour={3}, minute={17}, unique=True, timeout=300),
+        # Every minute (second 0); several workers may run it, the scan skips locked cases.
+        cron(escalate_deadlines, second={0}, unique=True, timeout=120, run_at_startup=True),
     ]
     on_startup = startup
     on_shutdown = shutdown

@@ -212,6 +212,44 @@ def cmd_services(settings: Settings, action: str, profile: str) -> None:
         _out("\n".join(f"export {k}={v}" for k, v in stack.info().env.items()))
 
 
+async def _escalate(settings: Settings) -> None:
+    from domain.sla.calendar import WorkCalendar
+    from storage import db
+    from storage.cases.escalation import escalate_due
+
+    await db.open_pool(1, 2)
+    try:
+        count = await escalate_due(WorkCalendar.load(), datetime.now(UTC))
+    finally:
+        await db.close_pool()
+    _out(f"escalated {count}")
+
+
+async def _verify_timeline(case_id: int | None) -> int:
+    """Verify one case's audit chain, or every case's; the number of broken chains."""
+    from storage import db
+    from storage.cases import timeline
+
+    await db.open_pool(1, 2)
+    broken = checked = 0
+    try:
+        if case_id is not None:
+            reports = [await timeline.verify_case(case_id)]
+        else:
+            reports = [r async for r in timeline.verify_all()]
+        for report in reports:
+            checked += 1
+            if not report.ok:
+                broken += 1
+                _out(
+                    f"case {report.case_id}: BROKEN at seq {report.broken_at_seq}: {report.reason}"
+                )
+    finally:
+        await db.close_pool()
+    _out(f"{checked} case(s) checked, {broken} broken")
+    return broken
+
+
 def cmd_settings(_: Settings) -> None:
     for var, default, doc in describe():
         _out(f"{var:<32} {default!s:<48} {doc}")
@@ -226,6 +264,9 @@ def main(argv: list[str] | None = None) -> None:
         sub.add_parser(name)
     migrate = sub.add_parser("migrate", help="apply migrations and create the bucket")
     migrate.add_argument("--to", default="all", help="stop after this migration id")
+    sub.add_parser("escalate", help="one pass of the deadline escalation scan")
+    verify = sub.add_parser("verify-timeline", help="verify audit chains (one case or all)")
+    verify.add_argument("--case", type=int, default=None)
     sub.add_parser("test", help="run pytest against fresh services; other args go to pytest")
     services = sub.add_parser("services")
     services.add_argument("action", choices=["up", "down", "env"])
@@ -245,8 +286,11 @@ def main(argv: list[str] | None = None) -> None:
         "api": cmd_api,
         "worker": cmd_worker,
         "seed": _async(_seed),
+        "escalate": _async(_escalate),
         "settings": cmd_settings,
     }
+    if args.command == "verify-timeline":
+        raise SystemExit(1 if asyncio.run(_verify_timeline(args.case)) else 0)
     if args.command == "migrate":
         asyncio.run(_migrate(settings, args.to))
         return
