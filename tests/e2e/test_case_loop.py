@@ -1,0 +1,130 @@
+"""A patrol report through the whole loop, over HTTP, with a real arq worker escalating."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from arq import create_pool
+from arq.connections import RedisSettings
+
+from domain.org import Role
+from offsite.settings import Settings
+from storage.tables import CaseDeadline, CaseEscalation, Outbox
+from tests.factories import make_user, squad_id
+from tests.integration.cases_helpers import (
+    JIANGCHUAN_POINT,
+    command,
+    go_on_duty,
+    quiet_squad,
+    report,
+)
+from tests.integration.conftest import AppClient, bearer, login
+
+pytestmark = pytest.mark.usefixtures("database")
+JIANGCHUAN = "310112001"
+
+
+@pytest.fixture
+def worker(settings: Settings) -> Iterator[subprocess.Popen[bytes]]:
+    """`offsite worker`, as production runs it."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "offsite.cli", "worker"],
+        env=dict(os.environ, OFFSITE_LOG_LEVEL="WARNING"),
+    )
+    yield proc
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+async def test_patrol_report_through_the_whole_loop(
+    client: AppClient, settings: Settings, worker: subprocess.Popen[bytes]
+) -> None:
+    squad = await squad_id(JIANGCHUAN)
+    await quiet_squad(squad)
+    officer = await login(client, await make_user(Role.officer, squad_code=JIANGCHUAN))
+    leader = await login(client, await make_user(Role.squad_leader, squad_code=JIANGCHUAN))
+    await go_on_duty(client, officer, JIANGCHUAN_POINT)
+    period = datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m")
+    before = await _figures(client, leader, period, squad)
+
+    # 1. Reported on patrol, auto-dispatched to the officer on duty.
+    case = await report(client, officer, "05-05", address="江川路 101 号门前")
+    assert case["state"] == "dispatched"
+    assert case["assignee"]["id"] == officer["user"]["id"]
+
+    # 2. Accepted, verified on site: rectification ordered.
+    case = await command(client, officer, case, "accept", location=JIANGCHUAN_POINT)
+    rectify_by = (datetime.now(UTC) + timedelta(hours=2)).isoformat()
+    case = await command(client, officer, case, "verify", outcome="rectification_ordered",
+                         rectify_by=rectify_by, note="责令两小时内挪车")  # fmt: skip
+    assert case["state"] == "awaiting_rectification"
+
+    # 3. The rectification deadline passes; the worker escalates it.
+    await CaseDeadline.raw(
+        """UPDATE case_deadline SET due_at = now() - interval '1 minute',
+                  next_escalation_at = now() - interval '1 minute'
+            WHERE "case" = {} AND kind = 'rectification' AND cleared_at IS NULL""",
+        case["id"],
+    )
+    redis = await create_pool(RedisSettings.from_dsn(settings.redis.url))
+    try:
+        job = await redis.enqueue_job("escalate_deadlines", _queue_name=settings.redis.queue_name)
+        assert job is not None
+        assert await job.result(timeout=30) >= 1
+    finally:
+        await redis.aclose()
+    escalations = await CaseEscalation.select(CaseEscalation.level).where(
+        CaseEscalation.case == case["id"]
+    )
+    assert [e["level"] for e in escalations] == [1]
+    assert (
+        await Outbox.count().where((Outbox.case == case["id"]) & (Outbox.topic == "case.escalated"))
+        == 1
+    )
+    case = (await client.get(f"/api/v1/cases/{case['id']}", headers=bearer(officer))).json()
+    assert case["overdue"] is True
+
+    # 4. Recheck: corrected. The squad leader returns it once, then closes it.
+    case = await command(client, officer, case, "recheck", result="corrected")
+    assert case["state"] == "pending_review"
+    assert case["outcome"] == "rectification_ordered"
+    case = await command(client, leader, case, "return", reason="照片不清晰，请补拍")
+    assert case["state"] == "dispatched" and case["rework_count"] == 1
+    case = await command(client, officer, case, "accept")
+    case = await command(client, officer, case, "verify", outcome="corrected_on_site")
+    case = await command(client, leader, case, "close", note="已整改")
+    assert case["state"] == "closed"
+
+    # 5. The timeline verifies; the figures count the case right.
+    check = await client.get(f"/api/v1/cases/{case['id']}/timeline/verify",
+                             headers=bearer(leader))  # fmt: skip
+    assert check.json()["ok"] is True
+    actions = [
+        e["action"]
+        for e in (
+            await client.get(f"/api/v1/cases/{case['id']}/timeline", headers=bearer(leader))
+        ).json()["items"]
+    ]
+    assert actions == ["created", "dispatch", "accept", "verify", "escalate", "recheck",
+                       "return", "accept", "verify", "close"]  # fmt: skip
+    after = await _figures(client, leader, period, squad)
+    assert after["cases"] - before["cases"] == 1
+    assert after["closed"] - before["closed"] == 1
+    assert after["reworked"] - before["reworked"] == 1
+    assert after["closed_on_time"] == before["closed_on_time"]  # it was overdue once
+    assert worker.poll() is None
+
+
+async def _figures(client: AppClient, tokens: dict, period: str, squad: int) -> dict:
+    response = await client.get(f"/api/v1/stats/indicators?period={period}&group_by=squad",
+                                headers=bearer(tokens))  # fmt: skip
+    assert response.status_code == 200, response.text
+    rows = [r for r in response.json()["items"] if r["squad_id"] == squad]
+    empty = {"cases": 0, "closed": 0, "reworked": 0, "closed_on_time": 0}
+    return rows[0] if rows else empty
