@@ -76,10 +76,11 @@ class BoardQuery(msgspec.Struct, frozen=True, kw_only=True):
 
 
 _COLUMNS = """c.id, c.number, c.version, c.state, c.violation_type,
-    c.type_snapshot->>'name_zh' AS violation_name_zh, c.source, c.squad, c.grid, c.assignee,
+    v.definition->>'name_zh' AS violation_name_zh, c.source, c.squad, c.grid, c.assignee,
     c.urgent, c.overdue, c.next_due_at, c.address, c.lng, c.lat, c.created_at"""
 
 
+_JOIN = "JOIN violation_type_version v ON v.id = c.type_version"
 _TASK_STATES = ", ".join(f"'{s.value}'" for s in TASK_STATES)
 
 
@@ -155,7 +156,7 @@ async def list_cases(principal: Principal, q: BoardQuery) -> CasePage:
         where.append("(c.created_at, c.id) < ({}, {})")
         args += [at, case_id]
     rows = await Case.raw(
-        f"SELECT {_COLUMNS} FROM enforcement_case c WHERE {' AND '.join(where)}"
+        f"SELECT {_COLUMNS} FROM enforcement_case c {_JOIN} WHERE {' AND '.join(where)}"
         f" ORDER BY c.created_at DESC, c.id DESC LIMIT {int(q.limit)}",
         *args,
     )
@@ -167,7 +168,7 @@ async def list_cases(principal: Principal, q: BoardQuery) -> CasePage:
 async def my_tasks(user_id: int, limit: int) -> CasePage:
     """An officer's open work: overdue first, then the nearest deadline."""
     rows = await Case.raw(
-        f"""SELECT {_COLUMNS} FROM enforcement_case c
+        f"""SELECT {_COLUMNS} FROM enforcement_case c {_JOIN}
             WHERE c.assignee = {{}} AND c.state IN ({_TASK_STATES})
             ORDER BY c.overdue DESC, c.next_due_at ASC NULLS LAST, c.id
             LIMIT {int(limit)}""",

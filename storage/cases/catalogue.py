@@ -2,19 +2,33 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
-from typing import Any
 
 import msgspec
 
 from domain.catalogue import ViolationType, decode_type, encode_type, load_catalogue
 from domain.errors import InvalidInput
-from storage.tables import ViolationTypeRow
+from storage.tables import ViolationTypeRow, ViolationTypeVersion
 
 
-def snapshot(vt: ViolationType) -> dict[str, Any]:
-    """What a case keeps of its type, so later edits apply to new cases only."""
-    return encode_type(vt)
+async def version_of(vt: ViolationType) -> int:
+    """The id of this exact definition (created on first use): what a new case points at,
+    so later edits of the type apply to new cases only."""
+    definition = msgspec.json.encode(encode_type(vt), order="sorted")
+    digest = hashlib.sha256(definition).hexdigest()
+    rows = await ViolationTypeVersion.raw(
+        """INSERT INTO violation_type_version (code, digest, definition, created_at)
+           VALUES ({}, {}, {}::jsonb, now()) ON CONFLICT (digest) DO NOTHING RETURNING id""",
+        vt.code,
+        digest,
+        definition.decode(),
+    )
+    if not rows:
+        rows = await ViolationTypeVersion.select(ViolationTypeVersion.id).where(
+            ViolationTypeVersion.digest == digest
+        )
+    return int(rows[0]["id"])
 
 
 async def seed(now: datetime) -> int:

@@ -294,7 +294,7 @@ async def _create(deps: Deps, new: NewCase, actor: Actor, now: datetime) -> Case
             source=new.source.value,
             external_id=new.external_id,
             violation_type=vt.code,
-            type_snapshot=msgspec.json.encode(catalogue.snapshot(vt)).decode(),
+            type_version=await catalogue.version_of(vt),
             state=State.pending_triage.value,
             squad=squad,
             grid=placed.grid.id if placed and placed.grid else None,

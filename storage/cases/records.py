@@ -81,21 +81,31 @@ def record_of(row: dict[str, Any]) -> CaseRecord:
     return msgspec.convert({_RENAMES.get(k, k): v for k, v in row.items()}, CaseRecord)
 
 
+_SELECT = """SELECT c.*, v.definition AS type_snapshot
+               FROM enforcement_case c
+               JOIN violation_type_version v ON v.id = c.type_version
+              WHERE c.id = {}"""
+
+
+async def _one(sql: str, case_id: int) -> CaseRecord | None:
+    rows = await Case.raw(sql, case_id)
+    if not rows:
+        return None
+    row = dict(rows[0])
+    del row["type_version"]
+    for column in ("type_snapshot", "flags"):
+        if isinstance(row[column], str):
+            row[column] = msgspec.json.decode(row[column])
+    return record_of(row)
+
+
 async def lock(case_id: int) -> CaseRecord | None:
     """The case row, locked until the transaction ends (commands on a case serialise)."""
-    row = (
-        await Case.select()
-        .output(load_json=True)
-        .where(Case.id == case_id)
-        .lock_rows("UPDATE")
-        .first()
-    )
-    return record_of(row) if row else None
+    return await _one(_SELECT + " FOR UPDATE OF c", case_id)
 
 
 async def get(case_id: int) -> CaseRecord | None:
-    row = await Case.select().output(load_json=True).where(Case.id == case_id).first()
-    return record_of(row) if row else None
+    return await _one(_SELECT, case_id)
 
 
 async def get_visible(case_id: int, scope: Scope) -> CaseRecord | None:

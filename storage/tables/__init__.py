@@ -8,6 +8,7 @@ from storage.tables.cases import (
     IdempotencyRecord,
     Outbox,
     ViolationTypeRow,
+    ViolationTypeVersion,
 )
 from storage.tables.field import Camera, Subject
 from storage.tables.org import (
@@ -29,6 +30,7 @@ TABLES = (
     Camera,
     Subject,
     ViolationTypeRow,
+    ViolationTypeVersion,
     Case,
     CaseEvent,
     CaseDeadline,
@@ -53,5 +55,6 @@ __all__ = [
     "StaffUser",
     "Subject",
     "ViolationTypeRow",
+    "ViolationTypeVersion",
     "WechatBinding",
 ]

@@ -10,6 +10,7 @@ from piccolo.columns import (
     ForeignKey,
     Integer,
     OnDelete,
+    Serial,
     Text,
     Timestamptz,
     Varchar,
@@ -31,6 +32,17 @@ class ViolationTypeRow(Table, tablename="violation_type"):
     updated_by = ForeignKey(references=StaffUser, on_delete=OnDelete.set_null, null=True)
 
 
+class ViolationTypeVersion(Table, tablename="violation_type_version"):
+    """Each distinct definition a type has had; a case points at the one it started with,
+    so catalogue edits apply to new cases only (and a million cases share a few rows)."""
+
+    id = Serial(primary_key=True)
+    code = Varchar(length=16)
+    digest = Varchar(length=64, unique=True, help_text="SHA-256 of the canonical definition.")
+    definition = JSONB()
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
 class Case(Table, tablename="enforcement_case"):
     """One case through the closed loop. ``version`` guards concurrent commands."""
 
@@ -39,7 +51,12 @@ class Case(Table, tablename="enforcement_case"):
     source = Varchar(length=16)
     external_id = Varchar(length=128, null=True, default=None, help_text="Id at the source.")
     violation_type = Varchar(length=16, help_text="Catalogue code, e.g. 05-04.")
-    type_snapshot = JSONB(help_text="The violation type (SLA, urgency) as of creation.")
+    type_version = ForeignKey(
+        references=ViolationTypeVersion,
+        on_delete=OnDelete.restrict,
+        null=False,
+        help_text="The violation type's definition (SLA, urgency) as of creation.",
+    )
     state = Varchar(length=32)
     outcome = Varchar(length=32, null=True, default=None)
     squad = ForeignKey(references=Squad, on_delete=OnDelete.restrict, null=True)
@@ -154,4 +171,5 @@ __all__ = [
     "IdempotencyRecord",
     "Outbox",
     "ViolationTypeRow",
+    "ViolationTypeVersion",
 ]

@@ -22,9 +22,9 @@ STEPS: list[tuple[str, str | None, str, dict[str, Any]]] = [
 ]
 
 
-def build(steps: list[tuple[str, str | None, str, dict[str, Any]]] = STEPS) -> list[
-    tuple[ChainEntry, str]
-]:
+def build(
+    steps: list[tuple[str, str | None, str, dict[str, Any]]] = STEPS,
+) -> list[tuple[ChainEntry, str]]:
     chain: list[tuple[ChainEntry, str]] = []
     prev = GENESIS
     for seq, (action, from_state, to_state, data) in enumerate(steps, start=1):
