@@ -270,7 +270,7 @@ def main(argv: list[str] | None = None) -> None:
     sub.add_parser("test", help="run pytest against fresh services; other args go to pytest")
     services = sub.add_parser("services")
     services.add_argument("action", choices=["up", "down", "env"])
-    services.add_argument("--profile", choices=["run", "test"], default="run")
+    services.add_argument("--profile", choices=["run", "test", "bench"], default="run")
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["test"]:
         # Everything after `test` is pytest's, options included.
