@@ -3,31 +3,32 @@ bare Litestar route served the same way in the same run; and escalating 10,000 d
 
     .venv/bin/python benchmarks/bench_cases.py [--cases 1000000] [--seconds 10]
 
-Needs wrk (apt-get install -y wrk). Uses the embedded services of the ``bench`` profile (.data/bench; data is kept between
-runs, so the second run skips the load). Prints a table, the ratios, and the query plans.
+Needs wrk (apt-get install -y wrk). Uses the embedded services of the ``bench`` profile
+(.data/bench; data is kept between runs, so the second run skips the load). Prints a
+table, the ratios, and the query plans.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import json
+import os
 import shutil
-import tempfile
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
-from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from offsite import devstack  # noqa: E402
+from offsite import devstack
 
 API_PORT, BARE_PORT = 18100, 18101
 OPEN_STATES = ("dispatched", "in_progress", "awaiting_rectification")
@@ -39,8 +40,13 @@ def stack_env() -> dict[str, str]:
 
 
 def offsite(env: dict[str, str], *args: str) -> None:
-    subprocess.run([sys.executable, "-m", "offsite.cli", *args], env=env, check=True,
-                   cwd=ROOT, stdout=subprocess.DEVNULL)  # fmt: skip
+    subprocess.run(
+        [sys.executable, "-m", "offsite.cli", *args],
+        env=env,
+        check=True,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+    )
 
 
 async def load_data(cases: int) -> None:
@@ -137,15 +143,19 @@ def wait_up(url: str) -> None:
     raise SystemExit(f"{url} did not come up")
 
 
-def hammer(urls: list[tuple[str, dict[str, str]]], seconds: int, concurrency: int
-           ) -> tuple[float, float, float]:  # fmt: skip
+def hammer(
+    urls: list[tuple[str, dict[str, str]]], seconds: int, concurrency: int
+) -> tuple[float, float, float]:
     """req/s, p50 ms, p99 ms from wrk (one thread, ``concurrency`` connections), rotating
     through the given URLs and headers; every answer must be 2xx."""
     if shutil.which("wrk") is None:
         raise SystemExit("this benchmark drives load with wrk: apt-get install -y wrk")
     requests = ",".join(
-        "{%s, {%s}}" % (json.dumps(urlsplit(u).path + ("?" + urlsplit(u).query if urlsplit(u).query else "")),
-                        ",".join(f"[{json.dumps(k)}]={json.dumps(v)}" for k, v in h.items()))
+        "{%s, {%s}}"
+        % (
+            json.dumps(urlsplit(u).path + ("?" + urlsplit(u).query if urlsplit(u).query else "")),
+            ",".join(f"[{json.dumps(k)}]={json.dumps(v)}" for k, v in h.items()),
+        )
         for u, h in urls
     )
     script = f"""
@@ -167,7 +177,9 @@ end
     base = "{0.scheme}://{0.netloc}".format(urlsplit(urls[0][0]))
     out = subprocess.run(
         ["wrk", "-t1", f"-c{concurrency}", f"-d{seconds}s", "-s", f.name, base],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     os.unlink(f.name)
     line = next(x for x in out.splitlines() if x.startswith("RESULT"))
@@ -189,27 +201,36 @@ async def tokens(role: str, count: int) -> list[dict[str, str]]:
     auth = get_settings().auth
     now = datetime.now(UTC)
     return [
-        {"Authorization": "Bearer " + issue_access_token(
-            Principal(r["id"], Role(role), r["squad"]), auth, now)}
+        {
+            "Authorization": "Bearer "
+            + issue_access_token(Principal(r["id"], Role(role), r["squad"]), auth, now)
+        }
         for r in rows
-    ]  # fmt: skip
+    ]
 
 
 async def explain() -> None:
     from storage.db import engine
 
     db = engine()
-    officer = (await db.run_ddl(
-        "SELECT assignee FROM enforcement_case WHERE assignee IS NOT NULL LIMIT 1"))[0]["assignee"]
+    officer = (
+        await db.run_ddl("SELECT assignee FROM enforcement_case WHERE assignee IS NOT NULL LIMIT 1")
+    )[0]["assignee"]
     for name, sql in (
-        ("my tasks", f"""SELECT c.id, v.definition->>'name_zh' FROM enforcement_case c
+        (
+            "my tasks",
+            f"""SELECT c.id, v.definition->>'name_zh' FROM enforcement_case c
             JOIN violation_type_version v ON v.id = c.type_version
             WHERE c.assignee = {officer} AND c.state IN {OPEN_STATES}
-            ORDER BY c.overdue DESC, c.next_due_at ASC NULLS LAST, c.id LIMIT 100"""),
-        ("squad board", """SELECT c.id, v.definition->>'name_zh' FROM enforcement_case c
+            ORDER BY c.overdue DESC, c.next_due_at ASC NULLS LAST, c.id LIMIT 100""",
+        ),
+        (
+            "squad board",
+            """SELECT c.id, v.definition->>'name_zh' FROM enforcement_case c
             JOIN violation_type_version v ON v.id = c.type_version
             WHERE c.squad = 3 AND c.state = 'dispatched'
-            ORDER BY c.created_at DESC, c.id DESC LIMIT 50"""),
+            ORDER BY c.created_at DESC, c.id DESC LIMIT 50""",
+        ),
     ):
         plan = await db.run_ddl("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + sql)
         print(f"\nplan: {name}")
@@ -223,19 +244,22 @@ async def escalation(count: int) -> tuple[float, int]:
     from storage.db import engine
 
     db = engine()
+    # Start from no deadlines, so every run escalates the same number afresh.
+    await db.run_ddl("DELETE FROM case_escalation")
+    await db.run_ddl("DELETE FROM case_deadline")
     await db.run_ddl(
         f"""INSERT INTO case_deadline ("case", kind, due_at, next_escalation_at, level,
                                        started_at, missed)
             SELECT c.id, 'accept', now() - interval '5 minutes', now() - interval '5 minutes',
                    0, now() - interval '1 hour', false
               FROM enforcement_case c
-             WHERE c.state = 'dispatched'
-               AND NOT EXISTS (SELECT 1 FROM case_deadline d WHERE d."case" = c.id
-                               AND d.kind = 'accept' AND d.cleared_at IS NULL)
-             ORDER BY c.id LIMIT {count}"""
+             WHERE c.state = 'dispatched' ORDER BY c.id LIMIT {count}"""
     )
-    due = (await db.run_ddl(
-        "SELECT count(*) AS n FROM case_deadline WHERE next_escalation_at <= now()"))[0]["n"]
+    due = (
+        await db.run_ddl(
+            "SELECT count(*) AS n FROM case_deadline WHERE next_escalation_at <= now()"
+        )
+    )[0]["n"]
     started = time.perf_counter()
     done = await escalate_due(WorkCalendar.load(), datetime.now(UTC))
     elapsed = time.perf_counter() - started
@@ -271,29 +295,39 @@ async def main() -> None:
             "bare Litestar route (20 Structs)": [(f"{bare_base}/bare", {})],
             "my tasks (GET /me/tasks)": [(f"{api_base}/api/v1/me/tasks", h) for h in officers],
             "squad board (GET /cases?state=dispatched)": [
-                (f"{api_base}/api/v1/cases?state=dispatched&limit=50", h) for h in leaders],
+                (f"{api_base}/api/v1/cases?state=dispatched&limit=50", h) for h in leaders
+            ],
             "squad board, newest (GET /cases)": [
-                (f"{api_base}/api/v1/cases?limit=50", h) for h in leaders],
-        }  # fmt: skip
+                (f"{api_base}/api/v1/cases?limit=50", h) for h in leaders
+            ],
+        }
         for urls in routes.values():  # warm-up
             hammer(urls, 2, 8)
-        results = {name: hammer(urls, args.seconds, args.concurrency)
-                   for name, urls in routes.items()}  # fmt: skip
+        results = {
+            name: hammer(urls, args.seconds, args.concurrency) for name, urls in routes.items()
+        }
     finally:
         api.terminate()
         bare.terminate()
-    cases = (await __import__("storage.db", fromlist=["engine"]).engine().run_ddl(
-        "SELECT count(*) AS n FROM enforcement_case"))[0]["n"]  # fmt: skip
+    cases = (
+        await __import__("storage.db", fromlist=["engine"])
+        .engine()
+        .run_ddl("SELECT count(*) AS n FROM enforcement_case")
+    )[0]["n"]
     base_p99 = results["bare Litestar route (20 Structs)"][2]
-    print(f"\n{cases:,} cases; wrk -t1 -c{args.concurrency} -d{args.seconds}s per route,"
-          " one granian worker; wrk shares the machine's 2 cores\n")
+    print(
+        f"\n{cases:,} cases; wrk -t1 -c{args.concurrency} -d{args.seconds}s per route,"
+        " one granian worker; wrk shares the machine's 2 cores\n"
+    )
     print(f"{'route':<44} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'p99 / bare':>11}")
     for name, (rps, p50, p99) in results.items():
         print(f"{name:<44} {rps:>8.0f} {p50:>8.2f} {p99:>8.2f} {p99 / base_p99:>10.2f}x")
     await explain()
     elapsed, done = await escalation(args.escalate)
-    print(f"\nescalation: {done:,} due deadlines escalated in {elapsed:.2f} s "
-          f"({done / elapsed:,.0f}/s; goal: 10,000 in under 10 s)")
+    print(
+        f"\nescalation: {done:,} due deadlines escalated in {elapsed:.2f} s "
+        f"({done / elapsed:,.0f}/s; goal: 10,000 in under 10 s)"
+    )
     await close_pool()
 
 

@@ -75,36 +75,31 @@ class BoardQuery(msgspec.Struct, frozen=True, kw_only=True):
     cursor: str | None = None
 
 
-_COLUMNS = """c.id, c.number, c.version, c.state, c.violation_type,
-    v.definition->>'name_zh' AS violation_name_zh, c.source, c.squad, c.grid, c.assignee,
-    c.urgent, c.overdue, c.next_due_at, c.address, c.lng, c.lat, c.created_at"""
-
-
 _JOIN = "JOIN violation_type_version v ON v.id = c.type_version"
 _TASK_STATES = ", ".join(f"'{s.value}'" for s in TASK_STATES)
+_STATE_LABEL = (
+    "CASE c.state " + " ".join(f"WHEN '{s.value}' THEN '{s.label_zh}'" for s in State) + " END"
+)
+# Each row is built as JSON by PostgreSQL in the shape of CaseSummary: the lists are the
+# hottest reads, and this spares Python decoding and re-encoding every field of every row
+# (a test decodes the result as CasePage, so the two cannot drift apart).
+_ROW = f"""json_build_object(
+    'id', c.id, 'number', c.number, 'version', c.version, 'state', c.state,
+    'state_label_zh', {_STATE_LABEL}, 'violation_type', c.violation_type,
+    'violation_name_zh', v.definition->>'name_zh', 'source', c.source, 'squad_id', c.squad,
+    'grid_id', c.grid, 'assignee_id', c.assignee, 'urgent', c.urgent, 'overdue', c.overdue,
+    'next_due_at', c.next_due_at, 'address', c.address,
+    'location', CASE WHEN c.lng IS NULL THEN NULL ELSE
+        json_build_object('lng', c.lng, 'lat', c.lat, 'coord_type', 'wgs84') END,
+    'created_at', c.created_at)::text AS j, c.created_at, c.id"""
 
 
-def _summary(r: dict[str, Any]) -> CaseSummary:
-    state = State(r["state"])
-    return CaseSummary(
-        id=r["id"],
-        number=r["number"],
-        version=r["version"],
-        state=state,
-        state_label_zh=state.label_zh,
-        violation_type=r["violation_type"],
-        violation_name_zh=r["violation_name_zh"],
-        source=Source(r["source"]),
-        squad_id=r["squad"],
-        grid_id=r["grid"],
-        assignee_id=r["assignee"],
-        urgent=r["urgent"],
-        overdue=r["overdue"],
-        next_due_at=r["next_due_at"],
-        address=r["address"],
-        location=Location.from_wgs84(r["lng"], r["lat"]) if r["lng"] is not None else None,
-        created_at=r["created_at"],
-    )
+def _page(rows: list[dict[str, Any]], limit: int | None) -> bytes:
+    """``{"items": [...], "next_cursor": ...}`` from rows carrying their JSON text."""
+    last = rows[-1] if limit is not None and len(rows) == limit else None
+    cursor = _encode_cursor(last["created_at"], last["id"]) if last else None
+    items = ",".join(r["j"] for r in rows)
+    return f'{{"items":[{items}],"next_cursor":{msgspec.json.encode(cursor).decode()}}}'.encode()
 
 
 def _encode_cursor(created_at: datetime, case_id: int) -> str:
@@ -121,7 +116,7 @@ def _decode_cursor(cursor: str) -> tuple[datetime, int]:
     return at, case_id
 
 
-async def list_cases(principal: Principal, q: BoardQuery) -> CasePage:
+async def list_cases(principal: Principal, q: BoardQuery) -> bytes:
     """Cases in the caller's jurisdiction, newest first, keyset-paged."""
     where, args = ["TRUE"], []
 
@@ -156,25 +151,23 @@ async def list_cases(principal: Principal, q: BoardQuery) -> CasePage:
         where.append("(c.created_at, c.id) < ({}, {})")
         args += [at, case_id]
     rows = await Case.raw(
-        f"SELECT {_COLUMNS} FROM enforcement_case c {_JOIN} WHERE {' AND '.join(where)}"
+        f"SELECT {_ROW} FROM enforcement_case c {_JOIN} WHERE {' AND '.join(where)}"
         f" ORDER BY c.created_at DESC, c.id DESC LIMIT {int(q.limit)}",
         *args,
     )
-    items = [_summary(r) for r in rows]
-    last = items[-1] if len(items) == q.limit else None
-    return CasePage(items, _encode_cursor(last.created_at, last.id) if last else None)
+    return _page(rows, q.limit)
 
 
-async def my_tasks(user_id: int, limit: int) -> CasePage:
+async def my_tasks(user_id: int, limit: int) -> bytes:
     """An officer's open work: overdue first, then the nearest deadline."""
     rows = await Case.raw(
-        f"""SELECT {_COLUMNS} FROM enforcement_case c {_JOIN}
+        f"""SELECT {_ROW} FROM enforcement_case c {_JOIN}
             WHERE c.assignee = {{}} AND c.state IN ({_TASK_STATES})
             ORDER BY c.overdue DESC, c.next_due_at ASC NULLS LAST, c.id
             LIMIT {int(limit)}""",
         user_id,
     )
-    return CasePage([_summary(r) for r in rows], None)
+    return _page(rows, None)
 
 
 def timeline_of(case_id: int, rows: list[dict[str, Any]]) -> Timeline:

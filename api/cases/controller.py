@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
@@ -32,7 +32,7 @@ from api.cases.schemas import (
     VerifyRequest,
 )
 from api.deps import Caller, Rt
-from api.schemas import CursorQuery, LimitQuery
+from api.schemas import CursorQuery, LimitQuery, json_response
 from api.security import Principal
 from domain.cases.machine import Actor
 from domain.cases.model import Source, State
@@ -127,7 +127,7 @@ class CaseController(Controller):
         created_to: Annotated[datetime | None, QueryParameter(name="to")] = None,
         limit: LimitQuery = 50,
         cursor: CursorQuery = None,
-    ) -> board.CasePage:
+    ) -> Response[board.CasePage]:
         """The board: cases in the caller's jurisdiction, newest first. Squad leaders see
         their squad (``unassigned``, ``overdue``, ``state`` filters); the command centre's
         triage queue is ``state=pending_triage``."""
@@ -145,7 +145,7 @@ class CaseController(Controller):
             limit=limit,
             cursor=cursor,
         )
-        return await board.list_cases(principal, query)
+        return json_response(await board.list_cases(principal, query))
 
     @get("/{case_id:int}", operation_id="get_case")
     async def get_case(self, principal: Caller, case_id: FromPath[int]) -> CaseDetail:

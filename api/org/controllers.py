@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from litestar import Controller, get, patch, post, put
+from litestar import Controller, Response, get, patch, post, put
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_201_CREATED
 
@@ -28,7 +28,7 @@ from api.org.schemas import (
     UserRead,
     UserUpdate,
 )
-from api.schemas import CursorQuery, LimitQuery, decode_cursor, next_cursor
+from api.schemas import CursorQuery, LimitQuery, decode_cursor, json_response, next_cursor
 from api.security import admin_only, check_jurisdiction
 from domain.errors import NotFound
 from domain.geo import CoordType, Location
@@ -51,9 +51,9 @@ class MeController(Controller):
         return MeRead(UserRead.of(user), summary)
 
     @get("/tasks", operation_id="get_my_tasks")
-    async def tasks(self, principal: Caller, limit: LimitQuery = 100) -> CasePage:
+    async def tasks(self, principal: Caller, limit: LimitQuery = 100) -> Response[CasePage]:
         """The officer's open tasks: overdue first, then the nearest deadline."""
-        return await my_tasks(principal.user_id, limit)
+        return json_response(await my_tasks(principal.user_id, limit))
 
     @put("/duty", operation_id="set_my_duty")
     async def duty(self, principal: Caller, data: JSONBody[DutyUpdate]) -> UserRead:

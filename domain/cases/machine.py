@@ -267,7 +267,7 @@ def decide(case: CaseFacts, actor: Actor, command: msgspec.Struct, now: datetime
             _require_role(actor, _SQUAD_MANAGERS, "assigning", system=True)
             if s not in (State.dispatched, State.in_progress):
                 raise _refuse_state(command, s)
-            if command.officer_id == case.assignee_id and s is State.dispatched:
+            if command.officer_id == case.assignee_id:
                 raise Conflict("already_assigned", "the case is already with that officer")
             return Transition(
                 action=action,

@@ -61,8 +61,15 @@ async def test_patrol_report_through_the_whole_loop(
     # 2. Accepted, verified on site: rectification ordered.
     case = await command(client, officer, case, "accept", location=JIANGCHUAN_POINT)
     rectify_by = (datetime.now(UTC) + timedelta(hours=2)).isoformat()
-    case = await command(client, officer, case, "verify", outcome="rectification_ordered",
-                         rectify_by=rectify_by, note="责令两小时内挪车")  # fmt: skip
+    case = await command(
+        client,
+        officer,
+        case,
+        "verify",
+        outcome="rectification_ordered",
+        rectify_by=rectify_by,
+        note="责令两小时内挪车",
+    )
     assert case["state"] == "awaiting_rectification"
 
     # 3. The rectification deadline passes; the worker escalates it.
@@ -102,8 +109,7 @@ async def test_patrol_report_through_the_whole_loop(
     assert case["state"] == "closed"
 
     # 5. The timeline verifies; the figures count the case right.
-    check = await client.get(f"/api/v1/cases/{case['id']}/timeline/verify",
-                             headers=bearer(leader))  # fmt: skip
+    check = await client.get(f"/api/v1/cases/{case['id']}/timeline/verify", headers=bearer(leader))
     assert check.json()["ok"] is True
     actions = [
         e["action"]
@@ -111,8 +117,18 @@ async def test_patrol_report_through_the_whole_loop(
             await client.get(f"/api/v1/cases/{case['id']}/timeline", headers=bearer(leader))
         ).json()["items"]
     ]
-    assert actions == ["created", "dispatch", "accept", "verify", "escalate", "recheck",
-                       "return", "accept", "verify", "close"]  # fmt: skip
+    assert actions == [
+        "created",
+        "dispatch",
+        "accept",
+        "verify",
+        "escalate",
+        "recheck",
+        "return",
+        "accept",
+        "verify",
+        "close",
+    ]
     after = await _figures(client, leader, period, squad)
     assert after["cases"] - before["cases"] == 1
     assert after["closed"] - before["closed"] == 1
@@ -122,8 +138,9 @@ async def test_patrol_report_through_the_whole_loop(
 
 
 async def _figures(client: AppClient, tokens: dict, period: str, squad: int) -> dict:
-    response = await client.get(f"/api/v1/stats/indicators?period={period}&group_by=squad",
-                                headers=bearer(tokens))  # fmt: skip
+    response = await client.get(
+        f"/api/v1/stats/indicators?period={period}&group_by=squad", headers=bearer(tokens)
+    )
     assert response.status_code == 200, response.text
     rows = [r for r in response.json()["items"] if r["squad_id"] == squad]
     empty = {"cases": 0, "closed": 0, "reworked": 0, "closed_on_time": 0}

@@ -39,12 +39,16 @@ async def _make_due(case_ids: list[int]) -> None:
 async def _run_workers(n: int) -> list[str]:
     procs = [
         await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "offsite.cli", "escalate",
+            sys.executable,
+            "-m",
+            "offsite.cli",
+            "escalate",
             env=dict(os.environ, OFFSITE_LOG_LEVEL="WARNING"),
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
         )
         for _ in range(n)
-    ]  # fmt: skip
+    ]
     outputs = []
     for proc in procs:
         out, err = await proc.communicate()
@@ -107,8 +111,10 @@ async def test_next_level_reaches_the_command_centre(client: AppClient) -> None:
 async def test_moving_on_clears_the_pending_deadline(client: AppClient) -> None:
     [case] = await _dispatched_cases(client, 1)
     officer_id = case["assignee"]["id"]
-    tokens = await login(client, {"username": (await make_user_name(officer_id)),
-                                  "password": "correct-horse-battery"})  # fmt: skip
+    tokens = await login(
+        client,
+        {"username": (await make_user_name(officer_id)), "password": "correct-horse-battery"},
+    )
     accepted = await command(client, tokens, case, "accept")
     kinds = {d["kind"]: d["running"] for d in accepted["deadlines"]}
     assert kinds == {"accept": False, "handle": True, "verify": True}
