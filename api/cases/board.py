@@ -150,24 +150,33 @@ async def list_cases(principal: Principal, q: BoardQuery) -> bytes:
         at, case_id = _decode_cursor(q.cursor)
         where.append("(c.created_at, c.id) < ({}, {})")
         args += [at, case_id]
-    rows = await Case.raw(
-        f"SELECT {_ROW} FROM enforcement_case c {_JOIN} WHERE {' AND '.join(where)}"
-        f" ORDER BY c.created_at DESC, c.id DESC LIMIT {int(q.limit)}",
-        *args,
-    )
+    rows = await Case.raw(board_query(where, q.limit), *args)
     return _page(rows, q.limit)
+
+
+def tasks_query(limit: int) -> str:
+    """The SQL of "my tasks" (one ``{}`` placeholder: the officer). The inner query walks
+    the partial index in order and stops at the limit; type names join those rows only."""
+    return f"""SELECT {_ROW}
+              FROM (SELECT * FROM enforcement_case
+                     WHERE assignee = {{}} AND state IN ({_TASK_STATES})
+                     ORDER BY overdue DESC, next_due_at ASC NULLS LAST, id
+                     LIMIT {int(limit)}) c
+              {_JOIN}
+             ORDER BY c.overdue DESC, c.next_due_at ASC NULLS LAST, c.id"""
+
+
+def board_query(where: list[str], limit: int) -> str:
+    """The SQL of the board (``{}`` placeholders in ``where``), newest first."""
+    return (
+        f"SELECT {_ROW} FROM enforcement_case c {_JOIN} WHERE {' AND '.join(where)}"
+        f" ORDER BY c.created_at DESC, c.id DESC LIMIT {int(limit)}"
+    )
 
 
 async def my_tasks(user_id: int, limit: int) -> bytes:
     """An officer's open work: overdue first, then the nearest deadline."""
-    rows = await Case.raw(
-        f"""SELECT {_ROW} FROM enforcement_case c {_JOIN}
-            WHERE c.assignee = {{}} AND c.state IN ({_TASK_STATES})
-            ORDER BY c.overdue DESC, c.next_due_at ASC NULLS LAST, c.id
-            LIMIT {int(limit)}""",
-        user_id,
-    )
-    return _page(rows, None)
+    return _page(await Case.raw(tasks_query(limit), user_id), None)
 
 
 def timeline_of(case_id: int, rows: list[dict[str, Any]]) -> Timeline:

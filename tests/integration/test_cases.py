@@ -203,3 +203,58 @@ async def test_editing_the_timeline_in_sql_breaks_verification(client: AppClient
     ).json()
     assert check["ok"] is False
     assert check["broken_at_seq"] == 1
+
+
+async def test_lists_built_in_sql_match_the_documented_shape(client: AppClient) -> None:
+    import msgspec
+
+    from api.cases.board import CasePage
+
+    _, tokens = await _officer_on_duty(client)
+    case = await report(client, tokens, "05-05", address="江川路 1 号")
+    for url in ("/api/v1/me/tasks", "/api/v1/cases?limit=5"):
+        response = await client.get(url, headers=bearer(tokens))
+        page = msgspec.json.decode(response.content, type=CasePage)
+        assert page.items, url
+    mine = next(i for i in page.items if i.id == case["id"])
+    assert mine.state_label_zh == "已派遣"
+    assert mine.violation_name_zh == case["violation_type"]["name_zh"]
+    assert mine.location is not None and mine.location.coord_type == "wgs84"
+
+
+async def test_concurrent_retries_of_one_command_apply_once(client: AppClient) -> None:
+    import asyncio
+
+    _, tokens = await _officer_on_duty(client)
+    case = await report(client, tokens, "05-05")
+    headers = bearer(tokens) | {"Idempotency-Key": "weak-network-42"}
+    body = {"version": case["version"], "note": "on my way"}
+    answers = await asyncio.gather(
+        *(
+            client.post(f"/api/v1/cases/{case['id']}/accept", headers=headers, json=body)
+            for _ in range(4)
+        )
+    )
+    assert {a.status_code for a in answers} == {200}
+    assert len({a.json()["version"] for a in answers}) == 1
+    timeline = (
+        await client.get(f"/api/v1/cases/{case['id']}/timeline", headers=bearer(tokens))
+    ).json()["items"]
+    assert [e["action"] for e in timeline].count("accept") == 1
+
+
+async def test_cli_verifies_one_case_or_all(client: AppClient) -> None:
+    import subprocess
+    import sys
+
+    _, tokens = await _officer_on_duty(client)
+    case = await report(client, tokens, "05-05")
+    env = dict(os.environ, OFFSITE_LOG_LEVEL="WARNING")
+    one = subprocess.run(
+        [sys.executable, "-m", "offsite.cli", "verify-timeline", "--case", str(case["id"])],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert one.returncode == 0, one.stdout + one.stderr
+    assert "1 case(s) checked, 0 broken" in one.stdout
