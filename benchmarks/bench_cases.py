@@ -34,8 +34,8 @@ API_PORT, BARE_PORT = 18100, 18101
 OPEN_STATES = ("dispatched", "in_progress", "awaiting_rectification")
 
 
-def stack_env() -> dict[str, str]:
-    info = devstack.Stack(ROOT / ".data", "bench").up()
+def stack_env(stack: devstack.Stack) -> dict[str, str]:
+    info = stack.up()
     return dict(os.environ, **info.env, OFFSITE_LOG_LEVEL="WARNING", OFFSITE_ENV="bench")
 
 
@@ -276,7 +276,16 @@ async def main() -> None:
     parser.add_argument("--escalate", type=int, default=10_000)
     args = parser.parse_args()
 
-    env = stack_env()
+    stack = devstack.Stack(ROOT / ".data", "bench")
+    already_up = devstack.port_open(stack.ports.postgres)
+    try:
+        await run(args, stack_env(stack))
+    finally:
+        if not already_up:
+            stack.down()
+
+
+async def run(args: argparse.Namespace, env: dict[str, str]) -> None:
     os.environ.update(env)
     offsite(env, "migrate")
     offsite(env, "seed")
