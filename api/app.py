@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -83,11 +85,20 @@ def create_app(settings: Settings | None = None) -> Litestar:
             raise RuntimeError("OFFSITE_JWT_SECRET must be set to at least 32 characters")
         runtime = await open_runtime(settings)
         app.state.runtime = runtime
+        listener = (
+            asyncio.create_task(runtime.lists.listen(settings.database.url))
+            if runtime.lists
+            else None
+        )
         try:
             if admin := await ensure_bootstrap_admin(runtime, datetime.now(UTC)):
                 log.info("created bootstrap admin %s", admin)
             yield
         finally:
+            if listener is not None:
+                listener.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await listener
             await runtime.close()
 
     logs.configure(settings.log_level, settings.log_json)

@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 from offsite import devstack
 
-API_PORT, BARE_PORT = 18100, 18101
+API_PORT, BARE_PORT, NOCACHE_PORT = 18100, 18101, 18102
 OPEN_STATES = ("dispatched", "in_progress", "awaiting_rectification")
 
 
@@ -296,10 +296,13 @@ async def run(args: argparse.Namespace, env: dict[str, str]) -> None:
     officers = await tokens("officer", 200)
     leaders = await tokens("squad_leader", 14)
     api = serve(env, "api.app:create_app", API_PORT)
+    uncached = serve(dict(env, OFFSITE_LIST_CACHE_TTL_S="0"), "api.app:create_app", NOCACHE_PORT)
     bare = serve(env, "benchmarks.bare_app:create_app", BARE_PORT)
     try:
         wait_up(f"http://127.0.0.1:{API_PORT}/healthz")
         wait_up(f"http://127.0.0.1:{BARE_PORT}/bare")
+        wait_up(f"http://127.0.0.1:{NOCACHE_PORT}/healthz")
+        raw_base = f"http://127.0.0.1:{NOCACHE_PORT}"
         api_base, bare_base = f"http://127.0.0.1:{API_PORT}", f"http://127.0.0.1:{BARE_PORT}"
         routes = {
             "bare Litestar route (20 Structs)": [(f"{bare_base}/bare", {})],
@@ -310,6 +313,10 @@ async def run(args: argparse.Namespace, env: dict[str, str]) -> None:
             "squad board, newest (GET /cases)": [
                 (f"{api_base}/api/v1/cases?limit=50", h) for h in leaders
             ],
+            "my tasks, list cache off": [(f"{raw_base}/api/v1/me/tasks", h) for h in officers],
+            "squad board, list cache off": [
+                (f"{raw_base}/api/v1/cases?state=dispatched&limit=50", h) for h in leaders
+            ],
         }
         for urls in routes.values():  # warm-up
             hammer(urls, 2, 8)
@@ -317,8 +324,8 @@ async def run(args: argparse.Namespace, env: dict[str, str]) -> None:
             name: hammer(urls, args.seconds, args.concurrency) for name, urls in routes.items()
         }
     finally:
-        api.terminate()
-        bare.terminate()
+        for server in (api, uncached, bare):
+            server.terminate()
     cases = (
         await __import__("storage.db", fromlist=["engine"])
         .engine()

@@ -15,6 +15,7 @@ from domain.sla.calendar import WorkCalendar
 from integrations.wechat import WechatClient
 from offsite.settings import Settings
 from storage import db
+from storage.cases.changes import ReadCache
 from storage.cases.commands import Deps
 from storage.geography import GeoIndex
 from storage.objects import ObjectStore
@@ -30,6 +31,7 @@ class Runtime:
     geo: GeoIndex
     calendar: WorkCalendar
     owns_pool: bool
+    lists: ReadCache | None
 
     @property
     def cases(self) -> Deps:
@@ -56,4 +58,7 @@ async def open_runtime(settings: Settings) -> Runtime:
         geo=GeoIndex(),
         calendar=WorkCalendar.load(),
         owns_pool=owns_pool,
+        lists=ReadCache(settings.http.list_cache_ttl_s)
+        if settings.http.list_cache_ttl_s > 0
+        else None,
     )

@@ -77,6 +77,14 @@ class HttpSettings(_Section, frozen=True, kw_only=True):
     debug: Annotated[bool, env("OFFSITE_DEBUG", "Litestar debug mode (never in production).")] = (
         False
     )
+    list_cache_ttl_s: Annotated[
+        float,
+        env(
+            "OFFSITE_LIST_CACHE_TTL_S",
+            "Longest life of a cached task list or board page, s"
+            " (dropped at once on change notices); 0 turns the cache off.",
+        ),
+    ] = 30.0
 
 
 class DatabaseSettings(_Section, frozen=True, kw_only=True):

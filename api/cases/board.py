@@ -14,6 +14,7 @@ from domain.cases.model import TASK_STATES, Source, State
 from domain.errors import Forbidden, InvalidInput
 from domain.geo import Location
 from domain.org import Role
+from storage.cases.changes import ReadCache
 from storage.tables import Case
 
 # Which sources each role may report through POST /cases (the others arrive from jobs
@@ -116,9 +117,10 @@ def _decode_cursor(cursor: str) -> tuple[datetime, int]:
     return at, case_id
 
 
-async def list_cases(principal: Principal, q: BoardQuery) -> bytes:
+async def list_cases(principal: Principal, q: BoardQuery, cache: ReadCache | None) -> bytes:
     """Cases in the caller's jurisdiction, newest first, keyset-paged."""
-    where, args = ["TRUE"], []
+    where: list[str] = ["TRUE"]
+    args: list[object] = []
 
     def add(sql: str, value: object) -> None:
         where.append(sql)
@@ -150,8 +152,14 @@ async def list_cases(principal: Principal, q: BoardQuery) -> bytes:
         at, case_id = _decode_cursor(q.cursor)
         where.append("(c.created_at, c.id) < ({}, {})")
         args += [at, case_id]
-    rows = await Case.raw(board_query(where, q.limit), *args)
-    return _page(rows, q.limit)
+    key = ("board", msgspec.structs.replace(q, squad_id=wanted))
+    generation = cache.generation(squad=wanted) if cache else ()
+    if cache and (hit := cache.get(key, generation)) is not None:
+        return hit
+    body = _page(await Case.raw(board_query(where, q.limit), *args), q.limit)
+    if cache:
+        cache.put(key, generation, body)
+    return body
 
 
 def tasks_query(limit: int) -> str:
@@ -174,9 +182,16 @@ def board_query(where: list[str], limit: int) -> str:
     )
 
 
-async def my_tasks(user_id: int, limit: int) -> bytes:
+async def my_tasks(user_id: int, limit: int, cache: ReadCache | None) -> bytes:
     """An officer's open work: overdue first, then the nearest deadline."""
-    return _page(await Case.raw(tasks_query(limit), user_id), None)
+    key = ("tasks", user_id, limit)
+    generation = cache.generation(user=user_id) if cache else ()
+    if cache and (hit := cache.get(key, generation)) is not None:
+        return hit
+    body = _page(await Case.raw(tasks_query(limit), user_id), None)
+    if cache:
+        cache.put(key, generation, body)
+    return body
 
 
 def timeline_of(case_id: int, rows: list[dict[str, Any]]) -> Timeline:

@@ -40,6 +40,7 @@ from domain.errors import NotFound
 from offsite.runtime import Runtime
 from storage import idempotency
 from storage.cases import commands, records, timeline
+from storage.cases.changes import Notice
 from storage.cases.views import detail
 
 IdempotencyKey = Annotated[
@@ -66,7 +67,7 @@ async def _command(
 ) -> CaseDetail:
     """Run one command body (a command plus ``version`` and ``location``)."""
     location = body.location
-    return await commands.run_command(
+    result = await commands.run_command(
         rt.cases,
         case_id,
         actor_of(principal),
@@ -77,6 +78,21 @@ async def _command(
         position=location.to_wgs84() if location else None,
         idem=idempotency.Key.of(key, request.url.path, msgspec.to_builtins(body)) if key else None,
     )
+    return forget(rt, principal, result)
+
+
+def forget(rt: Runtime, principal: Principal, case: CaseDetail) -> CaseDetail:
+    """Drop the cached lists the change touched in this process at once, so the caller
+    reads its own write; other processes drop theirs on the commit's notice."""
+    if rt.lists is not None:
+        assignee = case.assignee.id if case.assignee else None
+        rt.lists.invalidate(
+            Notice(
+                squads=[case.squad_id] if case.squad_id else [],
+                users=[u for u in (principal.user_id, assignee) if u],
+            )
+        )
+    return case
 
 
 class CaseController(Controller):
@@ -107,13 +123,15 @@ class CaseController(Controller):
             if idempotency_key
             else None
         )
-        return await commands.create_case(
+        created = await commands.create_case(
             rt.cases, new, actor_of(principal), datetime.now(UTC), key
         )
+        return forget(rt, principal, created)
 
     @get("/", operation_id="list_cases")
     async def list_cases(
         self,
+        rt: Rt,
         principal: Caller,
         case_state: Annotated[State | None, QueryParameter(name="state")] = None,
         squad_id: FromQuery[int | None] = None,
@@ -145,7 +163,7 @@ class CaseController(Controller):
             limit=limit,
             cursor=cursor,
         )
-        return json_response(await board.list_cases(principal, query))
+        return json_response(await board.list_cases(principal, query, rt.lists))
 
     @get("/{case_id:int}", operation_id="get_case")
     async def get_case(self, principal: Caller, case_id: FromPath[int]) -> CaseDetail:

@@ -31,7 +31,7 @@ from domain.geo import LngLat
 from domain.org import Role, Scope
 from domain.sla.calendar import WorkCalendar
 from storage import idempotency
-from storage.cases import catalogue, deadlines, records, timeline
+from storage.cases import catalogue, changes, deadlines, records, timeline
 from storage.cases.records import CaseRecord
 from storage.cases.views import CaseDetail, detail
 from storage.db import engine
@@ -211,6 +211,10 @@ async def _apply(
     updated = await records.get(record.id)
     assert updated is not None
     await _notify(updated, t, head.seq, now)
+    await changes.announce(
+        squads=(record.squad_id, updated.squad_id),
+        users=(record.assignee_id, updated.assignee_id),
+    )
     return updated
 
 
@@ -336,6 +340,7 @@ async def _create(deps: Deps, new: NewCase, actor: Actor, now: datetime) -> Case
     )
     record = await records.get(case_id)
     assert record is not None
+    await changes.announce(squads=(squad,), users=())
     if squad is not None and vt.auto_dispatch is not AutoDispatch.none:
         record = await _auto_dispatch(deps, record, vt, squad, new.position, now)
     return await detail(record)

@@ -19,6 +19,7 @@ from domain.cases.model import Action, DeadlineKind
 from domain.catalogue import Urgency, decode_type
 from domain.org import Role
 from domain.sla.calendar import WorkCalendar
+from storage.cases import changes
 from storage.cases.deadlines import TOP_LEVEL, period
 from storage.db import engine
 from storage.tables import Case
@@ -73,7 +74,7 @@ async def _batch(calendar: WorkCalendar, now: datetime, batch: int) -> tuple[int
         steps,
     )
     events, notices, heads = _records(by_id, [d for d in due if d["id"] in claimed], now)
-    await _write(events, notices, heads, now)
+    await _write(events, notices, heads, by_id, now)
     return len(claimed), len(cases)
 
 
@@ -153,6 +154,7 @@ async def _write(
     events: list[tuple[Any, ...]],
     notices: list[tuple[Any, ...]],
     heads: dict[int, tuple[int, str]],
+    by_id: dict[int, dict[str, Any]],
     now: datetime,
 ) -> None:
     if events:
@@ -183,6 +185,9 @@ async def _write(
             *[list(c) for c in cols],
         )
     ids = list(heads)
+    await changes.announce(
+        squads=(by_id[i]["squad"] for i in ids), users=(by_id[i]["assignee"] for i in ids)
+    )
     await Case.raw(
         """UPDATE enforcement_case c SET overdue = true, ever_overdue = true,
                   chain_seq = h.seq, chain_hash = h.hash

@@ -258,3 +258,34 @@ async def test_cli_verifies_one_case_or_all(client: AppClient) -> None:
     )
     assert one.returncode == 0, one.stdout + one.stderr
     assert "1 case(s) checked, 0 broken" in one.stdout
+
+
+async def test_a_change_made_through_another_process_reaches_the_cached_list(
+    client: AppClient, settings
+) -> None:
+    import asyncio
+
+    from tests.integration.conftest import app_client
+
+    _, tokens = await _officer_on_duty(client)
+    lists = client.app.state.runtime.lists
+    for _ in range(100):
+        if lists.connected:
+            break
+        await asyncio.sleep(0.02)
+    assert lists.connected, "the change listener never connected"
+    case = await report(client, tokens, "05-05")
+    first = (await client.get("/api/v1/me/tasks", headers=bearer(tokens))).json()
+    # Served from the cache now (the same bytes), until a change is announced.
+    key = ("tasks", first["items"][0]["assignee_id"], 100)
+    assert lists.get(key, lists.generation(user=key[1])) is not None
+    assert next(t for t in first["items"] if t["id"] == case["id"])["state"] == "dispatched"
+    async with app_client(settings) as other_process:
+        await command(other_process, tokens, case, "accept")
+    for _ in range(50):  # the commit's notice arrives within milliseconds
+        tasks = (await client.get("/api/v1/me/tasks", headers=bearer(tokens))).json()
+        if next(t for t in tasks["items"] if t["id"] == case["id"])["state"] == "in_progress":
+            break
+        await asyncio.sleep(0.02)
+    else:
+        raise AssertionError("the cached task list never saw the change")
