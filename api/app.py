@@ -25,7 +25,7 @@ from api.integrators.keys import IntegratorKeyController
 from api.middleware import request_id_middleware
 from api.org.controllers import MeController, SquadController, UserController
 from api.org.service import ensure_bootstrap_admin
-from api.security import BearerAuthMiddleware
+from api.security import BearerAuthMiddleware, VerifiedTokens
 from api.stats.controller import StatsController
 from offsite import logs
 from offsite.runtime import open_runtime
@@ -85,6 +85,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             raise RuntimeError("OFFSITE_JWT_SECRET must be set to at least 32 characters")
         runtime = await open_runtime(settings)
         app.state.runtime = runtime
+        app.state.tokens = VerifiedTokens()
         listener = (
             asyncio.create_task(runtime.lists.listen(settings.database.url))
             if runtime.lists

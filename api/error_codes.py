@@ -83,7 +83,9 @@ ERROR_CODES: dict[str, str] = {
     "idempotency_key_reused": "The Idempotency-Key was already used for a different request.",
     "violation_type_unknown": "No active violation type with that code.",
     "violation_type_invalid": "The violation type does not validate (see detail).",
-    "period_invalid": "period is YYYY, YYYY-MM or YYYY-MM-DD.",
+    "period_invalid": "period is YYYY, YYYY-MM or YYYY-MM-DD, and must exist.",
+    "subject_not_found": "No such supervised subject.",
+    "constraint_violation": "The change conflicts with existing data (a database rule).",
 }
 
 _ERROR_BODY = Schema(

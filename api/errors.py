@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import asyncpg
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
@@ -83,7 +84,20 @@ def internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[
     )
 
 
+def integrity_error(
+    request: Request[Any, Any, Any], exc: asyncpg.IntegrityConstraintViolationError
+) -> Response[dict[str, Any]]:
+    """A backstop: a rule the database enforced that no check caught first."""
+    log.warning("constraint violated on %s %s: %s", request.method, request.url.path, exc)
+    return Response(
+        _body("constraint_violation", "the change conflicts with existing data"),
+        status_code=409,
+        media_type=MediaType.JSON,
+    )
+
+
 EXCEPTION_HANDLERS: dict[Any, Any] = {
+    asyncpg.IntegrityConstraintViolationError: integrity_error,
     AppError: app_error,
     ValidationException: validation_error,
     HTTPException: http_error,

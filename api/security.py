@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -50,6 +51,11 @@ def issue_access_token(principal: Principal, settings: AuthSettings, now: dateti
 
 def read_access_token(token: str, settings: AuthSettings) -> Principal:
     """The principal of a valid access token; ``Unauthenticated`` for anything else."""
+    return read_access_token_with_expiry(token, settings)[0]
+
+
+def read_access_token_with_expiry(token: str, settings: AuthSettings) -> tuple[Principal, float]:
+    """The principal of a valid access token and its expiry (unix time)."""
     try:
         claims: dict[str, Any] = jwt.decode(
             token,
@@ -63,11 +69,36 @@ def read_access_token(token: str, settings: AuthSettings) -> Principal:
             raise jwt.InvalidTokenError("not an access token")
         if claims["iat"] > datetime.now(UTC).timestamp() + settings.clock_skew_s:
             raise jwt.ImmatureSignatureError("issued in the future")
-        return Principal(int(claims["sub"]), Role(claims["role"]), claims.get("squad"))
+        principal = Principal(int(claims["sub"]), Role(claims["role"]), claims.get("squad"))
+        return principal, float(claims["exp"])
     except jwt.ExpiredSignatureError as exc:
         raise Unauthenticated("token_expired", "the access token has expired") from exc
     except (jwt.InvalidTokenError, KeyError, ValueError) as exc:
         raise Unauthenticated("token_invalid", "the access token is not valid") from exc
+
+
+class VerifiedTokens:
+    """Access tokens already verified by this process, until they expire.
+
+    A phone sends the same token for up to its lifetime; checking its signature and
+    claims once saves the most expensive step of every later request. Only a token
+    string that verified is ever stored, so a forged one always goes through PyJWT.
+    """
+
+    def __init__(self, size: int = 20_000) -> None:
+        self.size = size
+        self._known: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
+
+    def read(self, token: str, settings: AuthSettings) -> Principal:
+        now = datetime.now(UTC).timestamp()
+        hit = self._known.get(token)
+        if hit is not None and now < hit[1] + settings.clock_skew_s:
+            return hit[0]
+        principal, expires = read_access_token_with_expiry(token, settings)
+        self._known[token] = (principal, expires)
+        if len(self._known) > self.size:
+            self._known.popitem(last=False)
+        return principal
 
 
 class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
@@ -83,8 +114,8 @@ class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token:
             raise Unauthenticated("auth_required", "send Authorization: Bearer <access token>")
-        settings: AuthSettings = connection.app.state.runtime.settings.auth
-        principal = read_access_token(token.strip(), settings)
+        state = connection.app.state
+        principal = state.tokens.read(token.strip(), state.runtime.settings.auth)
         return AuthenticationResult(user=principal, auth=token)
 
 

@@ -227,7 +227,10 @@ async def explain() -> None:
     from api.cases.board import board_query, tasks_query
 
     for name, sql in (
-        ("my tasks (GET /me/tasks)", tasks_query(100).replace("{}", str(officer))),
+        (
+            "my tasks (GET /me/tasks)",
+            tasks_query(100).replace("{}", str(officer), 1).replace("{}", "NULL", 1),
+        ),
         (
             "squad board (GET /cases?state=dispatched)",
             board_query(["c.squad = 3", "c.state = 'dispatched'"], 50),

@@ -163,11 +163,13 @@ async def list_cases(principal: Principal, q: BoardQuery, cache: ReadCache | Non
 
 
 def tasks_query(limit: int) -> str:
-    """The SQL of "my tasks" (one ``{}`` placeholder: the officer). The inner query walks
-    the partial index in order and stops at the limit; type names join those rows only."""
+    """The SQL of "my tasks" (placeholders: the officer, then their squad or NULL). The
+    inner query walks the partial index in order and stops at the limit; type names join
+    those rows only. The squad keeps a moved officer from seeing the old squad's cases."""
     return f"""SELECT {_ROW}
               FROM (SELECT * FROM enforcement_case
                      WHERE assignee = {{}} AND state IN ({_TASK_STATES})
+                       AND squad IS NOT DISTINCT FROM coalesce({{}}::int, squad)
                      ORDER BY overdue DESC, next_due_at ASC NULLS LAST, id
                      LIMIT {int(limit)}) c
               {_JOIN}
@@ -182,13 +184,14 @@ def board_query(where: list[str], limit: int) -> str:
     )
 
 
-async def my_tasks(user_id: int, limit: int, cache: ReadCache | None) -> bytes:
+async def my_tasks(principal: Principal, limit: int, cache: ReadCache | None) -> bytes:
     """An officer's open work: overdue first, then the nearest deadline."""
-    key = ("tasks", user_id, limit)
+    user_id, squad = principal.user_id, principal.scope.squad_id
+    key = ("tasks", user_id, squad, limit)
     generation = cache.generation(user=user_id) if cache else ()
     if cache and (hit := cache.get(key, generation)) is not None:
         return hit
-    body = _page(await Case.raw(tasks_query(limit), user_id), None)
+    body = _page(await Case.raw(tasks_query(limit), user_id, squad), None)
     if cache:
         cache.put(key, generation, body)
     return body

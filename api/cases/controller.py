@@ -76,9 +76,16 @@ async def _command(
         version=body.version,
         now=datetime.now(UTC),
         position=location.to_wgs84() if location else None,
-        idem=idempotency.Key.of(key, request.url.path, msgspec.to_builtins(body)) if key else None,
+        idem=idempotency.Key.of(key, request.url.path, _what_was_asked(body)) if key else None,
     )
     return forget(rt, principal, result)
+
+
+def _what_was_asked(body: CommandRequest) -> dict[str, Any]:
+    """The request as idempotency compares it: a retry may carry a fresher GPS fix."""
+    asked: dict[str, Any] = msgspec.to_builtins(body)
+    asked.pop("location", None)
+    return asked
 
 
 def forget(rt: Runtime, principal: Principal, case: CaseDetail) -> CaseDetail:

@@ -121,8 +121,8 @@ class CaseCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
     violation_type: Annotated[str, msgspec.Meta(examples=["05-04"])]
     location: Location
-    description: Annotated[str, msgspec.Meta(max_length=2000)] = ""
-    address: Annotated[str, msgspec.Meta(max_length=256)] = ""
+    description: Annotated[str, msgspec.Meta(max_length=2000, pattern=r"^[^\x00]*$")] = ""
+    address: Annotated[str, msgspec.Meta(max_length=256, pattern=r"^[^\x00]*$")] = ""
     subject_id: int | None = None
     source: Source = Source.patrol
 

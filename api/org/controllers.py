@@ -53,7 +53,7 @@ class MeController(Controller):
     @get("/tasks", operation_id="get_my_tasks")
     async def tasks(self, rt: Rt, principal: Caller, limit: LimitQuery = 100) -> Response[CasePage]:
         """The officer's open tasks: overdue first, then the nearest deadline."""
-        return json_response(await my_tasks(principal.user_id, limit, rt.lists))
+        return json_response(await my_tasks(principal, limit, rt.lists))
 
     @put("/duty", operation_id="set_my_duty")
     async def duty(self, principal: Caller, data: JSONBody[DutyUpdate]) -> UserRead:

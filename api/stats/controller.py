@@ -28,16 +28,19 @@ class IndicatorReport(msgspec.Struct, frozen=True):
 
 def period_bounds(period: str) -> tuple[datetime, datetime]:
     """``2026`` (a year), ``2026-11`` (a month) or ``2026-11-24`` (a day), Shanghai time."""
-    if re.fullmatch(r"\d{4}", period):
-        start = datetime(int(period), 1, 1, tzinfo=SHANGHAI)
-        return start, start.replace(year=start.year + 1)
-    if re.fullmatch(r"\d{4}-\d{2}", period):
-        year, month = map(int, period.split("-"))
-        start = datetime(year, month, 1, tzinfo=SHANGHAI)
-        return start, (start + timedelta(days=32)).replace(day=1)
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", period):
-        start = datetime.fromisoformat(period).replace(tzinfo=SHANGHAI)
-        return start, start + timedelta(days=1)
+    try:
+        if re.fullmatch(r"\d{4}", period):
+            start = datetime(int(period), 1, 1, tzinfo=SHANGHAI)
+            return start, start.replace(year=start.year + 1)
+        if re.fullmatch(r"\d{4}-\d{2}", period):
+            year, month = map(int, period.split("-"))
+            start = datetime(year, month, 1, tzinfo=SHANGHAI)
+            return start, (start + timedelta(days=32)).replace(day=1)
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", period):
+            start = datetime.fromisoformat(period).replace(tzinfo=SHANGHAI)
+            return start, start + timedelta(days=1)
+    except ValueError as exc:  # 2026-13, 2026-02-30
+        raise InvalidInput("period_invalid", f"no such period: {period}") from exc
     raise InvalidInput("period_invalid", "period is YYYY, YYYY-MM or YYYY-MM-DD")
 
 

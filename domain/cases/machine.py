@@ -23,9 +23,10 @@ from domain.cases.model import (
 from domain.errors import Conflict, Forbidden, InvalidInput
 from domain.org import Role
 
-Text = Annotated[str, msgspec.Meta(max_length=2000)]
-Reason = Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
-ExternalRef = Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
+_NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL
+Text = Annotated[str, msgspec.Meta(max_length=2000, pattern=_NO_NUL)]
+Reason = Annotated[str, msgspec.Meta(min_length=1, max_length=2000, pattern=_NO_NUL)]
+ExternalRef = Annotated[str, msgspec.Meta(min_length=1, max_length=128, pattern=_NO_NUL)]
 
 
 # --- commands: what a caller asks for ------------------------------------------------

@@ -17,6 +17,11 @@ async def version_of(vt: ViolationType) -> int:
     so later edits of the type apply to new cases only."""
     definition = msgspec.json.encode(encode_type(vt), order="sorted")
     digest = hashlib.sha256(definition).hexdigest()
+    known = await ViolationTypeVersion.select(ViolationTypeVersion.id).where(
+        ViolationTypeVersion.digest == digest
+    )
+    if known:
+        return int(known[0]["id"])
     rows = await ViolationTypeVersion.raw(
         """INSERT INTO violation_type_version (code, digest, definition, created_at)
            VALUES ({}, {}, {}::jsonb, now()) ON CONFLICT (digest) DO NOTHING RETURNING id""",

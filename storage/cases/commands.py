@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import msgspec
 
@@ -36,8 +37,9 @@ from storage.cases.records import CaseRecord
 from storage.cases.views import CaseDetail, detail
 from storage.db import engine
 from storage.geography import GeoIndex
-from storage.tables import Case, Outbox, StaffUser
+from storage.tables import Case, Outbox, Squad, StaffUser, Subject
 
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 # Fields of a request body that are not the command itself.
 _ENVELOPE = {"version", "location"}
 
@@ -133,6 +135,8 @@ async def _check_people(record: CaseRecord, command: msgspec.Struct) -> None:
     squad: int | None
     if isinstance(command, Dispatch):
         squad, officer = command.squad_id, command.officer_id
+        if not await Squad.exists().where(Squad.id == squad):
+            raise InvalidInput("squad_not_found", f"no squad {squad}")
     elif isinstance(command, Assign):
         squad, officer = record.squad_id, command.officer_id
     else:
@@ -191,6 +195,8 @@ async def _apply(
     )
     values[Case.next_due_at] = state.next_due_at
     values[Case.overdue] = state.overdue
+    if state.overdue or state.missed_now:
+        values[Case.ever_overdue] = True
     data = {k: v for k, v in msgspec.to_builtins(command).items() if k not in _ENVELOPE}
     data |= {"version": record.version + 1}
     if t.rework:
@@ -283,6 +289,10 @@ async def _by_external_id(new: NewCase) -> CaseRecord | None:
 
 async def _create(deps: Deps, new: NewCase, actor: Actor, now: datetime) -> CaseDetail:
     vt = await catalogue.get_active(new.violation_type)
+    if new.subject_id is not None and not await Subject.exists().where(
+        Subject.id == new.subject_id
+    ):
+        raise InvalidInput("subject_not_found", f"no subject {new.subject_id}")
     placed = await deps.geo.place(new.position) if new.position else None
     squad = placed.squad.id if placed and placed.squad else None
     flags = [] if squad is not None else ["out_of_district" if new.position else "no_location"]
@@ -294,7 +304,7 @@ async def _create(deps: Deps, new: NewCase, actor: Actor, now: datetime) -> Case
     await Case.insert(
         Case(
             id=case_id,
-            number=f"MH{now:%y%m%d}{case_id:07d}",
+            number=f"MH{now.astimezone(SHANGHAI):%y%m%d}{case_id:07d}",
             source=new.source.value,
             external_id=new.external_id,
             violation_type=vt.code,

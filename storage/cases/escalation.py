@@ -40,28 +40,32 @@ async def escalate_due(calendar: WorkCalendar, now: datetime, batch: int = 500) 
 
 
 async def _batch(calendar: WorkCalendar, now: datetime, batch: int) -> tuple[int, int]:
+    # Deadlines first, skipping those another worker holds, so each worker takes a
+    # different slice; then their cases, skipping those a command holds. Neither step
+    # ever waits, so this cannot deadlock with commands (which lock case, then deadlines).
+    due = await Case.raw(
+        """SELECT id, "case", kind, due_at, level, next_escalation_at FROM case_deadline
+            WHERE next_escalation_at <= {}
+            ORDER BY next_escalation_at LIMIT {}
+              FOR UPDATE SKIP LOCKED""",
+        now,
+        batch,
+    )
+    if not due:
+        return 0, 0
     cases = await Case.raw(
         """SELECT c.id, c.number, c.state, c.squad, c.assignee, c.chain_seq, c.chain_hash,
                   v.definition
              FROM enforcement_case c JOIN violation_type_version v ON v.id = c.type_version
-            WHERE c.id IN (SELECT d."case" FROM case_deadline d
-                            WHERE d.next_escalation_at <= {}
-                            ORDER BY d.next_escalation_at LIMIT {})
+            WHERE c.id = ANY({})
             ORDER BY c.id
               FOR UPDATE OF c SKIP LOCKED""",
-        now,
-        batch,
+        sorted({d["case"] for d in due}),
     )
-    if not cases:
-        return 0, 0
     by_id = {c["id"]: c for c in cases}
-    due = await Case.raw(
-        """SELECT id, "case", kind, due_at, level, next_escalation_at FROM case_deadline
-            WHERE "case" = ANY({}) AND next_escalation_at <= {}
-            ORDER BY "case", id FOR UPDATE""",
-        list(by_id),
-        now,
-    )
+    due = sorted((d for d in due if d["case"] in by_id), key=lambda d: (d["case"], d["id"]))
+    if not due:
+        return 0, len(cases)
     claimed = await _claim(due, now)
     steps = [_next_step(by_id[d["case"]], d, calendar) for d in due]
     await Case.raw(
@@ -73,9 +77,11 @@ async def _batch(calendar: WorkCalendar, now: datetime, batch: int) -> tuple[int
         [d["level"] + 1 for d in due],
         steps,
     )
-    events, notices, heads = _records(by_id, [d for d in due if d["id"] in claimed], now)
-    await _write(events, notices, heads, by_id, now)
-    return len(claimed), len(cases)
+    escalated = [d for d in due if d["id"] in claimed]
+    touched = {d["case"]: by_id[d["case"]] for d in escalated}
+    events, notices, heads = _records(touched, escalated, now)
+    await _write(events, notices, heads, touched, now)
+    return len(claimed), len(due)
 
 
 async def _claim(due: list[dict[str, Any]], now: datetime) -> set[int]:
@@ -157,6 +163,8 @@ async def _write(
     by_id: dict[int, dict[str, Any]],
     now: datetime,
 ) -> None:
+    if not events:
+        return
     if events:
         cols = list(zip(*events, strict=True))
         await Case.raw(

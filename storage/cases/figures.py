@@ -1,6 +1,7 @@
 """The assessment indicators (数字城管考核指标), computed in SQL.
 
-Over the cases created in a period (dismissed ones counted apart):
+Over the cases created in a period and accepted (dispatched at least once; dismissed
+ones counted apart):
 - 结案率 closure rate = closed / accepted cases
 - 按期结案率 on-time closure rate = closed without any missed deadline / accepted cases
 - 返工率 rework rate = closed cases that were returned or reopened / closed cases
@@ -71,7 +72,7 @@ async def indicators(
     rows = await Case.raw(
         f"""WITH g AS (
             SELECT {squad_key} AS squad_id, {type_key} AS violation_type,
-                   count(*) FILTER (WHERE c.state <> 'dismissed') AS cases,
+                   count(*) FILTER (WHERE c.dispatched_at IS NOT NULL) AS cases,
                    count(*) FILTER (WHERE c.state = 'dismissed') AS dismissed,
                    count(*) FILTER (WHERE c.state = 'closed') AS closed,
                    count(*) FILTER (WHERE c.state = 'closed' AND NOT c.ever_overdue)

@@ -37,6 +37,8 @@ STATEMENTS = [
        END $$""",
     """CREATE TRIGGER case_event_append_only BEFORE UPDATE OR DELETE ON case_event
        FOR EACH ROW EXECUTE FUNCTION case_event_append_only()""",
+    """CREATE TRIGGER case_event_no_truncate BEFORE TRUNCATE ON case_event
+       FOR EACH STATEMENT EXECUTE FUNCTION case_event_append_only()""",
     # Deadlines: one running deadline per kind per case; the escalation scan's index.
     """CREATE UNIQUE INDEX case_deadline_running ON case_deadline ("case", kind)
        WHERE cleared_at IS NULL""",

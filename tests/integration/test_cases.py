@@ -277,7 +277,8 @@ async def test_a_change_made_through_another_process_reaches_the_cached_list(
     case = await report(client, tokens, "05-05")
     first = (await client.get("/api/v1/me/tasks", headers=bearer(tokens))).json()
     # Served from the cache now (the same bytes), until a change is announced.
-    key = ("tasks", first["items"][0]["assignee_id"], 100)
+    item = first["items"][0]
+    key = ("tasks", item["assignee_id"], item["squad_id"], 100)
     assert lists.get(key, lists.generation(user=key[1])) is not None
     assert next(t for t in first["items"] if t["id"] == case["id"])["state"] == "dispatched"
     async with app_client(settings) as other_process:
@@ -289,3 +290,64 @@ async def test_a_change_made_through_another_process_reaches_the_cached_list(
         await asyncio.sleep(0.02)
     else:
         raise AssertionError("the cached task list never saw the change")
+
+
+async def test_refusals_found_in_review_come_back_as_4xx(client: AppClient) -> None:
+    _, tokens = await _officer_on_duty(client)
+    commander = await login(client, await make_user(Role.commander))
+    waiting = await report(client, commander, "01-01")
+    nowhere = await command(client, commander, waiting, "dispatch", expect=400, squad_id=999999)
+    assert nowhere["code"] == "squad_not_found"
+    nul = await command(client, commander, waiting, "comment", expect=400, text="bad\u0000")
+    assert nul["code"] == "invalid_request"
+    subject = await client.post(
+        "/api/v1/cases",
+        headers=bearer(tokens),
+        json={"violation_type": "05-05", "location": JIANGCHUAN_POINT, "subject_id": 999999},
+    )
+    assert subject.status_code == 400 and subject.json()["code"] == "subject_not_found"
+    period = await client.get("/api/v1/stats/indicators?period=2026-13", headers=bearer(commander))
+    assert period.status_code == 400 and period.json()["code"] == "period_invalid"
+
+
+async def test_a_retry_with_a_fresher_gps_fix_is_the_same_request(client: AppClient) -> None:
+    _, tokens = await _officer_on_duty(client)
+    case = await report(client, tokens, "05-05")
+    first = await command(
+        client, tokens, case, "accept", key="gps-retry", location=JIANGCHUAN_POINT
+    )
+    moved = {**JIANGCHUAN_POINT, "lat": JIANGCHUAN_POINT["lat"] + 0.0001}
+    again = await command(client, tokens, case, "accept", key="gps-retry", location=moved)
+    assert again == first
+
+
+async def test_moving_on_after_a_deadline_passed_counts_as_late(client: AppClient) -> None:
+    from storage.tables import Case, CaseDeadline
+
+    _, tokens = await _officer_on_duty(client)
+    case = await report(client, tokens, "05-05")
+    await CaseDeadline.raw(
+        """UPDATE case_deadline SET due_at = now() - interval '1 minute'
+            WHERE "case" = {} AND kind = 'accept'""",
+        case["id"],
+    )
+    accepted = await command(client, tokens, case, "accept")
+    accept = next(d for d in accepted["deadlines"] if d["kind"] == "accept")
+    assert accept["missed"] is True and accept["running"] is False
+    row = await Case.select(Case.ever_overdue).where(Case.id == case["id"]).first()
+    assert row["ever_overdue"] is True
+
+
+async def test_a_moved_officer_no_longer_sees_the_old_squads_tasks(client: AppClient) -> None:
+    officer, tokens = await _officer_on_duty(client)
+    await report(client, tokens, "05-05")
+    admin = await login(client, await make_user(Role.admin))
+    moved = await client.patch(
+        f"/api/v1/users/{officer['id']}",
+        headers=bearer(admin),
+        json={"squad_id": await squad_id("310112101")},
+    )
+    assert moved.status_code == 200
+    again = await login(client, officer)
+    tasks = (await client.get("/api/v1/me/tasks", headers=bearer(again))).json()["items"]
+    assert tasks == []

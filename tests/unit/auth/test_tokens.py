@@ -55,3 +55,34 @@ def test_unknown_role_is_refused() -> None:
     )
     with pytest.raises(Unauthenticated):
         read_access_token(token, SETTINGS)
+
+
+def test_verified_tokens_are_remembered_but_never_trusted_blindly() -> None:
+    from api.security import VerifiedTokens
+
+    cache = VerifiedTokens(size=2)
+    principal = Principal(5, Role.officer, 2)
+    token = issue_access_token(principal, SETTINGS, datetime.now(UTC))
+    assert cache.read(token, SETTINGS) == principal
+    assert cache.read(token, SETTINGS) == principal  # from memory
+    forged = token[:-2] + ("AA" if token[-2:] != "AA" else "BB")
+    with pytest.raises(Unauthenticated):
+        cache.read(forged, SETTINGS)
+    old = issue_access_token(principal, SETTINGS, datetime.now(UTC) - timedelta(hours=1))
+    with pytest.raises(Unauthenticated):
+        cache.read(old, SETTINGS)
+
+
+def test_a_remembered_token_still_expires() -> None:
+    from api.security import VerifiedTokens
+
+    cache = VerifiedTokens()
+    principal = Principal(5, Role.officer, 2)
+    issued = datetime.now(UTC) - timedelta(
+        seconds=SETTINGS.access_ttl_s + SETTINGS.clock_skew_s + 5
+    )
+    token = issue_access_token(principal, SETTINGS, issued)
+    # Remembered from when it was valid; now past expiry + skew, it is checked afresh.
+    cache._known[token] = (principal, datetime.now(UTC).timestamp() - SETTINGS.clock_skew_s - 1)
+    with pytest.raises(Unauthenticated):
+        cache.read(token, SETTINGS)
