@@ -21,6 +21,7 @@ from api.catalogue.controller import ViolationTypeController
 from api.deps import DEPENDENCIES
 from api.error_codes import document_errors
 from api.errors import EXCEPTION_HANDLERS
+from api.evidence.controller import EvidenceController
 from api.health import HealthController
 from api.integrators.keys import IntegratorKeyController
 from api.middleware import request_id_middleware
@@ -44,6 +45,7 @@ OPENAPI_TAGS = [
     Tag(name="integrator keys", description="API keys of outside systems (admin)."),
     Tag(name="cases", description="The closed loop: report, triage, handle, review, close."),
     Tag(name="catalogue", description="Violation types (违规事件分类) and their SLAs."),
+    Tag(name="evidence", description="Photos and clips: upload grants, checks, links."),
     Tag(name="figures", description="Assessment indicators (考核指标)."),
     Tag(name="operations", description="Liveness and readiness."),
 ]
@@ -120,6 +122,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             CaseController,
             ViolationTypeController,
             StatsController,
+            EvidenceController,
         ],
         dependencies=DEPENDENCIES,
         middleware=[

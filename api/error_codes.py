@@ -85,6 +85,10 @@ ERROR_CODES: dict[str, str] = {
     "violation_type_invalid": "The violation type does not validate (see detail).",
     "period_invalid": "period is YYYY, YYYY-MM or YYYY-MM-DD, and must exist.",
     "subject_not_found": "No such supervised subject.",
+    "photo_required": "Verification and recheck need at least one photo (evidence_ids).",
+    "evidence_invalid": "An evidence id is not an accepted upload of this case.",
+    "evidence_not_found": "No such evidence in the caller's jurisdiction.",
+    "content_type_unsupported": "That content type cannot be uploaded as evidence.",
     "constraint_violation": "The change conflicts with existing data (a database rule).",
 }
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import httpx
+from arq import ArqRedis, create_pool
+from arq.connections import RedisSettings
 from redis.asyncio import Redis
 
 from domain.sla.calendar import WorkCalendar
@@ -32,6 +34,7 @@ class Runtime:
     calendar: WorkCalendar
     owns_pool: bool
     lists: ReadCache | None
+    queue: ArqRedis
 
     @property
     def cases(self) -> Deps:
@@ -39,6 +42,7 @@ class Runtime:
         return Deps(self.calendar, self.geo)
 
     async def close(self) -> None:
+        await self.queue.aclose()
         await self.http.aclose()
         await self.redis.aclose()
         if self.owns_pool:
@@ -49,6 +53,9 @@ async def open_runtime(settings: Settings) -> Runtime:
     """Open the pool and the clients; the caller closes them with ``Runtime.close``."""
     owns_pool = await db.open_pool(settings.database.pool_min, settings.database.pool_max)
     http = httpx.AsyncClient(timeout=httpx.Timeout(10.0), follow_redirects=False)
+    queue = await create_pool(
+        RedisSettings.from_dsn(settings.redis.url), default_queue_name=settings.redis.queue_name
+    )
     return Runtime(
         settings=settings,
         redis=Redis.from_url(settings.redis.url, decode_responses=True),
@@ -58,6 +65,7 @@ async def open_runtime(settings: Settings) -> Runtime:
         geo=GeoIndex(),
         calendar=WorkCalendar.load(),
         owns_pool=owns_pool,
+        queue=queue,
         lists=ReadCache(settings.http.list_cache_ttl_s)
         if settings.http.list_cache_ttl_s > 0
         else None,

@@ -114,6 +114,13 @@ class S3Settings(_Section, frozen=True, kw_only=True):
         "offsite-evidence"
     )
     region: Annotated[str, env("S3_REGION", "Region used for request signing.")] = "us-east-1"
+    public_endpoint: Annotated[
+        str,
+        env(
+            "S3_PUBLIC_ENDPOINT",
+            "S3 URL as phones reach it (upload grants, view links); empty: S3_ENDPOINT.",
+        ),
+    ] = ""
 
 
 class AuthSettings(_Section, frozen=True, kw_only=True):
@@ -164,6 +171,30 @@ class WechatSettings(_Section, frozen=True, kw_only=True):
     ] = 5.0
 
 
+class EvidenceSettings(_Section, frozen=True, kw_only=True):
+    photo_max_bytes: Annotated[
+        int, env("OFFSITE_PHOTO_MAX_BYTES", "Largest photo an upload grant allows.")
+    ] = 15 * 1024 * 1024
+    video_max_bytes: Annotated[
+        int, env("OFFSITE_VIDEO_MAX_BYTES", "Largest clip an upload grant allows.")
+    ] = 60 * 1024 * 1024
+    grant_ttl_s: Annotated[
+        int, env("OFFSITE_UPLOAD_GRANT_TTL_S", "How long an upload grant stays usable, s.")
+    ] = 600
+    view_ttl_s: Annotated[
+        int, env("OFFSITE_EVIDENCE_VIEW_TTL_S", "Lifetime of a link to view evidence, s.")
+    ] = 300
+    max_pixels: Annotated[
+        int, env("OFFSITE_MAX_IMAGE_PIXELS", "Images with more pixels are refused (bombs).")
+    ] = 60_000_000
+    onsite_radius_m: Annotated[
+        float, env("OFFSITE_ONSITE_RADIUS_M", "Verification photos farther away are flagged.")
+    ] = 200.0
+    window_slack_s: Annotated[
+        int, env("OFFSITE_ONSITE_WINDOW_SLACK_S", "Slack around the task window, s.")
+    ] = 1800
+
+
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """All settings, by section."""
 
@@ -178,6 +209,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     s3: S3Settings = msgspec.field(default_factory=S3Settings)
     auth: AuthSettings = msgspec.field(default_factory=AuthSettings)
     wechat: WechatSettings = msgspec.field(default_factory=WechatSettings)
+    evidence: EvidenceSettings = msgspec.field(default_factory=EvidenceSettings)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -195,6 +227,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             s3=S3Settings.from_env(environ),
             auth=AuthSettings.from_env(environ),
             wechat=WechatSettings.from_env(environ),
+            evidence=EvidenceSettings.from_env(environ),
         )
 
     @property
@@ -226,6 +259,7 @@ SECTIONS: tuple[type[_Section], ...] = (
     S3Settings,
     AuthSettings,
     WechatSettings,
+    EvidenceSettings,
 )
 
 

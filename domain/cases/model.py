@@ -93,3 +93,4 @@ class Action(StrEnum):
     reopen = "reopen"
     comment = "comment"
     escalate = "escalate"
+    evidence = "evidence"  # a file was checked and its hash recorded

@@ -7,6 +7,7 @@ with an idempotency key is answered from the first run when it comes again.
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -20,6 +21,7 @@ from domain.cases.machine import (
     Actor,
     Assign,
     Dispatch,
+    Recheck,
     Transition,
     Verify,
     action_of,
@@ -28,6 +30,7 @@ from domain.cases.machine import (
 from domain.cases.model import Action, Outcome, Source, State
 from domain.catalogue import AutoDispatch, Urgency, ViolationType
 from domain.errors import Conflict, InvalidInput, NotFound
+from domain.evidence import Kind, Status
 from domain.geo import LngLat
 from domain.org import Role, Scope
 from domain.sla.calendar import WorkCalendar
@@ -37,7 +40,7 @@ from storage.cases.records import CaseRecord
 from storage.cases.views import CaseDetail, detail
 from storage.db import engine
 from storage.geography import GeoIndex
-from storage.tables import Case, Outbox, Squad, StaffUser, Subject
+from storage.tables import Case, Evidence, Outbox, Squad, StaffUser, Subject
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # Fields of a request body that are not the command itself.
@@ -108,6 +111,7 @@ async def run_command(
         command = _with_defaults(deps, record, command, now)
         transition = decide(record.facts, actor, command, now)
         await _check_people(record, command)
+        await _check_photos(record, actor, command)
         updated = await _apply(deps, record, actor, command, transition, now, position)
         result = await detail(updated)
         if idem:
@@ -128,6 +132,30 @@ def _with_defaults(
         due = deps.calendar.add(now, vt.sla.rectification, urgent=vt.urgency is Urgency.urgent)
         return msgspec.structs.replace(command, rectify_by=due)
     return command
+
+
+async def _check_photos(record: CaseRecord, actor: Actor, command: msgspec.Struct) -> None:
+    """What an officer saw on site must be backed by a photo of this case (uploaded and
+    completed; the check may still be running, a refused one does not count)."""
+    if actor.is_system or not isinstance(command, Verify | Recheck):
+        return
+    ids = command.evidence_ids
+    if not ids:
+        raise InvalidInput("photo_required", "attach at least one photo (evidence_ids)")
+    try:
+        wanted = [uuid.UUID(i) for i in ids]
+    except ValueError as exc:
+        raise InvalidInput("evidence_invalid", "evidence_ids must be evidence ids") from exc
+    usable = await Evidence.count().where(
+        Evidence.id.is_in(wanted)
+        & (Evidence.case == record.id)
+        & Evidence.status.is_in([Status.processing.value, Status.verified.value])
+        & Evidence.kind.is_in([Kind.photo.value, Kind.video.value])
+    )
+    if usable != len(set(wanted)):
+        raise InvalidInput(
+            "evidence_invalid", "every evidence id must be an accepted upload of this case"
+        )
 
 
 async def _check_people(record: CaseRecord, command: msgspec.Struct) -> None:

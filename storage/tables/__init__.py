@@ -10,6 +10,7 @@ from storage.tables.cases import (
     ViolationTypeRow,
     ViolationTypeVersion,
 )
+from storage.tables.evidence import Evidence
 from storage.tables.field import Camera, Subject
 from storage.tables.org import (
     GridCell,
@@ -37,6 +38,7 @@ TABLES = (
     CaseEscalation,
     Outbox,
     IdempotencyRecord,
+    Evidence,
 )
 
 __all__ = [
@@ -46,6 +48,7 @@ __all__ = [
     "CaseDeadline",
     "CaseEscalation",
     "CaseEvent",
+    "Evidence",
     "GridCell",
     "IdempotencyRecord",
     "IntegratorKey",

@@ -67,3 +67,38 @@ async def command(
     assert response.status_code == expect, response.text
     result: dict[str, Any] = response.json()
     return result
+
+
+async def photo(
+    client: AppClient, tokens: dict[str, Any], case: dict[str, Any], purpose: str = "verification"
+) -> str:
+    """Upload a small JPEG for a case through a real grant; its evidence id."""
+    import io
+
+    import httpx
+    from PIL import Image
+
+    grant = await client.post(
+        f"/api/v1/cases/{case['id']}/evidence",
+        headers=bearer(tokens),
+        json={"content_type": "image/jpeg", "purpose": purpose},
+    )
+    assert grant.status_code == 201, grant.text
+    g = grant.json()
+    data = io.BytesIO()
+    Image.new("RGB", (32, 24), (10, 120, 10)).save(data, "JPEG")
+    async with httpx.AsyncClient(timeout=30) as s3:
+        up = await s3.post(
+            g["url"],
+            data=g["fields"],
+            files={g["file_field"]: ("p.jpg", data.getvalue(), "image/jpeg")},
+        )
+    assert up.status_code in (200, 201, 204), up.text
+    done = await client.post(
+        f"/api/v1/evidence/{g['evidence_id']}/complete",
+        headers=bearer(tokens),
+        json={"location": JIANGCHUAN_POINT},
+    )
+    assert done.status_code == 202, done.text
+    evidence_id: str = g["evidence_id"]
+    return evidence_id

@@ -18,6 +18,7 @@ from api.app import create_app
 from offsite.settings import Settings
 from storage import db
 from storage.cases import catalogue
+from storage.objects import ObjectStore
 from storage.seed import seed_squads
 from tests import factories
 from tests.fakes.wechat import FakeWechat, serve
@@ -97,6 +98,7 @@ async def app_client(settings: Settings) -> AsyncIterator[AppClient]:
 
 @pytest.fixture(scope="session")
 async def client(settings: Settings, database: None) -> AsyncIterator[AppClient]:
+    ObjectStore(settings.s3).ensure_bucket()
     async with app_client(settings) as c:
         yield c
 

@@ -1,0 +1,1 @@
+"""Evidence over HTTP: upload grants, completion, reading."""

@@ -1,0 +1,191 @@
+"""Evidence against the real S3 store: POST-policy uploads, the store's own refusals,
+checks with their reason codes, on-site flags, and the hash in the audit chain."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import msgspec
+import pytest
+from minio.error import S3Error
+from PIL import Image
+
+from offsite.settings import Settings
+from storage import evidence
+from storage.cases import timeline
+from storage.objects import ObjectStore
+from tests.integration.cases_helpers import JIANGCHUAN_POINT, report
+from tests.integration.conftest import AppClient, bearer, client_for, login
+from tests.integration.test_cases import _officer_on_duty
+
+pytestmark = pytest.mark.usefixtures("database")
+PHOTO = Path(__file__).parents[2] / ".." / "shared" / "testdata" / "images" / "bus_pedestrians.jpg"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def bucket(settings: Settings) -> None:
+    ObjectStore(settings.s3).ensure_bucket()
+
+
+def _jpeg(size=(64, 48)) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, (200, 30, 30)).save(out, "JPEG")
+    return out.getvalue()
+
+
+async def _grant(client: AppClient, tokens, case, content_type="image/jpeg", purpose="report"):
+    response = await client.post(
+        f"/api/v1/cases/{case['id']}/evidence",
+        headers=bearer(tokens),
+        json={"content_type": content_type, "purpose": purpose},
+    )
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def _upload(
+    grant: dict, data: bytes, content_type: str = "image/jpeg", **overrides: str
+) -> httpx.Response:
+    fields = {**grant["fields"], **overrides}
+    async with httpx.AsyncClient(timeout=30) as s3:
+        return await s3.post(
+            grant["url"],
+            data=fields,
+            files={grant["file_field"]: ("photo.jpg", data, content_type)},
+        )
+
+
+async def _complete_and_check(client: AppClient, settings: Settings, tokens, grant, **body):
+    done = await client.post(
+        f"/api/v1/evidence/{grant['evidence_id']}/complete", headers=bearer(tokens), json=body
+    )
+    assert done.status_code == 202, done.text
+    await evidence.check(
+        ObjectStore(settings.s3),
+        settings.evidence,
+        msgspec.convert(grant["evidence_id"], evidence.uuid.UUID),
+        datetime.now(UTC),
+    )
+    read = await client.get(f"/api/v1/evidence/{grant['evidence_id']}", headers=bearer(tokens))
+    return read.json()
+
+
+async def test_a_photo_goes_up_is_checked_and_enters_the_chain(client, settings) -> None:
+    _, tokens = await _officer_on_duty(client)
+    case = await report(client, tokens, "05-05")
+    data = _jpeg()
+    grant = await _grant(client, tokens, case)
+    uploaded = await _upload(grant, data)
+    assert uploaded.status_code in (200, 201, 204), uploaded.text
+    ev = await _complete_and_check(client, settings, tokens, grant, location=JIANGCHUAN_POINT)
+    assert ev["status"] == "verified"
+    assert ev["sha256"] == hashlib.sha256(data).hexdigest()
+    assert (ev["width"], ev["height"]) == (64, 48)
+    async with httpx.AsyncClient() as plain:
+        assert (await plain.get(ev["view_url"])).content == data
+        assert (await plain.get(ev["thumbnail_url"])).status_code == 200
+    # Write-once: posting again under the same grant cannot touch the kept file.
+    again = await _upload(grant, _jpeg((10, 10)))
+    assert again.status_code in (200, 201, 204)
+    async with httpx.AsyncClient() as plain:
+        assert (await plain.get(ev["view_url"])).content == data
+    entries = await timeline.entries(case["id"])
+    assert entries[-1]["action"] == "evidence"
+    assert entries[-1]["data"]["sha256"] == ev["sha256"]
+    assert (await timeline.verify_case(case["id"])).ok
+
+
+async def test_the_store_itself_refuses_what_the_grant_does_not_allow(settings) -> None:
+    async with client_for(settings) as client:
+        _, tokens = await _officer_on_duty(client)
+        case = await report(client, tokens, "05-05")
+        grant = await _grant(client, tokens, case)
+        wrong_type = await _upload(grant, _jpeg(), "image/png", **{"Content-Type": "image/png"})
+        assert wrong_type.status_code == 403
+        wrong_key = await _upload(grant, _jpeg(), key=grant["fields"]["key"] + "-other")
+        assert wrong_key.status_code == 403
+        big = await _upload(grant, b"\xff" * (grant["max_bytes"] + 1))
+        assert big.status_code == 400 and "EntityTooLarge" in big.text
+
+
+def _png_bomb() -> bytes:
+    out = io.BytesIO()
+    Image.new("1", (12_000, 12_000)).save(out, "PNG", optimize=True)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("content_type", "make", "reason"),
+    [
+        ("image/jpeg", lambda: _jpeg((400, 300))[:600], "corrupt_image"),
+        ("image/png", _png_bomb, "decompression_bomb"),
+        ("image/jpeg", lambda: b"just some text, not a photo\n" * 20, "not_an_image"),
+        ("image/png", _jpeg, "type_mismatch"),
+        ("image/jpeg", None, "object_missing"),
+    ],
+)
+async def test_bad_uploads_are_refused_with_a_reason(
+    client, settings, content_type, make, reason
+) -> None:
+    _, tokens = await _officer_on_duty(client)
+    case = await report(client, tokens, "05-05")
+    grant = await _grant(client, tokens, case, content_type)
+    if make is not None:
+        uploaded = await _upload(grant, make(), content_type)
+        assert uploaded.status_code in (200, 201, 204), uploaded.text
+    ev = await _complete_and_check(client, settings, tokens, grant)
+    assert ev["status"] == "rejected"
+    assert ev["reject_reason"] == reason
+    assert ev["view_url"] is None
+    store = ObjectStore(settings.s3)
+    for key in (grant["fields"]["key"], f"evidence/{case['id']}/{grant['evidence_id']}"):
+        with pytest.raises(S3Error):  # nothing is left behind
+            store.size(key)
+
+
+async def test_a_photo_taken_far_away_is_kept_but_flagged(client, settings) -> None:
+    _, tokens = await _officer_on_duty(client)
+    case = await report(client, tokens, "05-05")
+    grant = await _grant(client, tokens, case, purpose="verification")
+    data = PHOTO.read_bytes()  # its EXIF GPS is in Madrid
+    assert (await _upload(grant, data)).status_code in (200, 201, 204)
+    ev = await _complete_and_check(
+        client,
+        settings,
+        tokens,
+        grant,
+        location=JIANGCHUAN_POINT,
+        captured_at=datetime.now(UTC).isoformat(),
+    )
+    assert ev["status"] == "verified"
+    assert "far_from_case" in ev["flags"]
+    assert "outside_task_window" in ev["flags"]  # taken in 2019
+    assert ev["exif_location"]["lat"] == pytest.approx(40.41, abs=0.01)
+
+
+async def test_evidence_of_another_squad_is_not_found(client) -> None:
+    from domain.org import Role
+    from tests.factories import make_user
+
+    _, tokens = await _officer_on_duty(client)
+    case = await report(client, tokens, "05-05")
+    grant = await _grant(client, tokens, case)
+    stranger = await login(client, await make_user(Role.officer, squad_code="310112101"))
+    seen = await client.get(f"/api/v1/evidence/{grant['evidence_id']}", headers=bearer(stranger))
+    assert seen.status_code == 404
+    refused = await client.post(
+        f"/api/v1/cases/{case['id']}/evidence",
+        headers=bearer(stranger),
+        json={"content_type": "image/jpeg"},
+    )
+    assert refused.status_code == 404
+    odd = await client.post(
+        f"/api/v1/cases/{case['id']}/evidence",
+        headers=bearer(tokens),
+        json={"content_type": "application/pdf"},
+    )
+    assert odd.status_code == 400 and odd.json()["code"] == "content_type_unsupported"

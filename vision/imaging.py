@@ -1,0 +1,110 @@
+"""Looking at an uploaded photo: is it what it claims, and what does its EXIF say.
+
+Pure compute on bytes (no storage, no HTTP); refusals carry a reason code the caller
+records. EXIF times without an offset are read as +08:00 (Shanghai), where the phones are.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from datetime import datetime
+from typing import IO
+
+import msgspec
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG"}
+_EXIF_IFD, _GPS_IFD = 0x8769, 0x8825
+_DATETIME_ORIGINAL, _OFFSET_ORIGINAL, _ORIENTATION = 36867, 36881, 0x0112
+
+
+class ImageRejected(ValueError):
+    """The bytes are not an acceptable image; ``reason`` is a RejectReason value."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+
+
+class ImageFacts(msgspec.Struct, frozen=True):
+    format: str
+    width: int
+    height: int
+    captured_at: datetime | None
+    gps: tuple[float, float] | None  # (lng, lat) as the camera wrote it (WGS-84)
+    orientation: int | None
+
+
+def inspect_image(data: IO[bytes], declared_type: str, max_pixels: int) -> ImageFacts:
+    """Open, size-check, fully decode and read the EXIF of an image; ImageRejected if not."""
+    try:
+        with warnings.catch_warnings():
+            # Our own pixel limit below decides; Pillow's global one only warns.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(data)
+    except UnidentifiedImageError as exc:
+        raise ImageRejected("not_an_image", "no image format recognised") from exc
+    except Image.DecompressionBombError as exc:
+        raise ImageRejected("decompression_bomb", str(exc)) from exc
+    except OSError as exc:  # recognised, but the header itself is cut short
+        raise ImageRejected("corrupt_image", str(exc)) from exc
+    with image:
+        expected = _FORMATS.get(declared_type)
+        if expected is None or image.format != expected:
+            raise ImageRejected("type_mismatch", f"declared {declared_type}, is {image.format}")
+        width, height = image.size
+        if width * height > max_pixels:
+            raise ImageRejected("decompression_bomb", f"{width}x{height} pixels")
+        try:
+            image.load()
+        except (OSError, ValueError, Image.DecompressionBombError) as exc:
+            raise ImageRejected("corrupt_image", str(exc)) from exc
+        exif = image.getexif()
+        return ImageFacts(
+            format=image.format or "",
+            width=width,
+            height=height,
+            captured_at=_captured_at(exif),
+            gps=_gps(exif),
+            orientation=exif.get(_ORIENTATION),
+        )
+
+
+def thumbnail(data: IO[bytes], size: int = 320) -> bytes:
+    """A JPEG at most ``size`` pixels on a side, turned upright by its EXIF orientation."""
+    with Image.open(data) as image:
+        image.draft("RGB", (size, size))  # DCT-scaled decoding of large JPEGs
+        upright = ImageOps.exif_transpose(image) or image
+        upright.thumbnail((size, size))
+        out = io.BytesIO()
+        upright.convert("RGB").save(out, "JPEG", quality=80)
+        return out.getvalue()
+
+
+def _captured_at(exif: Image.Exif) -> datetime | None:
+    ifd = exif.get_ifd(_EXIF_IFD)
+    raw = ifd.get(_DATETIME_ORIGINAL)
+    if not isinstance(raw, str):
+        return None
+    offset = ifd.get(_OFFSET_ORIGINAL)
+    zone = offset.strip() if isinstance(offset, str) else "+08:00"  # Shanghai when absent
+    try:
+        return datetime.strptime(f"{raw.strip()} {zone}", "%Y:%m:%d %H:%M:%S %z")
+    except ValueError:
+        return None
+
+
+def _gps(exif: Image.Exif) -> tuple[float, float] | None:
+    gps = exif.get_ifd(_GPS_IFD)
+    try:
+        lat = _degrees(gps[2]) * (-1 if gps.get(1) == "S" else 1)
+        lng = _degrees(gps[4]) * (-1 if gps.get(3) == "W" else 1)
+    except (KeyError, TypeError, ValueError, ZeroDivisionError):
+        return None
+    return (lng, lat)
+
+
+def _degrees(dms: tuple[float, float, float]) -> float:
+    d, m, s = (float(x) for x in dms)
+    return d + m / 60 + s / 3600
