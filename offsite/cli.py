@@ -250,6 +250,17 @@ async def _verify_timeline(case_id: int | None) -> int:
     return broken
 
 
+def cmd_verify_package(path: str) -> int:
+    """Check an evidence package offline; exit 1 when anything is wrong."""
+    from domain.evidence.package import verify_package
+
+    report = verify_package(path)
+    for problem in report.problems:
+        _out(f"PROBLEM: {problem}")
+    _out(f"{report.files} file(s); package {'verified' if report.ok else 'NOT verified'}")
+    return 0 if report.ok else 1
+
+
 def cmd_settings(_: Settings) -> None:
     for var, default, doc in describe():
         _out(f"{var:<32} {default!s:<48} {doc}")
@@ -267,6 +278,8 @@ def main(argv: list[str] | None = None) -> None:
     sub.add_parser("escalate", help="one pass of the deadline escalation scan")
     verify = sub.add_parser("verify-timeline", help="verify audit chains (one case or all)")
     verify.add_argument("--case", type=int, default=None)
+    package = sub.add_parser("verify-package", help="check an evidence package (zip)")
+    package.add_argument("file")
     sub.add_parser("test", help="run pytest against fresh services; other args go to pytest")
     services = sub.add_parser("services")
     services.add_argument("action", choices=["up", "down", "env"])
@@ -289,6 +302,8 @@ def main(argv: list[str] | None = None) -> None:
         "escalate": _async(_escalate),
         "settings": cmd_settings,
     }
+    if args.command == "verify-package":
+        raise SystemExit(cmd_verify_package(args.file))
     if args.command == "verify-timeline":
         raise SystemExit(1 if asyncio.run(_verify_timeline(args.case)) else 0)
     if args.command == "migrate":

@@ -9,6 +9,7 @@ from typing import Annotated
 import msgspec
 from litestar import Controller, get, post
 from litestar.params import FromPath, JSONBody
+from litestar.response import Stream
 from litestar.status_codes import HTTP_201_CREATED, HTTP_202_ACCEPTED
 
 from api.cases.controller import actor_of
@@ -17,7 +18,7 @@ from domain.evidence import Flag, Kind, Purpose, RejectReason, Status
 from domain.geo import Location
 from jobs.evidence import enqueue_check
 from offsite.runtime import Runtime
-from storage import evidence
+from storage import evidence, packages
 from storage.evidence import EvidenceRecord, Grant
 
 
@@ -136,6 +137,24 @@ class EvidenceController(Controller):
         if ev.status is Status.processing:
             await enqueue_check(rt.queue, ev.id)
         return evidence_read(rt, ev)
+
+    @get(
+        "/cases/{case_id:int}/package",
+        operation_id="get_case_package",
+        media_type="application/zip",
+    )
+    async def package(self, rt: Rt, principal: Caller, case_id: FromPath[int]) -> Stream:
+        """The evidence package: a zip of the checked files, ``manifest.json`` (hashes,
+        capture times and places, devices, uploaders) and ``timeline.json`` (the audit
+        chain), streamed. ``offsite verify-package FILE`` checks one."""
+        chunks = await packages.package(rt.objects, case_id, principal.scope, datetime.now(UTC))
+        return Stream(
+            chunks,
+            media_type="application/zip",
+            headers={
+                "Content-Disposition": f'attachment; filename="case-{case_id}-evidence.zip"',
+            },
+        )
 
     @get("/evidence/{evidence_id:uuid}", operation_id="get_evidence")
     async def get_evidence(

@@ -70,8 +70,9 @@ async def append(
     return ChainHead(head.case_id, entry.seq, digest)
 
 
-def _entry(row: dict[str, Any]) -> tuple[ChainEntry, str]:
-    entry = ChainEntry(
+def entry_of(row: dict[str, Any]) -> ChainEntry:
+    """The chain entry a stored timeline row stands for."""
+    return ChainEntry(
         case_id=row["case"],
         seq=row["seq"],
         at=row["at"],
@@ -85,7 +86,6 @@ def _entry(row: dict[str, Any]) -> tuple[ChainEntry, str]:
         lat=row["lat"],
         prev_hash=row["prev_hash"],
     )
-    return entry, row["hash"]
 
 
 async def entries(case_id: int) -> list[dict[str, Any]]:
@@ -102,7 +102,7 @@ async def verify_case(case_id: int) -> ChainReport:
     """Recompute the chain of one case from the stored entries; the head kept on the case
     row also catches entries removed from the end."""
     rows = await entries(case_id)
-    report = verify(case_id, (_entry(r) for r in rows))
+    report = verify(case_id, ((entry_of(r), r["hash"]) for r in rows))
     if not report.ok:
         return report
     head = await Case.select(Case.chain_seq, Case.chain_hash).where(Case.id == case_id).first()

@@ -189,3 +189,48 @@ async def test_evidence_of_another_squad_is_not_found(client) -> None:
         json={"content_type": "application/pdf"},
     )
     assert odd.status_code == 400 and odd.json()["code"] == "content_type_unsupported"
+
+
+async def test_the_package_round_trips_through_the_verifier(client, settings, tmp_path) -> None:
+    import subprocess
+    import sys
+    import zipfile
+
+    _, tokens = await _officer_on_duty(client)
+    case = await report(client, tokens, "05-05")
+    for size in ((64, 48), (80, 60)):
+        grant = await _grant(client, tokens, case)
+        assert (await _upload(grant, _jpeg(size))).status_code in (200, 201, 204)
+        await _complete_and_check(client, settings, tokens, grant, location=JIANGCHUAN_POINT)
+    response = await client.get(f"/api/v1/cases/{case['id']}/package", headers=bearer(tokens))
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/zip")
+    path = tmp_path / "package.zip"
+    path.write_bytes(response.content)
+
+    def verify(p) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "offsite.cli", "verify-package", str(p)],
+            capture_output=True,
+            text=True,
+        )
+
+    ok = verify(path)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert "2 file(s); package verified" in ok.stdout
+
+    # One byte changed in one photo: the verifier names it.
+    with zipfile.ZipFile(path) as original:
+        names = original.namelist()
+        contents = {n: original.read(n) for n in names}
+    photo_name = next(n for n in names if n.startswith("files/"))
+    data = bytearray(contents[photo_name])
+    data[len(data) // 2] ^= 0x01
+    contents[photo_name] = bytes(data)
+    tampered = tmp_path / "tampered.zip"
+    with zipfile.ZipFile(tampered, "w") as out:
+        for n in names:
+            out.writestr(n, contents[n])
+    bad = verify(tampered)
+    assert bad.returncode == 1
+    assert f"{photo_name}: SHA-256 differs from the manifest" in bad.stdout
