@@ -87,6 +87,7 @@ ERROR_CODES: dict[str, str] = {
     "subject_not_found": "No such supervised subject.",
     "photo_required": "Verification and recheck need at least one photo (evidence_ids).",
     "evidence_invalid": "An evidence id is not an accepted upload of this case.",
+    "file_too_large": "The file is larger than evidence of its kind may be.",
     "evidence_not_found": "No such evidence in the caller's jurisdiction.",
     "content_type_unsupported": "That content type cannot be uploaded as evidence.",
     "constraint_violation": "The change conflicts with existing data (a database rule).",

@@ -15,7 +15,7 @@ import secrets
 import tempfile
 import uuid
 from datetime import datetime, timedelta
-from typing import IO, Any
+from typing import IO, Any, BinaryIO
 
 import msgspec
 from minio.datatypes import PostPolicy
@@ -162,6 +162,39 @@ async def grant(
     fields = store.post_policy_fields(policy)
     fields = {**fields, "key": key, "Content-Type": content_type}
     return Grant(evidence_id, store.upload_url(), fields, FILE_FIELD, max_bytes, expires_at)
+
+
+async def direct(
+    store: ObjectStore,
+    settings: EvidenceSettings,
+    *,
+    case_id: int,
+    actor: Actor,
+    scope: Scope,
+    content_type: str,
+    purpose: Purpose,
+    file: BinaryIO,
+    size: int,
+    report: Completion,
+    now: datetime,
+) -> EvidenceRecord:
+    """The fallback for clients that cannot POST to the store: the API receives the file
+    (spooled, bounded) and puts it under a grant of its own, already completed."""
+    granted = await grant(
+        store,
+        settings,
+        case_id=case_id,
+        actor=actor,
+        scope=scope,
+        content_type=content_type,
+        purpose=purpose,
+        now=now,
+    )
+    if size > granted.max_bytes:
+        raise InvalidInput("file_too_large", f"at most {granted.max_bytes} bytes")
+    key = granted.fields["key"]
+    await asyncio.to_thread(store.put_stream, key, file, size, content_type)
+    return await complete(granted.evidence_id, scope, report, now)
 
 
 async def complete(

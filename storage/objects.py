@@ -10,6 +10,7 @@ import asyncio
 import io
 from collections.abc import Iterator
 from datetime import timedelta
+from typing import BinaryIO
 from urllib.parse import urlsplit
 
 from minio import Minio
@@ -78,6 +79,9 @@ class ObjectStore:
         """Copy ``source`` to ``target`` inside the bucket, then delete ``source``."""
         self.client.copy_object(self.bucket, target, CopySource(self.bucket, source))
         self.client.remove_object(self.bucket, source)
+
+    def put_stream(self, key: str, data: BinaryIO, size: int, content_type: str) -> None:
+        self.client.put_object(self.bucket, key, data, size, content_type=content_type)
 
     def remove(self, key: str) -> None:
         self.client.remove_object(self.bucket, key)

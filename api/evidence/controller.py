@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, BinaryIO, cast
 
 import msgspec
 from litestar import Controller, get, post
-from litestar.params import FromPath, JSONBody
+from litestar.datastructures import UploadFile
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath, JSONBody
 from litestar.response import Stream
 from litestar.status_codes import HTTP_201_CREATED, HTTP_202_ACCEPTED
 
 from api.cases.controller import actor_of
 from api.deps import Caller, Rt
 from domain.evidence import Flag, Kind, Purpose, RejectReason, Status
-from domain.geo import Location
+from domain.geo import CoordType, Location
 from jobs.evidence import enqueue_check
 from offsite.runtime import Runtime
 from storage import evidence, packages
@@ -33,6 +36,23 @@ class CompleteRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     location: Location | None = None
     captured_at: datetime | None = None
     device_id: Annotated[str, msgspec.Meta(max_length=128)] | None = None
+
+
+@dataclass
+class DirectUpload:
+    """multipart/form-data: ``file`` (its part's content type counts) and optional fields."""
+
+    file: UploadFile
+    purpose: Purpose = Purpose.verification
+    lng: float | None = None
+    lat: float | None = None
+    coord_type: CoordType = CoordType.wgs84
+    captured_at: datetime | None = None
+    device_id: str | None = None
+
+
+# Largest body the direct upload reads: the largest clip plus the form's own fields.
+DIRECT_LIMIT = 61 * 1024 * 1024
 
 
 class EvidenceRead(msgspec.Struct, frozen=True, kw_only=True):
@@ -113,6 +133,50 @@ class EvidenceController(Controller):
             purpose=data.purpose,
             now=datetime.now(UTC),
         )
+
+    @post(
+        "/cases/{case_id:int}/evidence/direct",
+        operation_id="upload_evidence_directly",
+        status_code=HTTP_202_ACCEPTED,
+        request_max_body_size=DIRECT_LIMIT,
+    )
+    async def direct(
+        self,
+        rt: Rt,
+        principal: Caller,
+        case_id: FromPath[int],
+        data: Annotated[DirectUpload, Body(media_type=RequestEncodingType.MULTI_PART)],
+    ) -> EvidenceRead:
+        """Fallback when the phone cannot POST to the store: one multipart request with the
+        file and what ``complete`` takes; the same types, limits and checks apply."""
+        location = (
+            Location(data.lng, data.lat, data.coord_type)
+            if data.lng is not None and data.lat is not None
+            else None
+        )
+        upload = data.file
+        size = upload.file.seek(0, 2)
+        upload.file.seek(0)
+        ev = await evidence.direct(
+            rt.objects,
+            rt.settings.evidence,
+            case_id=case_id,
+            actor=actor_of(principal),
+            scope=principal.scope,
+            content_type=upload.content_type,
+            purpose=data.purpose,
+            file=cast(BinaryIO, upload.file),
+            size=size,
+            now=datetime.now(UTC),
+            report=evidence.Completion(
+                position=location.to_wgs84() if location else None,
+                captured_at=data.captured_at,
+                device_id=data.device_id,
+            ),
+        )
+        if ev.status is Status.processing:
+            await enqueue_check(rt.queue, ev.id)
+        return evidence_read(rt, ev)
 
     @post(
         "/evidence/{evidence_id:uuid}/complete",

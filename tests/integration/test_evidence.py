@@ -234,3 +234,39 @@ async def test_the_package_round_trips_through_the_verifier(client, settings, tm
     bad = verify(tampered)
     assert bad.returncode == 1
     assert f"{photo_name}: SHA-256 differs from the manifest" in bad.stdout
+
+
+async def test_direct_upload_is_the_same_path_through_the_api(client, settings) -> None:
+    _, tokens = await _officer_on_duty(client)
+    case = await report(client, tokens, "05-05")
+    data = _jpeg()
+    response = await client.post(
+        f"/api/v1/cases/{case['id']}/evidence/direct",
+        headers=bearer(tokens),
+        files={"file": ("p.jpg", data, "image/jpeg")},
+        data={
+            "purpose": "verification",
+            "lng": str(JIANGCHUAN_POINT["lng"]),
+            "lat": str(JIANGCHUAN_POINT["lat"]),
+            "device_id": "phone-7",
+        },
+    )
+    assert response.status_code == 202, response.text
+    ev = response.json()
+    assert ev["status"] == "processing"
+    await evidence.check(
+        ObjectStore(settings.s3),
+        settings.evidence,
+        msgspec.convert(ev["id"], evidence.uuid.UUID),
+        datetime.now(UTC),
+    )
+    done = (await client.get(f"/api/v1/evidence/{ev['id']}", headers=bearer(tokens))).json()
+    assert done["status"] == "verified"
+    assert done["sha256"] == hashlib.sha256(data).hexdigest()
+    assert done["device_location"]["lat"] == pytest.approx(JIANGCHUAN_POINT["lat"])
+    text = await client.post(
+        f"/api/v1/cases/{case['id']}/evidence/direct",
+        headers=bearer(tokens),
+        files={"file": ("p.txt", b"hello", "text/plain")},
+    )
+    assert text.status_code == 400 and text.json()["code"] == "content_type_unsupported"
