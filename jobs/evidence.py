@@ -40,3 +40,18 @@ async def check_stuck_evidence(ctx: dict[str, Any]) -> int:
     if ids:
         log.info("checked stuck uploads", extra={"count": len(ids)})
     return len(ids)
+
+
+async def clean_up_uploads(ctx: dict[str, Any]) -> dict[str, int]:
+    """Hourly: expired grants, abandoned uploads, files past their retention."""
+    runtime: Runtime = ctx["runtime"]
+    done = await evidence.clean_up(runtime.objects, runtime.settings.evidence, datetime.now(UTC))
+    log.info(
+        "cleaned up uploads",
+        extra={
+            "expired": done.expired_grants,
+            "orphans": done.orphans_removed,
+            "purged": done.purged,
+        },
+    )
+    return {"expired": done.expired_grants, "orphans": done.orphans_removed, "purged": done.purged}

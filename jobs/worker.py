@@ -8,7 +8,7 @@ from arq import cron
 from arq.connections import RedisSettings
 
 from jobs.escalation import escalate_deadlines
-from jobs.evidence import check_evidence, check_stuck_evidence
+from jobs.evidence import check_evidence, check_stuck_evidence, clean_up_uploads
 from jobs.housekeeping import purge_expired_refresh_tokens
 from offsite import logs
 from offsite.runtime import open_runtime
@@ -38,12 +38,14 @@ class WorkerSettings:
         escalate_deadlines,
         check_evidence,
         check_stuck_evidence,
+        clean_up_uploads,
     ]
     cron_jobs: ClassVar[list[Any]] = [
         cron(purge_expired_refresh_tokens, hour={3}, minute={17}, unique=True, timeout=300),
         # Every minute (second 0); several workers may run it, the scan skips locked cases.
         cron(escalate_deadlines, second={0}, unique=True, timeout=120, run_at_startup=True),
         cron(check_stuck_evidence, second={30}, unique=True, timeout=300),
+        cron(clean_up_uploads, minute={41}, unique=True, timeout=1800),
     ]
     on_startup = startup
     on_shutdown = shutdown

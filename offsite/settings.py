@@ -193,6 +193,19 @@ class EvidenceSettings(_Section, frozen=True, kw_only=True):
     window_slack_s: Annotated[
         int, env("OFFSITE_ONSITE_WINDOW_SLACK_S", "Slack around the task window, s.")
     ] = 1800
+    retention_days_photo: Annotated[
+        int, env("OFFSITE_RETENTION_DAYS_PHOTO", "Days a photo is kept after its case closes.")
+    ] = 3650
+    retention_days_video: Annotated[
+        int, env("OFFSITE_RETENTION_DAYS_VIDEO", "Days a clip is kept after its case closes.")
+    ] = 1095
+    retention_days_frame: Annotated[
+        int,
+        env(
+            "OFFSITE_RETENTION_DAYS_FRAME",
+            "Days camera frames (raw and annotated) are kept after their case closes.",
+        ),
+    ] = 1095
 
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True):

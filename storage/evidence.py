@@ -407,3 +407,67 @@ async def stuck(older_than: datetime) -> list[uuid.UUID]:
         .limit(500)
     )
     return [r["id"] for r in rows]
+
+
+UPLOAD_PREFIX = "cases/"
+# How long past its grant an upload may sit before it counts as abandoned.
+ABANDONED_AFTER = timedelta(hours=1)
+
+
+class Cleanup(msgspec.Struct, frozen=True):
+    expired_grants: int
+    orphans_removed: int
+    purged: int
+
+
+async def clean_up(store: ObjectStore, settings: EvidenceSettings, now: datetime) -> Cleanup:
+    """Expire grants never completed, remove objects no evidence will ever use (uploads
+    of expired grants, a second POST under a used grant), and purge files kept past
+    their retention (their hashes stay in the audit chain)."""
+    cutoff = now - ABANDONED_AFTER
+    expired = await Evidence.raw(
+        """UPDATE evidence SET status = 'rejected', reject_reason = 'grant_expired',
+                  checked_at = {}
+            WHERE status = 'granted' AND grant_expires_at < {} RETURNING id""",
+        now,
+        cutoff,
+    )
+    orphans = await asyncio.to_thread(store.older_than, UPLOAD_PREFIX, cutoff)
+    waiting = {
+        r["object_key"]
+        for r in await Evidence.select(Evidence.object_key).where(
+            Evidence.object_key.is_in(orphans or [""])
+            & Evidence.status.is_in([Status.granted.value, Status.processing.value])
+        )
+    }
+    removable = [key for key in orphans if key not in waiting]
+    for key in removable:
+        await asyncio.to_thread(store.remove, key)
+    purged = await _purge(store, settings, now)
+    return Cleanup(len(expired), len(removable), purged)
+
+
+async def _purge(store: ObjectStore, settings: EvidenceSettings, now: datetime) -> int:
+    days = {
+        Kind.photo: settings.retention_days_photo,
+        Kind.video: settings.retention_days_video,
+        Kind.camera_frame: settings.retention_days_frame,
+        Kind.annotated_frame: settings.retention_days_frame,
+    }
+    total = 0
+    for kind, keep in days.items():
+        rows = await Evidence.raw(
+            """UPDATE evidence e SET status = 'purged'
+                 FROM enforcement_case c
+                WHERE c.id = e."case" AND c.state IN ('closed', 'dismissed')
+                  AND c.updated_at < {} AND e.kind = {} AND e.status = 'verified'
+            RETURNING e.object_key, e.thumbnail_key""",
+            now - timedelta(days=keep),
+            kind.value,
+        )
+        for row in rows:
+            for key in (row["object_key"], row["thumbnail_key"]):
+                if key:
+                    await asyncio.to_thread(store.remove, key)
+        total += len(rows)
+    return total

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import io
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import BinaryIO
 from urllib.parse import urlsplit
 
@@ -82,6 +82,14 @@ class ObjectStore:
 
     def put_stream(self, key: str, data: BinaryIO, size: int, content_type: str) -> None:
         self.client.put_object(self.bucket, key, data, size, content_type=content_type)
+
+    def older_than(self, prefix: str, cutoff: datetime) -> list[str]:
+        """Keys under ``prefix`` last written before ``cutoff``."""
+        return [
+            o.object_name
+            for o in self.client.list_objects(self.bucket, prefix=prefix, recursive=True)
+            if o.object_name and o.last_modified and o.last_modified < cutoff
+        ]
 
     def remove(self, key: str) -> None:
         self.client.remove_object(self.bucket, key)

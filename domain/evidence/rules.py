@@ -31,6 +31,7 @@ class Status(StrEnum):
     processing = "processing"  # reported done, being checked
     verified = "verified"  # checked: hash, type and decode are right
     rejected = "rejected"  # checked and refused (see reason); the object is removed
+    purged = "purged"  # kept past its retention period: the file is gone, its hash stays
 
 
 class RejectReason(StrEnum):

@@ -270,3 +270,50 @@ async def test_direct_upload_is_the_same_path_through_the_api(client, settings) 
         files={"file": ("p.txt", b"hello", "text/plain")},
     )
     assert text.status_code == 400 and text.json()["code"] == "content_type_unsupported"
+
+
+async def test_abandoned_uploads_and_expired_files_are_cleaned_up(client, settings) -> None:
+    from datetime import timedelta
+
+    from domain.org import Role
+    from tests.factories import make_user
+
+    store = ObjectStore(settings.s3)
+    _, tokens = await _officer_on_duty(client)
+    case = await report(client, tokens, "05-05")
+    abandoned = await _grant(client, tokens, case)  # uploaded, never completed
+    assert (await _upload(abandoned, _jpeg())).status_code in (200, 201, 204)
+    used = await _grant(client, tokens, case)  # completed, then posted to again
+    assert (await _upload(used, _jpeg())).status_code in (200, 201, 204)
+    await _complete_and_check(client, settings, tokens, used, location=JIANGCHUAN_POINT)
+    assert (await _upload(used, _jpeg((8, 8)))).status_code in (200, 201, 204)
+    # A dismissed case's photo, past a retention of 0 days.
+    commander = await login(client, await make_user(Role.commander))
+    waiting = await report(client, commander, "01-01")
+    kept = await _grant(client, commander, waiting)
+    assert (await _upload(kept, _jpeg())).status_code in (200, 201, 204)
+    kept_ev = await _complete_and_check(client, settings, commander, kept)
+    await client.post(
+        f"/api/v1/cases/{waiting['id']}/dismiss",
+        headers=bearer(commander),
+        json={"version": waiting["version"], "reason": "duplicate", "note": "dup"},
+    )
+
+    later = datetime.now(UTC) + timedelta(hours=3)
+    short = msgspec.structs.replace(settings.evidence, retention_days_photo=0)
+    done = await evidence.clean_up(store, short, later)
+
+    assert done.expired_grants >= 1 and done.orphans_removed >= 2 and done.purged >= 1
+    gone = (
+        await client.get(f"/api/v1/evidence/{abandoned['evidence_id']}", headers=bearer(tokens))
+    ).json()
+    assert (gone["status"], gone["reject_reason"]) == ("rejected", "grant_expired")
+    for key in (abandoned["fields"]["key"], used["fields"]["key"]):
+        with pytest.raises(S3Error):
+            store.size(key)
+    # The verified photo of the open case is untouched; the dismissed one is purged.
+    store.size(f"evidence/{case['id']}/{used['evidence_id']}")
+    purged = (
+        await client.get(f"/api/v1/evidence/{kept_ev['id']}", headers=bearer(commander))
+    ).json()
+    assert purged["status"] == "purged" and purged["sha256"] == kept_ev["sha256"]
