@@ -32,7 +32,7 @@ from storage.cases import records, timeline
 from storage.db import engine
 from storage.objects import ObjectStore
 from storage.tables import Case, Evidence
-from vision.imaging import ImageRejected, inspect_image, thumbnail
+from vision.imaging import ImageRejected, inspect_image
 
 FILE_FIELD = "file"
 _MP4_BRANDS = (b"ftyp",)
@@ -304,12 +304,12 @@ def _examine(
                 else (RejectReason.type_mismatch)
             )
         try:
-            facts = inspect_image(spool, ev.content_type, settings.max_pixels)
+            seen = inspect_image(spool, ev.content_type, settings.max_pixels)
         except ImageRejected as exc:
             return RejectReason(exc.reason)
-        spool.seek(0)
+        facts = seen.facts
         thumb_key = f"{key}.thumb.jpg"
-        store.put_bytes(thumb_key, thumbnail(spool), "image/jpeg")
+        store.put_bytes(thumb_key, seen.thumbnail, "image/jpeg")
     return _Examined(
         size, digest, facts.width, facts.height, facts.captured_at, facts.gps, thumb_key
     )
