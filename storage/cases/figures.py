@@ -7,6 +7,7 @@ ones counted apart):
 - 返工率 rework rate = closed cases that were returned or reopened / closed cases
 - 延期率 extension rate = cases whose rectification was extended / accepted cases
 - mean minutes from dispatch to acceptance and from dispatch to submission for review
+- flagged evidence: photos taken far from the case or outside the task's time
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ class Indicators(msgspec.Struct, frozen=True, kw_only=True):
     reworked: int
     extended: int
     overdue: int
+    flagged_evidence: int
     closure_rate: float | None
     on_time_closure_rate: float | None
     rework_rate: float | None
@@ -80,6 +82,8 @@ async def indicators(
                    count(*) FILTER (WHERE c.state = 'closed' AND c.rework_count > 0) AS reworked,
                    count(*) FILTER (WHERE c.extension_count > 0) AS extended,
                    count(*) FILTER (WHERE c.ever_overdue) AS overdue,
+                   coalesce(sum((SELECT count(*) FROM evidence e WHERE e."case" = c.id
+                                   AND e.flags <> '[]'::jsonb)), 0)::int AS flagged_evidence,
                    avg(extract(epoch FROM c.accepted_at - c.dispatched_at) / 60)
                        AS mean_minutes_to_accept,
                    avg(extract(epoch FROM c.handled_at - c.dispatched_at) / 60)

@@ -11,6 +11,7 @@ from domain.cases.model import Outcome, Source, State
 from domain.geo import Location
 from storage.cases import records
 from storage.cases.records import CaseRecord, DeadlineRead
+from storage.tables import Evidence
 
 
 class TypeRef(msgspec.Struct, frozen=True):
@@ -22,6 +23,18 @@ class TypeRef(msgspec.Struct, frozen=True):
 class PersonRef(msgspec.Struct, frozen=True):
     id: int
     display_name: str
+
+
+class EvidenceSummary(msgspec.Struct, frozen=True):
+    """A file of the case as the reviewer's list shows it (flags included)."""
+
+    id: str
+    kind: str
+    purpose: str
+    status: str
+    flags: list[str]
+    sha256: str | None
+    created_at: datetime
 
 
 class CaseDetail(msgspec.Struct, frozen=True, kw_only=True):
@@ -54,11 +67,42 @@ class CaseDetail(msgspec.Struct, frozen=True, kw_only=True):
     overdue: bool
     next_due_at: datetime | None
     deadlines: list[DeadlineRead]
+    evidence: list[EvidenceSummary]
+    flagged_evidence: int
     created_at: datetime
     updated_at: datetime
     dispatched_at: datetime | None
     accepted_at: datetime | None
     closed_at: datetime | None
+
+
+async def _evidence(case_id: int) -> list[EvidenceSummary]:
+    rows = (
+        await Evidence.select(
+            Evidence.id,
+            Evidence.kind,
+            Evidence.purpose,
+            Evidence.status,
+            Evidence.flags,
+            Evidence.sha256,
+            Evidence.created_at,
+        )
+        .output(load_json=True)
+        .where((Evidence.case == case_id) & (Evidence.status != "granted"))
+        .order_by(Evidence.created_at)
+    )
+    return [
+        EvidenceSummary(
+            str(r["id"]),
+            r["kind"],
+            r["purpose"],
+            r["status"],
+            r["flags"],
+            r["sha256"],
+            r["created_at"],
+        )
+        for r in rows
+    ]
 
 
 def _type_ref(snapshot: dict[str, Any]) -> TypeRef:
@@ -71,6 +115,7 @@ def _location(r: CaseRecord) -> Location | None:
 
 async def detail(r: CaseRecord) -> CaseDetail:
     names = await records.display_names({i for i in (r.assignee_id, r.reporter_id) if i})
+    files = await _evidence(r.id)
 
     def person(user_id: int | None) -> PersonRef | None:
         return PersonRef(user_id, names.get(user_id, "")) if user_id else None
@@ -103,6 +148,8 @@ async def detail(r: CaseRecord) -> CaseDetail:
         overdue=r.overdue,
         next_due_at=r.next_due_at,
         deadlines=await records.deadlines(r.id),
+        evidence=files,
+        flagged_evidence=sum(1 for f in files if f.flags),
         created_at=r.created_at,
         updated_at=r.updated_at,
         dispatched_at=r.dispatched_at,

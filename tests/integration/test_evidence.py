@@ -165,6 +165,20 @@ async def test_a_photo_taken_far_away_is_kept_but_flagged(client, settings) -> N
     assert "far_from_case" in ev["flags"]
     assert "outside_task_window" in ev["flags"]  # taken in 2019
     assert ev["exif_location"]["lat"] == pytest.approx(40.41, abs=0.01)
+    # The reviewer sees the flags on the case; the figures count the flagged photo.
+    detail = (await client.get(f"/api/v1/cases/{case['id']}", headers=bearer(tokens))).json()
+    assert detail["flagged_evidence"] == 1
+    assert "far_from_case" in detail["evidence"][0]["flags"]
+    from zoneinfo import ZoneInfo
+
+    period = datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d")
+    figures = (
+        await client.get(
+            f"/api/v1/stats/indicators?period={period}&group_by=squad&squad_id={case['squad_id']}",
+            headers=bearer(tokens),
+        )
+    ).json()
+    assert figures["items"][0]["flagged_evidence"] >= 1
 
 
 async def test_evidence_of_another_squad_is_not_found(client) -> None:
