@@ -21,7 +21,13 @@ from storage import evidence
 from storage.cases import records, timeline
 from storage.objects import ObjectStore
 
-_EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "video/mp4": "mp4"}
+_EXTENSIONS = {
+    "image/jpeg": "jpg",
+    "image/png": "png",
+    "image/heic": "heic",
+    "image/heif": "heif",
+    "video/mp4": "mp4",
+}
 
 
 class _Sink:

@@ -6,6 +6,7 @@ records. EXIF times without an offset are read as +08:00 (Shanghai), where the p
 
 from __future__ import annotations
 
+import functools
 import io
 import warnings
 from datetime import datetime
@@ -14,7 +15,17 @@ from typing import IO
 import msgspec
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG"}
+_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/heic": "HEIF", "image/heif": "HEIF"}
+
+
+@functools.cache
+def _register_heif() -> None:
+    """Teach Pillow HEIC/HEIF once, on first use (not at import)."""
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+
+
 _EXIF_IFD, _GPS_IFD = 0x8769, 0x8825
 _DATETIME_ORIGINAL, _OFFSET_ORIGINAL, _ORIENTATION = 36867, 36881, 0x0112
 
@@ -51,6 +62,7 @@ def inspect_image(
     DCT-scaled (``draft``), which still reads every entropy-coded byte, so a truncated or
     corrupted file fails here as it would at full size, at a fraction of the cost.
     """
+    _register_heif()
     try:
         with warnings.catch_warnings():
             # Our own pixel limit below decides; Pillow's global one only warns.

@@ -52,11 +52,12 @@ class Flag(StrEnum):
     clock_mismatch = "clock_mismatch"  # EXIF time and the phone's time disagree
 
 
-# Declared content type -> kind. HEIC/HEIF needs the pillow-heif plugin, not installed:
-# phones convert to JPEG on upload (wx.chooseMedia does by default).
+# Declared content type -> kind (HEIC/HEIF: iPhones' own format, read via pillow-heif).
 ACCEPTED_TYPES = {
     "image/jpeg": Kind.photo,
     "image/png": Kind.photo,
+    "image/heic": Kind.photo,
+    "image/heif": Kind.photo,
     "video/mp4": Kind.video,
 }
 

@@ -99,6 +99,20 @@ async def test_a_photo_goes_up_is_checked_and_enters_the_chain(client, settings)
     assert (await timeline.verify_case(case["id"])).ok
 
 
+async def test_an_iphone_heic_photo_is_accepted(client, settings) -> None:
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (20, 20, 200)).save(out, "HEIF")
+    _, tokens = await _officer_on_duty(client)
+    case = await report(client, tokens, "05-05")
+    grant = await _grant(client, tokens, case, "image/heic")
+    assert (await _upload(grant, out.getvalue(), "image/heic")).status_code in (200, 201, 204)
+    ev = await _complete_and_check(client, settings, tokens, grant, location=JIANGCHUAN_POINT)
+    assert ev["status"] == "verified" and (ev["width"], ev["height"]) == (64, 48)
+
+
 async def test_the_store_itself_refuses_what_the_grant_does_not_allow(settings) -> None:
     async with client_for(settings) as client:
         _, tokens = await _officer_on_duty(client)
