@@ -6,7 +6,7 @@ import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from storage import sessions
+from storage import idempotency, sessions
 
 log = logging.getLogger("offsite.jobs")
 
@@ -18,4 +18,15 @@ async def purge_expired_refresh_tokens(ctx: dict[str, Any]) -> int:
     """Delete refresh tokens that expired more than a week ago."""
     purged = await sessions.purge_expired(datetime.now(UTC) - EXPIRED_TOKEN_KEEP)
     log.info("purged expired refresh tokens", extra={"count": purged})
+    return purged
+
+
+# Phones retry within minutes; a week covers any offline queue a phone may replay.
+IDEMPOTENCY_KEEP = timedelta(days=7)
+
+
+async def purge_old_idempotency_records(ctx: dict[str, Any]) -> int:
+    """Forget first answers older than a week."""
+    purged = await idempotency.purge(datetime.now(UTC) - IDEMPOTENCY_KEEP)
+    log.info("purged idempotency records", extra={"count": purged})
     return purged

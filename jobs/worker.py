@@ -9,7 +9,7 @@ from arq.connections import RedisSettings
 
 from jobs.escalation import escalate_deadlines
 from jobs.evidence import check_evidence, check_stuck_evidence, clean_up_uploads
-from jobs.housekeeping import purge_expired_refresh_tokens
+from jobs.housekeeping import purge_expired_refresh_tokens, purge_old_idempotency_records
 from offsite import logs
 from offsite.runtime import open_runtime
 from offsite.settings import get_settings
@@ -35,6 +35,7 @@ class WorkerSettings:
 
     functions: ClassVar[list[Any]] = [
         purge_expired_refresh_tokens,
+        purge_old_idempotency_records,
         escalate_deadlines,
         check_evidence,
         check_stuck_evidence,
@@ -42,6 +43,7 @@ class WorkerSettings:
     ]
     cron_jobs: ClassVar[list[Any]] = [
         cron(purge_expired_refresh_tokens, hour={3}, minute={17}, unique=True, timeout=300),
+        cron(purge_old_idempotency_records, hour={3}, minute={27}, unique=True, timeout=600),
         # Every minute (second 0); several workers may run it, the scan skips locked cases.
         cron(escalate_deadlines, second={0}, unique=True, timeout=120, run_at_startup=True),
         cron(check_stuck_evidence, second={30}, unique=True, timeout=300),

@@ -9,6 +9,7 @@ runs). A failed command stores nothing, so its retry runs again.
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
 from typing import Any
 
 import msgspec
@@ -66,3 +67,13 @@ async def finish(actor: Actor, key: Key, response: dict[str, Any]) -> None:
             IdempotencyRecord.status_code: 200,
         }
     ).where((IdempotencyRecord.actor == actor.user_id) & (IdempotencyRecord.key == key.key))
+
+
+async def purge(before: datetime) -> int:
+    """Delete records created before ``before``; how many."""
+    rows = (
+        await IdempotencyRecord.delete()
+        .where(IdempotencyRecord.created_at < before)
+        .returning(IdempotencyRecord.id)
+    )
+    return len(rows)

@@ -14,6 +14,7 @@ from domain.geo import LngLat
 from domain.org import Role, User
 from offsite.runtime import Runtime
 from storage import org, sessions
+from storage.cases.commands import release_tasks
 from storage.db import engine
 from storage.tables import StaffUser
 
@@ -78,6 +79,8 @@ async def update_user(rt: Runtime, user_id: int, data: UserUpdate, now: datetime
         await org.update_user(user_id, values, now)
         if ends_sessions:
             await sessions.revoke_all_of(user_id, now)
+        if squad_id != current.squad_id or role != current.role or data.is_active is False:
+            await release_tasks(rt.cases, user_id, "officer moved, changed role or left", now)
         user = await org.get_user(user_id)
     assert user is not None
     return user

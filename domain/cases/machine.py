@@ -50,6 +50,13 @@ class Assign(msgspec.Struct, frozen=True):
     note: Text = ""
 
 
+class Release(msgspec.Struct, frozen=True):
+    """Take a task back from its officer (moved to another squad, left): it goes back to
+    the squad's board, unassigned."""
+
+    reason: Reason
+
+
 class Accept(msgspec.Struct, frozen=True):
     note: Text = ""
 
@@ -130,6 +137,7 @@ ACTIONS: dict[type[msgspec.Struct], Action] = {
     Dispatch: Action.dispatch,
     Dismiss: Action.dismiss,
     Assign: Action.assign,
+    Release: Action.release,
     Accept: Action.accept,
     Verify: Action.verify,
     OrderRectification: Action.order_rectification,
@@ -274,6 +282,16 @@ def decide(case: CaseFacts, actor: Actor, command: msgspec.Struct, now: datetime
                 action=action,
                 to_state=State.dispatched,
                 assignee_id=command.officer_id,
+                restart=(DeadlineKind.accept,),
+            )
+        case Release():
+            _require_role(actor, _SQUAD_MANAGERS, "releasing a task", system=True)
+            if s not in (State.dispatched, State.in_progress) or case.assignee_id is None:
+                raise _refuse_state(command, s)
+            return Transition(
+                action=action,
+                to_state=State.dispatched,
+                clear_assignee=True,
                 restart=(DeadlineKind.accept,),
             )
         case Accept():

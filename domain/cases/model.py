@@ -82,6 +82,7 @@ class Action(StrEnum):
     dispatch = "dispatch"
     dismiss = "dismiss"
     assign = "assign"
+    release = "release"  # the task goes back to the squad board
     accept = "accept"
     verify = "verify"
     order_rectification = "order_rectification"

@@ -22,6 +22,7 @@ from domain.cases.machine import (
     Assign,
     Dispatch,
     Recheck,
+    Release,
     Transition,
     Verify,
     action_of,
@@ -117,6 +118,22 @@ async def run_command(
         if idem:
             await idempotency.finish(actor, idem, msgspec.to_builtins(result))
     return result
+
+
+async def release_tasks(deps: Deps, user_id: int, reason: str, now: datetime) -> int:
+    """Return a user's open tasks that nobody has started on site to their squads' boards
+    (a move, a role change, a departure); joins the caller's transaction. How many."""
+    rows = await Case.select(Case.id).where(
+        (Case.assignee == user_id)
+        & Case.state.is_in([State.dispatched.value, State.in_progress.value])
+    )
+    for row in rows:
+        record = await records.lock(row["id"])
+        assert record is not None
+        command = Release(reason=reason)
+        transition = decide(record.facts, SYSTEM, command, now)
+        await _apply(deps, record, SYSTEM, command, transition, now, None)
+    return len(rows)
 
 
 def _with_defaults(

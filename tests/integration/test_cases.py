@@ -358,7 +358,8 @@ async def test_moving_on_after_a_deadline_passed_counts_as_late(client: AppClien
 
 async def test_a_moved_officer_no_longer_sees_the_old_squads_tasks(client: AppClient) -> None:
     officer, tokens = await _officer_on_duty(client)
-    await report(client, tokens, "05-05")
+    case = await report(client, tokens, "05-05")
+    assert case["assignee"]["id"] == officer["id"]
     admin = await login(client, await make_user(Role.admin))
     moved = await client.patch(
         f"/api/v1/users/{officer['id']}",
@@ -369,3 +370,11 @@ async def test_a_moved_officer_no_longer_sees_the_old_squads_tasks(client: AppCl
     again = await login(client, officer)
     tasks = (await client.get("/api/v1/me/tasks", headers=bearer(again))).json()["items"]
     assert tasks == []
+    # The task went back to the old squad's board, unassigned, with the reason on record.
+    commander = await login(client, await make_user(Role.commander))
+    back = (await client.get(f"/api/v1/cases/{case['id']}", headers=bearer(commander))).json()
+    assert back["state"] == "dispatched" and back["assignee"] is None
+    steps = (
+        await client.get(f"/api/v1/cases/{case['id']}/timeline", headers=bearer(commander))
+    ).json()["items"]
+    assert steps[-1]["action"] == "release" and steps[-1]["actor_id"] is None
