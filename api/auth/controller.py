@@ -41,7 +41,7 @@ class AuthController(Controller):
         "/refresh", operation_id="refresh_tokens", status_code=HTTP_200_OK, opt=PUBLIC, security=[]
     )
     async def refresh(self, rt: Rt, data: JSONBody[RefreshRequest]) -> TokenResponse:
-        """Spend a refresh token for a new pair. Replaying the same request within a minute
+        """Spend a refresh token for a new pair. Replaying the same request within 20 s
         returns the same pair; a spent token used later ends every session of that login."""
         return TokenResponse.of(await service.refresh(rt, data.refresh_token, datetime.now(UTC)))
 

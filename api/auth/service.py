@@ -30,7 +30,7 @@ from storage.tables import StaffUser
 
 REFRESH_PREFIX = "rt_"
 # How long after a refresh the same request may be replayed and get the same answer.
-REPLAY_GRACE = timedelta(seconds=60)
+REPLAY_GRACE = timedelta(seconds=20)
 
 
 class TokenPair(msgspec.Struct, frozen=True):
