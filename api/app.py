@@ -16,6 +16,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme, Tag
 
 from api.auth.controller import AuthController
+from api.cameras.controller import CameraController
 from api.cases.controller import CaseController
 from api.catalogue.controller import ViolationTypeController
 from api.deps import DEPENDENCIES
@@ -46,6 +47,7 @@ OPENAPI_TAGS = [
     Tag(name="cases", description="The closed loop: report, triage, handle, review, close."),
     Tag(name="catalogue", description="Violation types (违规事件分类) and their SLAs."),
     Tag(name="evidence", description="Photos and clips: upload grants, checks, links."),
+    Tag(name="cameras", description="Camera registry: sources, legal fields, health, zones."),
     Tag(name="figures", description="Assessment indicators (考核指标)."),
     Tag(name="operations", description="Liveness and readiness."),
 ]
@@ -123,6 +125,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ViolationTypeController,
             StatsController,
             EvidenceController,
+            CameraController,
         ],
         dependencies=DEPENDENCIES,
         middleware=[

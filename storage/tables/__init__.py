@@ -11,7 +11,7 @@ from storage.tables.cases import (
     ViolationTypeVersion,
 )
 from storage.tables.evidence import Evidence
-from storage.tables.field import Camera, Subject
+from storage.tables.field import Camera, CameraZone, Subject
 from storage.tables.org import (
     GridCell,
     IntegratorKey,
@@ -30,6 +30,7 @@ TABLES = (
     IntegratorKey,
     Camera,
     Subject,
+    CameraZone,
     ViolationTypeRow,
     ViolationTypeVersion,
     Case,
@@ -44,6 +45,7 @@ TABLES = (
 __all__ = [
     "TABLES",
     "Camera",
+    "CameraZone",
     "Case",
     "CaseDeadline",
     "CaseEscalation",

@@ -8,10 +8,12 @@ fields and grades with the governance programmes.
 from __future__ import annotations
 
 from piccolo.columns import (
+    JSONB,
     Boolean,
     Date,
     DoublePrecision,
     ForeignKey,
+    Integer,
     OnDelete,
     Serial,
     Timestamptz,
@@ -39,6 +41,17 @@ class Camera(Table, tablename="camera"):
     legal_review_date = Date(null=True, default=None, help_text="Date of the legal review.")
     technical_review_date = Date(null=True, default=None, help_text="Technical review date.")
     enabled = Boolean(default=True)
+    source_kind = Varchar(length=16, default="http_snapshot", help_text="http_snapshot | rtsp")
+    source_url = Varchar(length=512, default="", help_text="Without credentials.")
+    source_auth = Varchar(length=8, default="none", help_text="none | basic | digest")
+    source_username = Varchar(length=128, default="", secret=True)
+    source_password = Varchar(length=256, default="", secret=True)
+    sample_interval_s = Integer(default=10)
+    active_schedule = JSONB(default="[]", help_text='[["07:00","22:00"], ...]; empty: always')
+    health = Varchar(length=16, default="unknown", help_text="unknown | online | offline")
+    last_frame_at = Timestamptz(null=True, default=None)
+    consecutive_failures = Integer(default=0)
+    last_error = Varchar(length=512, null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
 
@@ -67,3 +80,16 @@ class Subject(Table, tablename="subject"):
     contact_phone = Varchar(length=32, null=True, default=None, help_text="Personal data.")
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class CameraZone(Table, tablename="camera_zone"):
+    """A zone of a camera's picture (normalised polygon), its rules, and its party."""
+
+    id = Serial(primary_key=True)
+    camera = ForeignKey(references=Camera, on_delete=OnDelete.cascade, null=False, index=True)
+    key = Varchar(length=64, help_text="Stable name within the camera, e.g. shopfront-1.")
+    name = Varchar(length=128, default="")
+    polygon = JSONB(help_text="[[x, y], ...] in 0..1 image coordinates.")
+    rules = JSONB(help_text="Violation types with their parameters (see ZoneRule).")
+    subject = ForeignKey(references=Subject, on_delete=OnDelete.set_null, null=True)
+    created_at = Timestamptz(default=TimestamptzNow())

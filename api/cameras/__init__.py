@@ -1,0 +1,1 @@
+"""The camera registry over HTTP."""
