@@ -10,6 +10,7 @@ from arq.connections import RedisSettings
 from jobs.escalation import escalate_deadlines
 from jobs.evidence import check_evidence, check_stuck_evidence, clean_up_uploads
 from jobs.housekeeping import purge_expired_refresh_tokens, purge_old_idempotency_records
+from jobs.vision import poll_cameras, sample_camera
 from offsite import logs
 from offsite.runtime import open_runtime
 from offsite.settings import get_settings
@@ -40,6 +41,8 @@ class WorkerSettings:
         check_evidence,
         check_stuck_evidence,
         clean_up_uploads,
+        poll_cameras,
+        sample_camera,
     ]
     cron_jobs: ClassVar[list[Any]] = [
         cron(purge_expired_refresh_tokens, hour={3}, minute={17}, unique=True, timeout=300),
@@ -48,6 +51,7 @@ class WorkerSettings:
         cron(escalate_deadlines, second={0}, unique=True, timeout=120, run_at_startup=True),
         cron(check_stuck_evidence, second={30}, unique=True, timeout=300),
         cron(clean_up_uploads, minute={41}, unique=True, timeout=1800),
+        cron(poll_cameras, second=set(range(0, 60, 5)), unique=True, timeout=30),
     ]
     on_startup = startup
     on_shutdown = shutdown

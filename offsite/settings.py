@@ -208,6 +208,28 @@ class EvidenceSettings(_Section, frozen=True, kw_only=True):
     ] = 1095
 
 
+class VisionSettings(_Section, frozen=True, kw_only=True):
+    model_path: Annotated[
+        str, env("OFFSITE_MODEL_PATH", "ONNX detector; empty: <testdata>/models/yolox_nano.onnx.")
+    ] = ""
+    model_card: Annotated[
+        str, env("OFFSITE_MODEL_CARD", "Model card JSON; empty: the bundled YOLOX-Nano COCO.")
+    ] = ""
+    prefer_gpu: Annotated[bool, env("OFFSITE_VISION_GPU", "Use CUDA when it really works.")] = True
+    frame_max_bytes: Annotated[
+        int, env("OFFSITE_FRAME_MAX_BYTES", "Largest snapshot a camera may send.")
+    ] = 8_000_000
+    offline_after: Annotated[
+        int, env("OFFSITE_CAMERA_OFFLINE_AFTER", "Failed samples in a row that mark offline.")
+    ] = 5
+    cleared_after: Annotated[
+        int, env("OFFSITE_CLEARED_AFTER", "Clear samples in a row that record a clearance.")
+    ] = 3
+    observation_every_s: Annotated[
+        int, env("OFFSITE_OBSERVATION_EVERY_S", "Least time between still-present notes, s.")
+    ] = 600
+
+
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """All settings, by section."""
 
@@ -223,6 +245,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     auth: AuthSettings = msgspec.field(default_factory=AuthSettings)
     wechat: WechatSettings = msgspec.field(default_factory=WechatSettings)
     evidence: EvidenceSettings = msgspec.field(default_factory=EvidenceSettings)
+    vision: VisionSettings = msgspec.field(default_factory=VisionSettings)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -241,6 +264,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             auth=AuthSettings.from_env(environ),
             wechat=WechatSettings.from_env(environ),
             evidence=EvidenceSettings.from_env(environ),
+            vision=VisionSettings.from_env(environ),
         )
 
     @property
@@ -273,6 +297,7 @@ SECTIONS: tuple[type[_Section], ...] = (
     AuthSettings,
     WechatSettings,
     EvidenceSettings,
+    VisionSettings,
 )
 
 

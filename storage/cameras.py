@@ -14,7 +14,7 @@ from domain.org import Scope
 from storage.cases import catalogue
 from storage.db import engine
 from storage.geography import GeoIndex
-from storage.tables import Camera, CameraZone, Case, Subject
+from storage.tables import Camera, CameraZone, Case, Outbox, Subject
 
 
 class CameraRecord(msgspec.Struct, frozen=True, kw_only=True):
@@ -202,3 +202,99 @@ async def delete(camera_id: int) -> None:
         removed = await Camera.delete().where(Camera.id == camera_id).returning(Camera.id)
         if not removed:
             raise NotFound("camera_not_found", f"no camera {camera_id}")
+
+
+class CameraSource(msgspec.Struct, frozen=True, kw_only=True):
+    """What the sampler needs of a camera, credentials included (never leaves the worker)."""
+
+    id: int
+    device_id: str
+    enabled: bool
+    url: str
+    auth: str
+    username: str
+    password: str
+    sample_interval_s: int
+    consecutive_failures: int
+    position: LngLat
+    zones: list[ZoneSpec]
+
+
+async def source(camera_id: int) -> CameraSource:
+    row = await Camera.select().where(Camera.id == camera_id).first()
+    if row is None:
+        raise NotFound("camera_not_found", f"no camera {camera_id}")
+    return CameraSource(
+        id=row["id"],
+        device_id=row["device_id"],
+        enabled=row["enabled"],
+        url=row["source_url"],
+        auth=row["source_auth"],
+        username=row["source_username"],
+        password=row["source_password"],
+        sample_interval_s=row["sample_interval_s"],
+        consecutive_failures=row["consecutive_failures"],
+        position=LngLat(row["lng"], row["lat"]),
+        zones=(await _zones([camera_id])).get(camera_id, []),
+    )
+
+
+class DueCamera(msgspec.Struct, frozen=True):
+    id: int
+    sample_interval_s: int
+    consecutive_failures: int
+
+
+async def due_for_sampling() -> list[DueCamera]:
+    """Enabled cameras with a frame source (the poller decides the slot)."""
+    rows = await Camera.select(
+        Camera.id, Camera.sample_interval_s, Camera.consecutive_failures
+    ).where((Camera.enabled == True) & (Camera.source_url != ""))  # noqa: E712
+    return [DueCamera(r["id"], r["sample_interval_s"], r["consecutive_failures"]) for r in rows]
+
+
+async def record_frame(camera_id: int, now: datetime) -> None:
+    await Camera.update(
+        {
+            Camera.health: "online",
+            Camera.consecutive_failures: 0,
+            Camera.last_frame_at: now,
+            Camera.last_error: None,
+        }
+    ).where(Camera.id == camera_id)
+
+
+async def record_failure(camera_id: int, reason: str, offline_after: int, now: datetime) -> None:
+    """Count a failed sample; at ``offline_after`` in a row the camera is offline and the
+    operations desk hears of it once (an outbox row), not at every later failure."""
+    async with engine().transaction():
+        rows = await Camera.raw(
+            """UPDATE camera SET consecutive_failures = consecutive_failures + 1,
+                      last_error = {}, updated_at = {},
+                      health = CASE WHEN consecutive_failures + 1 >= {} THEN 'offline'
+                                    ELSE health END
+                WHERE id = {}
+            RETURNING consecutive_failures, device_id, squad""",
+            reason[:500],
+            now,
+            offline_after,
+            camera_id,
+        )
+        if rows and rows[0]["consecutive_failures"] == offline_after:
+            payload = {
+                "camera_id": camera_id,
+                "device_id": rows[0]["device_id"],
+                "squad_id": rows[0]["squad"],
+                "reason": reason,
+            }
+            await Outbox.insert(
+                Outbox(
+                    kind="notification",
+                    topic="camera.offline",
+                    recipient_role="commander",
+                    payload=msgspec.json.encode(payload).decode(),
+                    created_at=now,
+                    next_attempt_at=now,
+                    dedup_key=f"camera-offline:{camera_id}:{now.isoformat()}",
+                )
+            )

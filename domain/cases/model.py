@@ -95,3 +95,4 @@ class Action(StrEnum):
     comment = "comment"
     escalate = "escalate"
     evidence = "evidence"  # a file was checked and its hash recorded
+    observation = "observation"  # the camera still sees it, or sees it cleared

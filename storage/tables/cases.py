@@ -65,6 +65,7 @@ class Case(Table, tablename="enforcement_case"):
     reporter = ForeignKey(references=StaffUser, on_delete=OnDelete.set_null, null=True)
     subject = ForeignKey(references=Subject, on_delete=OnDelete.set_null, null=True)
     camera = ForeignKey(references=Camera, on_delete=OnDelete.set_null, null=True)
+    zone_key = Varchar(length=64, null=True, default=None, help_text="Camera zone that fired.")
     lng = DoublePrecision(null=True, default=None, help_text="WGS-84.")
     lat = DoublePrecision(null=True, default=None)
     address = Varchar(length=256, default="")

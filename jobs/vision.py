@@ -1,0 +1,209 @@
+"""Camera sampling: fetch a frame, detect, track, apply the zone rules, raise or observe.
+
+The poller enqueues one ``sample_camera`` per camera and time slot with a deterministic
+job id, so a camera is never sampled twice for one slot and a Redis restart loses no
+camera (the next poll enqueues it again). The detector is loaded once per worker
+process; inference runs in a thread so the event loop stays free. A sample picked up
+after its slot has passed is skipped and counted (the worker is behind).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from PIL import Image
+
+from domain.cameras import ZoneSpec
+from domain.catalogue import ViolationType
+from integrations.camera_http import FrameError, fetch_snapshot
+from offsite.runtime import Runtime
+from offsite.settings import Settings
+from storage import alerts, cameras
+from storage.cases import catalogue
+from vision.annotate import annotate
+from vision.detect import Detector, load_card
+from vision.detect.card import bundled_card
+from vision.rules.engine import Cleared, Firing, RuleEngine, StillPresent
+from vision.rules.tracker import Tracker
+from vision.rules.zones import Zone, ZoneRule
+
+log = logging.getLogger("offsite.vision")
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+@dataclass
+class VisionState:
+    """What a vision worker keeps between samples: the model and each camera's memory."""
+
+    detector: Detector
+    trackers: dict[int, Tracker] = field(default_factory=dict)
+    engines: dict[int, RuleEngine] = field(default_factory=dict)
+    observed: dict[tuple[int, str, str], datetime] = field(default_factory=dict)
+    stale_skipped: int = 0
+
+
+def load_detector(settings: Settings) -> Detector:
+    vision = settings.vision
+    model = Path(vision.model_path or settings.testdata_dir / "models" / "yolox_nano.onnx")
+    card = load_card(vision.model_card) if vision.model_card else bundled_card("yolox_nano_coco")
+    return Detector.load(model, card, prefer_gpu=vision.prefer_gpu)
+
+
+def state_of(ctx: dict[str, Any]) -> VisionState:
+    if "vision" not in ctx:
+        ctx["vision"] = VisionState(load_detector(ctx["runtime"].settings))
+    state: VisionState = ctx["vision"]
+    return state
+
+
+async def poll_cameras(ctx: dict[str, Any]) -> int:
+    """Enqueue every enabled camera whose sampling slot has come (failing ones less often)."""
+    runtime: Runtime = ctx["runtime"]
+    now = datetime.now(UTC).timestamp()
+    queued = 0
+    for camera in await cameras.due_for_sampling():
+        slot = int(now // camera.sample_interval_s)
+        backoff = min(2**camera.consecutive_failures, 60)
+        if camera.consecutive_failures and slot % backoff:
+            continue
+        await runtime.queue.enqueue_job(
+            "sample_camera", camera.id, slot, _job_id=f"camera:{camera.id}:{slot}"
+        )
+        queued += 1
+    return queued
+
+
+async def sample_camera(ctx: dict[str, Any], camera_id: int, slot: int) -> str:
+    """One sample of one camera (the job); skipped when its slot has passed."""
+    runtime: Runtime = ctx["runtime"]
+    state = state_of(ctx)
+    now = datetime.now(UTC)
+    interval = (await cameras.source(camera_id)).sample_interval_s
+    if now.timestamp() > (slot + 2) * interval:
+        state.stale_skipped += 1
+        return "stale"
+    return await sample(runtime, state, camera_id, now)
+
+
+async def sample(runtime: Runtime, state: VisionState, camera_id: int, now: datetime) -> str:
+    """Fetch, detect, track and apply the rules for one camera at ``now``."""
+    src = await cameras.source(camera_id)
+    if not src.enabled or not src.url:
+        return "disabled"
+    try:
+        frame = await fetch_snapshot(
+            runtime.http,
+            src.url,
+            auth=src.auth,
+            username=src.username,
+            password=src.password,
+            max_bytes=runtime.settings.vision.frame_max_bytes,
+        )
+    except FrameError as exc:
+        await cameras.record_failure(
+            camera_id, exc.reason, runtime.settings.vision.offline_after, now
+        )
+        return f"failed:{exc.reason}"
+    await cameras.record_frame(camera_id, now)
+    detections = await asyncio.to_thread(state.detector.detect, frame)
+    with Image.open(io.BytesIO(frame)) as header:
+        width, height = header.size
+    tracks = state.trackers.setdefault(camera_id, Tracker()).update(detections, now)
+    zones = await _zones(src.zones)
+    engine = state.engines.setdefault(
+        camera_id, RuleEngine(cleared_after=runtime.settings.vision.cleared_after)
+    )
+    events = engine.evaluate(tracks, list(zones.values()), width, height, now, SHANGHAI)
+    for event in events:
+        await _handle(runtime, state, src, zones, event, frame, now)
+    return f"ok:{len(detections)}:{len(events)}"
+
+
+async def _zones(specs: list[ZoneSpec]) -> dict[str, Zone]:
+    """Vision zones from the registry, rule parameters defaulting to the violation type's."""
+    types: dict[str, ViolationType] = {t.code: t for t in await catalogue.all_types()}
+    zones: dict[str, Zone] = {}
+    for spec in specs:
+        rules = []
+        for r in spec.rules:
+            default = types.get(r.violation_type)
+            if default is None or default.camera is None:
+                continue  # nothing a detector can see evidences this type
+            rules.append(
+                ZoneRule(
+                    violation_type=r.violation_type,
+                    labels=frozenset(default.camera.labels),
+                    min_score=r.min_score if r.min_score is not None else default.camera.min_score,
+                    min_count=r.min_count or default.camera.min_count,
+                    min_area=r.min_area,
+                    dwell_s=r.dwell_s if r.dwell_s is not None else default.camera.dwell_s,
+                    active_hours=tuple(r.active_hours),
+                    cooldown_s=r.cooldown_s,
+                )
+            )
+        if rules:
+            zones[spec.key] = Zone(
+                id=spec.key,
+                polygon=tuple(spec.polygon),
+                rules=tuple(rules),
+                subject_id=spec.subject_id,
+            )
+    return zones
+
+
+async def _handle(
+    runtime: Runtime,
+    state: VisionState,
+    src: cameras.CameraSource,
+    zones: dict[str, Zone],
+    event: Firing | StillPresent | Cleared,
+    frame: bytes,
+    now: datetime,
+) -> None:
+    zone = zones[event.zone_id]
+    detail: dict[str, object] = {
+        "camera_id": src.id,
+        "device_id": src.device_id,
+        "zone": event.zone_id,
+    }
+    if isinstance(event, Firing):
+        rule = next(r for r in zone.rules if r.violation_type == event.violation_type)
+        caption = f"{src.device_id}  {now.astimezone(SHANGHAI):%Y-%m-%d %H:%M:%S}  {zone.id}"
+        boxes = [(rule.violation_type, 1.0, b) for b in event.boxes]
+        annotated = await asyncio.to_thread(annotate, frame, boxes, [zone.polygon], caption)
+        case_id = await alerts.raise_alert(
+            runtime.cases,
+            runtime.objects,
+            camera_id=src.id,
+            position=src.position,
+            zone_key=zone.id,
+            violation_type=event.violation_type,
+            subject_id=zone.subject_id,
+            frame=alerts.Frame(frame, annotated),
+            detail={**detail, "objects": len(boxes)},
+            cooldown_s=rule.cooldown_s,
+            now=now,
+        )
+        if case_id is not None:
+            state.observed[(src.id, zone.id, event.violation_type)] = now
+        return
+    case_id = await alerts.open_case(src.id, zone.id, event.violation_type)
+    if case_id is None:
+        return
+    key = (src.id, zone.id, event.violation_type)
+    if isinstance(event, Cleared):
+        await alerts.observe(case_id, "cleared", detail, now)
+        state.observed[key] = now
+        return
+    last = state.observed.get(key)
+    every = runtime.settings.vision.observation_every_s
+    if last is None or (now - last).total_seconds() >= every:
+        await alerts.observe(case_id, "still_present", detail, now)
+        state.observed[key] = now

@@ -1,0 +1,173 @@
+"""Camera alerts become cases: one case per (camera, zone, violation type) while it is
+open, with the raw and the annotated frame as evidence; later samples add observations
+("still present", "cleared") to that case instead of new cases."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import uuid
+from datetime import datetime, timedelta
+
+import msgspec
+
+from domain.cases.machine import SYSTEM, Actor
+from domain.cases.model import Action, Source, State
+from domain.evidence import Kind, Purpose, Status
+from domain.geo import LngLat
+from storage.cases import records, timeline
+from storage.cases.commands import Deps, NewCase, create_case
+from storage.db import engine
+from storage.objects import ObjectStore
+from storage.tables import Case, Evidence
+
+CAMERA_ACTOR: Actor = SYSTEM
+
+
+class Frame(msgspec.Struct, frozen=True):
+    raw: bytes
+    annotated: bytes
+    content_type: str = "image/jpeg"
+
+
+async def open_case(camera_id: int, zone_key: str, violation_type: str) -> int | None:
+    """The open case this camera zone raised for this type, if any."""
+    row = (
+        await Case.select(Case.id)
+        .where(
+            (Case.camera == camera_id)
+            & (Case.zone_key == zone_key)
+            & (Case.violation_type == violation_type)
+            & Case.state.not_in([State.closed.value, State.dismissed.value])
+        )
+        .first()
+    )
+    return int(row["id"]) if row else None
+
+
+async def recently_closed(
+    camera_id: int, zone_key: str, violation_type: str, since: datetime
+) -> bool:
+    """A case of the same zone and type closed within the cooldown (survives restarts)."""
+    return bool(
+        await Case.exists().where(
+            (Case.camera == camera_id)
+            & (Case.zone_key == zone_key)
+            & (Case.violation_type == violation_type)
+            & (Case.updated_at >= since)
+            & Case.state.is_in([State.closed.value, State.dismissed.value])
+        )
+    )
+
+
+async def raise_alert(
+    deps: Deps,
+    store: ObjectStore,
+    *,
+    camera_id: int,
+    position: LngLat,
+    zone_key: str,
+    violation_type: str,
+    subject_id: int | None,
+    frame: Frame,
+    detail: dict[str, object],
+    cooldown_s: int,
+    now: datetime,
+) -> int | None:
+    """The case for a firing (new, or the open one observed again); None in cooldown."""
+    existing = await open_case(camera_id, zone_key, violation_type)
+    if existing is not None:
+        await observe(existing, "still_present", detail, now)
+        return existing
+    if await recently_closed(
+        camera_id, zone_key, violation_type, now - timedelta(seconds=cooldown_s)
+    ):
+        return None
+    async with engine().transaction():
+        case = await create_case(
+            deps,
+            NewCase(
+                source=Source.camera,
+                violation_type=violation_type,
+                position=position,
+                subject_id=subject_id,
+                camera_id=camera_id,
+            ),
+            CAMERA_ACTOR,
+            now,
+        )
+        await Case.update({Case.zone_key: zone_key}).where(Case.id == case.id)
+        for kind, data in ((Kind.camera_frame, frame.raw), (Kind.annotated_frame, frame.annotated)):
+            await attach_frame(store, case.id, kind, data, frame.content_type, detail, now)
+    return case.id
+
+
+async def attach_frame(
+    store: ObjectStore,
+    case_id: int,
+    kind: Kind,
+    data: bytes,
+    content_type: str,
+    detail: dict[str, object],
+    now: datetime,
+) -> None:
+    """A frame as verified evidence of the case, its hash in the audit chain."""
+    evidence_id = uuid.uuid4()
+    key = f"evidence/{case_id}/{evidence_id}"
+    digest = hashlib.sha256(data).hexdigest()
+    await asyncio.to_thread(store.put_bytes, key, data, content_type)
+    await Evidence.insert(
+        Evidence(
+            id=evidence_id,
+            case=case_id,
+            kind=kind.value,
+            purpose=Purpose.report.value,
+            status=Status.verified.value,
+            object_key=key,
+            content_type=content_type,
+            max_bytes=len(data),
+            size=len(data),
+            sha256=digest,
+            created_at=now,
+            grant_expires_at=now,
+            completed_at=now,
+            checked_at=now,
+        )
+    )
+    await _append(
+        case_id,
+        Action.evidence,
+        {
+            "evidence_id": str(evidence_id),
+            "sha256": digest,
+            "size": len(data),
+            "kind": kind.value,
+            "purpose": Purpose.report.value,
+            "flags": [],
+            **detail,
+        },
+        now,
+    )
+
+
+async def observe(case_id: int, what: str, detail: dict[str, object], now: datetime) -> None:
+    """A camera observation on the case (still present / cleared)."""
+    async with engine().transaction():
+        await _append(case_id, Action.observation, {"observation": what, **detail}, now)
+
+
+async def _append(case_id: int, action: Action, data: dict[str, object], now: datetime) -> None:
+    case = await records.lock(case_id)
+    assert case is not None
+    head = await timeline.append(
+        timeline.ChainHead(case.id, case.chain_seq, case.chain_hash),
+        at=now,
+        actor=SYSTEM,
+        action=action.value,
+        from_state=case.state.value,
+        to_state=case.state.value,
+        data=data,
+    )
+    await Case.update({Case.chain_seq: head.seq, Case.chain_hash: head.hash}).where(
+        Case.id == case_id
+    )
