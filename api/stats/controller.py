@@ -14,7 +14,7 @@ from litestar.params import FromQuery, QueryParameter
 from api.deps import Caller
 from api.security import check_jurisdiction
 from domain.errors import InvalidInput
-from storage.cases.figures import GroupBy, Indicators, indicators
+from storage.cases.figures import GroupBy, Indicators, Precision, indicators, precision
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -65,3 +65,27 @@ class StatsController(Controller):
         squad = principal.scope.squad_id if principal.scope.squad_id is not None else squad_id
         rows = await indicators(start, end, group_by, squad_id=squad, violation_type=type)
         return IndicatorReport(start, end, group_by, rows)
+
+
+class PrecisionReport(msgspec.Struct, frozen=True):
+    start: datetime
+    end: datetime
+    items: list[Precision]
+
+
+class PrecisionController(Controller):
+    path = "/api/v1/stats"
+    tags = ["figures"]
+
+    @get("/precision", operation_id="get_precision")
+    async def get_precision(
+        self,
+        principal: Caller,
+        period: Annotated[str, QueryParameter(description="YYYY, YYYY-MM or YYYY-MM-DD")],
+    ) -> PrecisionReport:
+        """Per camera, zone and rule: alerts and those dismissed as false positives, noisiest
+        first, so operators can tune or disable a rule."""
+        start, end = period_bounds(period)
+        return PrecisionReport(
+            start, end, await precision(start, end, squad_id=principal.scope.squad_id)
+        )

@@ -114,3 +114,47 @@ async def indicators(
 
 def _float(value: object) -> float | None:
     return None if value is None else round(float(value), 2)  # type: ignore[arg-type]
+
+
+class Precision(msgspec.Struct, frozen=True, kw_only=True):
+    """How often a camera rule was right: alerts, and the false ones among them (dismissed
+    as false positive at triage, or found to be nothing on site)."""
+
+    camera_id: int | None
+    zone_key: str | None
+    violation_type: str
+    alerts: int
+    false_positives: int
+    undecided: int  # still waiting for triage
+    precision: float | None  # 1 - false positives / decided alerts
+
+
+async def precision(
+    start: datetime, end: datetime, *, squad_id: int | None = None
+) -> list[Precision]:
+    """Per camera, zone and violation type, over camera and alarm cases of the period."""
+    where: list[str] = [
+        "c.source IN ('camera', 'alarm')",
+        "c.created_at >= {}",
+        "c.created_at < {}",
+    ]
+    args: list[object] = [start, end]
+    if squad_id is not None:
+        where.append("c.squad = {}")
+        args.append(squad_id)
+    rows = await Case.raw(
+        f"""WITH g AS (
+            SELECT c.camera AS camera_id, c.zone_key, c.violation_type, count(*) AS alerts,
+                   count(*) FILTER (WHERE c.outcome = 'not_found' OR EXISTS (
+                       SELECT 1 FROM case_event e WHERE e."case" = c.id
+                          AND e.action = 'dismiss' AND e.data->>'reason' = 'false_positive'
+                   )) AS false_positives,
+                   count(*) FILTER (WHERE c.state = 'pending_triage') AS undecided
+              FROM enforcement_case c
+             WHERE {" AND ".join(where)}
+             GROUP BY 1, 2, 3)
+        SELECT *, 1 - false_positives::float / NULLIF(alerts - undecided, 0) AS precision
+          FROM g ORDER BY precision NULLS LAST, alerts DESC""",
+        *args,
+    )
+    return [msgspec.convert(r, Precision) for r in rows]

@@ -175,3 +175,54 @@ async def test_a_failing_camera_goes_offline_once(client: AppClient, settings) -
         camera_id,
     )
     assert notices[0]["n"] == 1
+
+
+async def test_false_positives_feed_the_precision_of_a_camera_rule(client: AppClient) -> None:
+    from domain.cases.machine import SYSTEM
+    from domain.cases.model import Source
+    from domain.geo import LngLat
+    from storage.cases.commands import NewCase, create_case
+
+    admin = await login(client, await make_user(Role.admin))
+    camera_id = (
+        await client.post(
+            "/api/v1/cameras",
+            headers=bearer(admin),
+            json={
+                "device_id": f"PREC-{datetime.now(UTC):%H%M%S%f}",
+                "name": "精度探头",
+                "location": {"lng": 121.3994755, "lat": 30.9995505},
+                "source": {"kind": "http_snapshot", "url": ""},
+            },
+        )
+    ).json()["id"]
+    rt = client.app.state.runtime
+    commander = await login(client, await make_user(Role.commander))
+    for reason in ("false_positive", "duplicate", None):
+        case = await create_case(
+            rt.cases,
+            NewCase(
+                source=Source.camera,
+                violation_type="01-01",
+                camera_id=camera_id,
+                position=LngLat(121.3994755, 30.9995505),
+            ),
+            SYSTEM,
+            datetime.now(UTC),
+        )
+        if reason:
+            dismissed = await client.post(
+                f"/api/v1/cases/{case.id}/dismiss",
+                headers=bearer(commander),
+                json={"version": case.version, "reason": reason, "note": "triage"},
+            )
+            assert dismissed.status_code == 200, dismissed.text
+    from zoneinfo import ZoneInfo
+
+    period = datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d")
+    report = (
+        await client.get(f"/api/v1/stats/precision?period={period}", headers=bearer(commander))
+    ).json()
+    row = next(r for r in report["items"] if r["camera_id"] == camera_id)
+    assert (row["alerts"], row["false_positives"], row["undecided"]) == (3, 1, 1)
+    assert row["precision"] == pytest.approx(0.5)
