@@ -24,6 +24,8 @@ from api.error_codes import document_errors
 from api.errors import EXCEPTION_HANDLERS
 from api.evidence.controller import EvidenceController
 from api.health import HealthController
+from api.integrators.alarms import AlarmController
+from api.integrators.auth import KnownKeys
 from api.integrators.keys import IntegratorKeyController
 from api.middleware import request_id_middleware
 from api.org.controllers import MeController, SquadController, UserController
@@ -49,6 +51,7 @@ OPENAPI_TAGS = [
     Tag(name="evidence", description="Photos and clips: upload grants, checks, links."),
     Tag(name="cameras", description="Camera registry: sources, legal fields, health, zones."),
     Tag(name="figures", description="Assessment indicators (考核指标)."),
+    Tag(name="integrator", description="For outside systems, with an API key and scopes."),
     Tag(name="operations", description="Liveness and readiness."),
 ]
 
@@ -66,12 +69,17 @@ def openapi_config() -> OpenAPIConfig:
         tags=OPENAPI_TAGS,
         components=Components(
             security_schemes={
+                "IntegratorKey": SecurityScheme(
+                    type="http",
+                    scheme="bearer",
+                    description="An integrator API key (osk_...) on /integrator/v1.",
+                ),
                 "BearerToken": SecurityScheme(
                     type="http",
                     scheme="bearer",
                     bearer_format="JWT",
                     description="Access token from /api/v1/auth/login or /auth/wechat.",
-                )
+                ),
             }
         ),
         security=[{"BearerToken": []}],
@@ -91,6 +99,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         runtime = await open_runtime(settings)
         app.state.runtime = runtime
         app.state.tokens = VerifiedTokens()
+        app.state.api_keys = KnownKeys()
         listener = (
             asyncio.create_task(runtime.lists.listen(settings.database.url))
             if runtime.lists
@@ -127,6 +136,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             PrecisionController,
             EvidenceController,
             CameraController,
+            AlarmController,
         ],
         dependencies=DEPENDENCIES,
         middleware=[

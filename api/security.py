@@ -15,6 +15,7 @@ from litestar.middleware.authentication import (
     AuthenticationResult,
 )
 
+from api.integrators.auth import INTEGRATOR_PREFIX, authenticate_integrator
 from domain.errors import Forbidden, Unauthenticated
 from domain.org import Role, Scope, scope_for
 from offsite.settings import AuthSettings
@@ -102,7 +103,8 @@ class VerifiedTokens:
 
 
 class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
-    """Puts the ``Principal`` of ``Authorization: Bearer <jwt>`` on ``connection.user``.
+    """Puts the ``Principal`` of ``Authorization: Bearer <jwt>`` on ``connection.user``
+    (on ``/integrator/`` paths: the ``IntegratorPrincipal`` of an API key).
 
     Handlers opt out with ``opt={"exclude_from_auth": True}`` (login, health, schema).
     """
@@ -114,6 +116,9 @@ class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token:
             raise Unauthenticated("auth_required", "send Authorization: Bearer <access token>")
+        if connection.scope["path"].startswith(INTEGRATOR_PREFIX):
+            caller = await authenticate_integrator(connection, token.strip())
+            return AuthenticationResult(user=caller, auth=token)
         state = connection.app.state
         principal = state.tokens.read(token.strip(), state.runtime.settings.auth)
         return AuthenticationResult(user=principal, auth=token)

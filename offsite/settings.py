@@ -225,6 +225,14 @@ class VisionSettings(_Section, frozen=True, kw_only=True):
     cleared_after: Annotated[
         int, env("OFFSITE_CLEARED_AFTER", "Clear samples in a row that record a clearance.")
     ] = 3
+    alarm_types: Annotated[
+        str,
+        env(
+            "OFFSITE_ALARM_TYPES",
+            "JSON file mapping vendor alarm types to violation"
+            " types; empty: domain/catalogue/alarm_types.json.",
+        ),
+    ] = ""
     observation_every_s: Annotated[
         int, env("OFFSITE_OBSERVATION_EVERY_S", "Least time between still-present notes, s.")
     ] = 600

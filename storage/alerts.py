@@ -171,3 +171,88 @@ async def _append(case_id: int, action: Action, data: dict[str, object], now: da
     await Case.update({Case.chain_seq: head.seq, Case.chain_hash: head.hash}).where(
         Case.id == case_id
     )
+
+
+class AlarmBox(msgspec.Struct, frozen=True):
+    label: str
+    score: float
+    x1: float
+    y1: float
+    x2: float
+    y2: float
+
+
+class Alarm(msgspec.Struct, frozen=True, kw_only=True):
+    """A vendor AI box's or video platform's alarm, as the integrator API receives it."""
+
+    alarm_id: str
+    device_id: str
+    violation_type: str
+    occurred_at: datetime
+    image: bytes | None
+    position: LngLat | None
+    boxes: list[AlarmBox]
+    description: str = ""
+
+
+class AlarmResult(msgspec.Struct, frozen=True):
+    case_id: int
+    number: str
+    duplicate: bool
+
+
+async def intake_alarm(deps: Deps, store: ObjectStore, alarm: Alarm, now: datetime) -> AlarmResult:
+    """Turn an alarm into a case (source ``alarm``), once per alarm id."""
+    from storage.tables import Camera
+
+    existing = (
+        await Case.select(Case.id, Case.number)
+        .where((Case.source == Source.alarm.value) & (Case.external_id == alarm.alarm_id))
+        .first()
+    )
+    if existing is not None:
+        return AlarmResult(existing["id"], existing["number"], True)
+    camera = (
+        await Camera.select(Camera.id, Camera.lng, Camera.lat)
+        .where(Camera.device_id == alarm.device_id)
+        .first()
+    )
+    position = alarm.position or (LngLat(camera["lng"], camera["lat"]) if camera else None)
+    if position is None:
+        from domain.errors import InvalidInput
+
+        raise InvalidInput("location_required", "unknown device: send the alarm's location")
+    async with engine().transaction():
+        case = await create_case(
+            deps,
+            NewCase(
+                source=Source.alarm,
+                violation_type=alarm.violation_type,
+                position=position,
+                camera_id=camera["id"] if camera else None,
+                external_id=alarm.alarm_id,
+                description=alarm.description,
+            ),
+            CAMERA_ACTOR,
+            now,
+        )
+        detail: dict[str, object] = {
+            "alarm_id": alarm.alarm_id,
+            "device_id": alarm.device_id,
+            "occurred_at": alarm.occurred_at.isoformat(),
+        }
+        if alarm.image is not None:
+            await attach_frame(
+                store, case.id, Kind.camera_frame, alarm.image, "image/jpeg", detail, now
+            )
+            if alarm.boxes:
+                from vision.annotate import annotate
+
+                boxes = [(b.label, b.score, (b.x1, b.y1, b.x2, b.y2)) for b in alarm.boxes]
+                drawn = await asyncio.to_thread(
+                    annotate, alarm.image, boxes, [], f"{alarm.device_id}  {alarm.alarm_id}"
+                )
+                await attach_frame(
+                    store, case.id, Kind.annotated_frame, drawn, "image/jpeg", detail, now
+                )
+    return AlarmResult(case.id, case.number, False)

@@ -1,0 +1,97 @@
+"""``/integrator/v1/alarms``: alarms pushed by vendor AI boxes and video platforms."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import functools
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import msgspec
+from litestar import Controller, post
+from litestar.params import JSONBody
+from litestar.status_codes import HTTP_200_OK
+
+from api.deps import Rt
+from api.integrators.auth import requires_scope
+from domain.errors import InvalidInput
+from domain.geo import Location
+from domain.integration import IntegratorScope
+from storage import alerts
+
+DEFAULT_TYPES = Path(__file__).parents[2] / "domain" / "catalogue" / "alarm_types.json"
+MAX_IMAGE_BYTES = 8_000_000
+
+
+@functools.cache
+def alarm_types(path: str) -> dict[str, str]:
+    """Vendor alarm type -> violation type, from the configured table."""
+    table: dict[str, str] = json.loads(Path(path or DEFAULT_TYPES).read_text())["types"]
+    return table
+
+
+class AlarmIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """One alarm. Sending the same ``alarm_id`` again returns the first case."""
+
+    alarm_id: Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
+    device_id: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+    vendor_type: Annotated[
+        str, msgspec.Meta(min_length=1, max_length=64, examples=["illegal_parking"])
+    ]
+    occurred_at: datetime
+    image_base64: str | None = None
+    location: Location | None = None
+    boxes: list[alerts.AlarmBox] = []
+    description: Annotated[str, msgspec.Meta(max_length=2000)] = ""
+
+
+class AlarmAccepted(msgspec.Struct, frozen=True):
+    case_id: int
+    number: str
+    duplicate: bool
+
+
+class AlarmController(Controller):
+    path = "/integrator/v1/alarms"
+    tags = ["integrator"]
+    security = [{"IntegratorKey": []}]
+
+    @post(
+        "/",
+        operation_id="push_alarm",
+        status_code=HTTP_200_OK,
+        guards=[requires_scope(IntegratorScope.alarms_write)],
+    )
+    async def push(self, rt: Rt, data: JSONBody[AlarmIn]) -> AlarmAccepted:
+        """Take an alarm in: its type is mapped to a violation type, it is placed by its
+        device (or location), and it becomes a case with its picture as evidence."""
+        violation_type = alarm_types(rt.settings.vision.alarm_types).get(data.vendor_type)
+        if violation_type is None:
+            raise InvalidInput("alarm_type_unknown", f"no mapping for {data.vendor_type!r}")
+        image = None
+        if data.image_base64:
+            try:
+                image = base64.b64decode(data.image_base64, validate=True)
+            except binascii.Error as exc:
+                raise InvalidInput("image_invalid", "image_base64 is not base64") from exc
+            if len(image) > MAX_IMAGE_BYTES or not image.startswith(b"\xff\xd8"):
+                raise InvalidInput("image_invalid", "a JPEG of at most 8 MB is expected")
+        result = await alerts.intake_alarm(
+            rt.cases,
+            rt.objects,
+            alerts.Alarm(
+                alarm_id=data.alarm_id,
+                device_id=data.device_id,
+                violation_type=violation_type,
+                occurred_at=data.occurred_at,
+                image=image,
+                position=data.location.to_wgs84() if data.location else None,
+                boxes=data.boxes,
+                description=data.description,
+            ),
+            datetime.now(UTC),
+        )
+        return AlarmAccepted(result.case_id, result.number, result.duplicate)

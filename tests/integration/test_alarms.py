@@ -1,0 +1,83 @@
+"""Vendor alarms through the integrator API: keys, scopes, mapping, dedup, evidence."""
+
+from __future__ import annotations
+
+import base64
+import io
+from datetime import UTC, datetime
+
+import pytest
+from PIL import Image
+
+from domain.org import Role
+from storage.tables import Evidence
+from tests.factories import make_user
+from tests.integration.conftest import AppClient, bearer, login
+
+pytestmark = pytest.mark.usefixtures("database")
+
+
+async def _key(client: AppClient, scopes: list[str]) -> dict[str, str]:
+    admin = await login(client, await make_user(Role.admin))
+    issued = await client.post(
+        "/api/v1/integrator-keys",
+        headers=bearer(admin),
+        json={"name": "AI box vendor", "scopes": scopes},
+    )
+    return {"Authorization": f"Bearer {issued.json()['api_key']}"}
+
+
+def _jpeg() -> str:
+    out = io.BytesIO()
+    Image.new("RGB", (320, 240), (90, 90, 90)).save(out, "JPEG")
+    return base64.b64encode(out.getvalue()).decode()
+
+
+def _alarm(alarm_id: str, **extra) -> dict:
+    return {
+        "alarm_id": alarm_id,
+        "device_id": "BOX-UNREGISTERED",
+        "vendor_type": "illegal_parking",
+        "occurred_at": datetime.now(UTC).isoformat(),
+        "image_base64": _jpeg(),
+        "location": {"lng": 121.3994755, "lat": 30.9995505},
+        "boxes": [{"label": "car", "score": 0.9, "x1": 10, "y1": 20, "x2": 200, "y2": 180}],
+        **extra,
+    }
+
+
+async def test_an_alarm_becomes_one_case_with_its_pictures(client: AppClient) -> None:
+    key = await _key(client, ["alarms:write"])
+    alarm_id = f"A-{datetime.now(UTC):%H%M%S%f}"
+    first = await client.post("/integrator/v1/alarms", headers=key, json=_alarm(alarm_id))
+    assert first.status_code == 200, first.text
+    again = await client.post("/integrator/v1/alarms", headers=key, json=_alarm(alarm_id))
+    assert again.json() == {**first.json(), "duplicate": True}
+    assert first.json()["duplicate"] is False
+    kinds = await Evidence.select(Evidence.kind).where(Evidence.case == first.json()["case_id"])
+    assert sorted(k["kind"] for k in kinds) == ["annotated_frame", "camera_frame"]
+
+
+async def test_keys_scopes_and_mapping_are_enforced(client: AppClient) -> None:
+    alarm = _alarm("A-scope")
+    missing = await client.post("/integrator/v1/alarms", json=alarm)
+    assert missing.status_code == 401
+    wrong = await client.post(
+        "/integrator/v1/alarms", json=alarm, headers={"Authorization": "Bearer osk_not-a-key"}
+    )
+    assert wrong.status_code == 401 and wrong.json()["code"] == "api_key_invalid"
+    reader = await _key(client, ["events:read"])
+    denied = await client.post("/integrator/v1/alarms", headers=reader, json=alarm)
+    assert denied.status_code == 403 and denied.json()["code"] == "scope_missing"
+    writer = await _key(client, ["alarms:write"])
+    unknown = await client.post(
+        "/integrator/v1/alarms", headers=writer, json={**alarm, "vendor_type": "ufo_sighting"}
+    )
+    assert unknown.status_code == 400 and unknown.json()["code"] == "alarm_type_unknown"
+    nowhere = await client.post(
+        "/integrator/v1/alarms", headers=writer, json={**alarm, "location": None}
+    )
+    assert nowhere.status_code == 400 and nowhere.json()["code"] == "location_required"
+    staff = await login(client, await make_user(Role.admin))
+    jwt_refused = await client.post("/integrator/v1/alarms", headers=bearer(staff), json=alarm)
+    assert jwt_refused.status_code == 401
