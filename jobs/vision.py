@@ -20,9 +20,10 @@ from zoneinfo import ZoneInfo
 
 from PIL import Image
 
-from domain.cameras import ZoneSpec
+from domain.cameras import SourceKind, ZoneSpec
 from domain.catalogue import ViolationType
 from integrations.camera_http import FrameError, fetch_snapshot
+from integrations.camera_rtsp import grab_frame
 from offsite.runtime import Runtime
 from offsite.settings import Settings
 from storage import alerts, cameras
@@ -98,14 +99,7 @@ async def sample(runtime: Runtime, state: VisionState, camera_id: int, now: date
     if not src.enabled or not src.url:
         return "disabled"
     try:
-        frame = await fetch_snapshot(
-            runtime.http,
-            src.url,
-            auth=src.auth,
-            username=src.username,
-            password=src.password,
-            max_bytes=runtime.settings.vision.frame_max_bytes,
-        )
+        frame = await _grab(runtime, src)
     except FrameError as exc:
         await cameras.record_failure(
             camera_id, exc.reason, runtime.settings.vision.offline_after, now
@@ -124,6 +118,21 @@ async def sample(runtime: Runtime, state: VisionState, camera_id: int, now: date
     for event in events:
         await _handle(runtime, state, src, zones, event, frame, now)
     return f"ok:{len(detections)}:{len(events)}"
+
+
+async def _grab(runtime: Runtime, src: cameras.CameraSource) -> bytes:
+    if src.kind is SourceKind.rtsp:
+        return await asyncio.to_thread(
+            grab_frame, src.url, username=src.username, password=src.password
+        )
+    return await fetch_snapshot(
+        runtime.http,
+        src.url,
+        auth=src.auth,
+        username=src.username,
+        password=src.password,
+        max_bytes=runtime.settings.vision.frame_max_bytes,
+    )
 
 
 async def _zones(specs: list[ZoneSpec]) -> dict[str, Zone]:

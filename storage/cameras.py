@@ -210,6 +210,7 @@ class CameraSource(msgspec.Struct, frozen=True, kw_only=True):
     id: int
     device_id: str
     enabled: bool
+    kind: SourceKind
     url: str
     auth: str
     username: str
@@ -228,6 +229,7 @@ async def source(camera_id: int) -> CameraSource:
         id=row["id"],
         device_id=row["device_id"],
         enabled=row["enabled"],
+        kind=SourceKind(row["source_kind"]),
         url=row["source_url"],
         auth=row["source_auth"],
         username=row["source_username"],

@@ -1,0 +1,52 @@
+"""Frames from RTSP streams, one per sample, through PyAV (FFmpeg's libraries).
+
+Each sample opens the stream, decodes the first picture and closes it: with samples
+seconds apart a held-open stream only buffers stale frames, so reuse would not pay.
+Blocking; callers run it in a thread.
+"""
+
+from __future__ import annotations
+
+import io
+from urllib.parse import quote, urlsplit, urlunsplit
+
+import av
+from av.error import FFmpegError
+
+from integrations.camera_http import FrameError
+
+
+def with_credentials(url: str, username: str, password: str) -> str:
+    """The URL with user:password for FFmpeg (never stored or logged in this form)."""
+    if not username:
+        return url
+    parts = urlsplit(url)
+    netloc = f"{quote(username, safe='')}:{quote(password, safe='')}@{parts.netloc}"
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def grab_frame(
+    url: str,
+    *,
+    username: str = "",
+    password: str = "",
+    timeout_s: float = 5.0,
+    max_frames: int = 100,
+) -> bytes:
+    """One decoded frame of the stream as JPEG bytes, or FrameError."""
+    options = {"rtsp_transport": "tcp", "timeout": str(int(timeout_s * 1_000_000))}
+    try:
+        with av.open(
+            with_credentials(url, username, password), options=options, timeout=timeout_s
+        ) as container:
+            stream = container.streams.video[0]
+            stream.thread_type = "AUTO"
+            for count, frame in enumerate(container.decode(stream)):
+                if count >= max_frames:
+                    break
+                out = io.BytesIO()
+                frame.to_image().save(out, "JPEG", quality=90)  # type: ignore[no-untyped-call]
+                return out.getvalue()
+    except (FFmpegError, OSError, IndexError) as exc:
+        raise FrameError("rtsp", str(exc)[:200]) from exc
+    raise FrameError("rtsp", "no picture in the stream")
