@@ -13,7 +13,7 @@ import msgspec
 
 from domain.cases.machine import SYSTEM, Actor
 from domain.cases.model import Action, Source, State
-from domain.evidence import Kind, Purpose, Status
+from domain.evidence import Flag, Kind, Purpose, Status
 from domain.geo import LngLat
 from storage.cases import records, timeline
 from storage.cases.commands import Deps, NewCase, create_case
@@ -98,8 +98,40 @@ async def raise_alert(
         )
         await Case.update({Case.zone_key: zone_key}).where(Case.id == case.id)
         for kind, data in ((Kind.camera_frame, frame.raw), (Kind.annotated_frame, frame.annotated)):
-            await attach_frame(store, case.id, kind, data, frame.content_type, detail, now)
+            await attach_frame(
+                store,
+                case.id,
+                kind,
+                data,
+                frame.content_type,
+                detail,
+                now,
+                await camera_flags(camera_id),
+            )
     return case.id
+
+
+async def camera_flags(camera_id: int | None) -> tuple[Flag, ...]:
+    """Flags its frames carry: none for a camera with its legal fields complete."""
+    from storage.tables import Camera
+
+    if camera_id is None:
+        return (Flag.camera_not_reviewed,)
+    row = (
+        await Camera.select(
+            Camera.published_location, Camera.legal_review_date, Camera.technical_review_date
+        )
+        .where(Camera.id == camera_id)
+        .first()
+    )
+    if (
+        row
+        and row["published_location"]
+        and row["legal_review_date"]
+        and (row["technical_review_date"])
+    ):
+        return ()
+    return (Flag.camera_not_reviewed,)
 
 
 async def attach_frame(
@@ -110,6 +142,7 @@ async def attach_frame(
     content_type: str,
     detail: dict[str, object],
     now: datetime,
+    flags: tuple[Flag, ...] = (),
 ) -> None:
     """A frame as verified evidence of the case, its hash in the audit chain."""
     evidence_id = uuid.uuid4()
@@ -132,6 +165,7 @@ async def attach_frame(
             grant_expires_at=now,
             completed_at=now,
             checked_at=now,
+            flags=msgspec.json.encode([f.value for f in flags]).decode(),
         )
     )
     await _append(
@@ -143,7 +177,7 @@ async def attach_frame(
             "size": len(data),
             "kind": kind.value,
             "purpose": Purpose.report.value,
-            "flags": [],
+            "flags": [f.value for f in flags],
             **detail,
         },
         now,
@@ -242,8 +276,9 @@ async def intake_alarm(deps: Deps, store: ObjectStore, alarm: Alarm, now: dateti
             "occurred_at": alarm.occurred_at.isoformat(),
         }
         if alarm.image is not None:
+            flags = await camera_flags(camera["id"] if camera else None)
             await attach_frame(
-                store, case.id, Kind.camera_frame, alarm.image, "image/jpeg", detail, now
+                store, case.id, Kind.camera_frame, alarm.image, "image/jpeg", detail, now, flags
             )
             if alarm.boxes:
                 from vision.annotate import annotate
@@ -253,6 +288,6 @@ async def intake_alarm(deps: Deps, store: ObjectStore, alarm: Alarm, now: dateti
                     annotate, alarm.image, boxes, [], f"{alarm.device_id}  {alarm.alarm_id}"
                 )
                 await attach_frame(
-                    store, case.id, Kind.annotated_frame, drawn, "image/jpeg", detail, now
+                    store, case.id, Kind.annotated_frame, drawn, "image/jpeg", detail, now, flags
                 )
     return AlarmResult(case.id, case.number, False)

@@ -50,6 +50,9 @@ class Flag(StrEnum):
     no_location = "no_location"  # neither the photo nor the phone gave a position
     no_capture_time = "no_capture_time"  # no EXIF time
     clock_mismatch = "clock_mismatch"  # EXIF time and the phone's time disagree
+    # A frame from a camera without its published location and legal/technical review
+    # dates (行政处罚法 art. 41): usable for the inquiry, weak as proof.
+    camera_not_reviewed = "camera_not_reviewed"
 
 
 # Declared content type -> kind (HEIC/HEIF: iPhones' own format, read via pillow-heif).

@@ -56,6 +56,13 @@ async def test_an_alarm_becomes_one_case_with_its_pictures(client: AppClient) ->
     assert first.json()["duplicate"] is False
     kinds = await Evidence.select(Evidence.kind).where(Evidence.case == first.json()["case_id"])
     assert sorted(k["kind"] for k in kinds) == ["annotated_frame", "camera_frame"]
+    # An unregistered device has no legal review: its pictures are flagged for the reviewer.
+    flags = (
+        await Evidence.select(Evidence.flags)
+        .output(load_json=True)
+        .where(Evidence.case == first.json()["case_id"])
+    )
+    assert all(f["flags"] == ["camera_not_reviewed"] for f in flags)
 
 
 async def test_keys_scopes_and_mapping_are_enforced(client: AppClient) -> None:

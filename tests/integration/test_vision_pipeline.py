@@ -129,6 +129,13 @@ async def test_cars_in_a_no_parking_zone_become_one_case_then_clear(
     )
     assert sorted(f["kind"] for f in frames) == ["annotated_frame", "camera_frame"]
     assert all(len(f["sha256"]) == 64 for f in frames)
+    # The camera's legal fields are complete: its frames carry no flag.
+    flags = (
+        await Evidence.select(Evidence.flags)
+        .output(load_json=True)
+        .where(Evidence.case == case["id"])
+    )
+    assert all(f["flags"] == [] for f in flags)
 
     # An empty street: after three clear samples the case gets its "cleared" observation.
     cam.frame = (IMAGES / "shop_sign_bank_cn.jpg").read_bytes()
