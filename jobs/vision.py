@@ -50,9 +50,14 @@ class VisionState:
     stale_skipped: int = 0
 
 
+def model_path(settings: Settings) -> Path:
+    """The configured detector, or the shared YOLOX-Nano of the test data."""
+    return Path(settings.vision.model_path or settings.testdata_dir / "models" / "yolox_nano.onnx")
+
+
 def load_detector(settings: Settings) -> Detector:
     vision = settings.vision
-    model = Path(vision.model_path or settings.testdata_dir / "models" / "yolox_nano.onnx")
+    model = model_path(settings)
     card = load_card(vision.model_card) if vision.model_card else bundled_card("yolox_nano_coco")
     return Detector.load(model, card, prefer_gpu=vision.prefer_gpu)
 
@@ -75,7 +80,11 @@ async def poll_cameras(ctx: dict[str, Any]) -> int:
         if camera.consecutive_failures and slot % backoff:
             continue
         await runtime.queue.enqueue_job(
-            "sample_camera", camera.id, slot, _job_id=f"camera:{camera.id}:{slot}"
+            "sample_camera",
+            camera.id,
+            slot,
+            _job_id=f"camera:{camera.id}:{slot}",
+            _queue_name=runtime.settings.redis.vision_queue_name,
         )
         queued += 1
     return queued

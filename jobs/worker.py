@@ -1,7 +1,10 @@
-"""The default worker: ``offsite worker`` runs ``WorkerSettings``."""
+"""The workers: ``offsite worker`` runs ``WorkerSettings`` (everything but camera samples),
+``offsite worker --vision`` runs ``VisionWorkerSettings`` (camera samples only: the model
+is loaded once per process, and vision workers scale apart, e.g. on GPU nodes)."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any, ClassVar
 
 from arq import cron
@@ -10,10 +13,12 @@ from arq.connections import RedisSettings
 from jobs.escalation import escalate_deadlines
 from jobs.evidence import check_evidence, check_stuck_evidence, clean_up_uploads
 from jobs.housekeeping import purge_expired_refresh_tokens, purge_old_idempotency_records
-from jobs.vision import poll_cameras, sample_camera
+from jobs.vision import model_path, poll_cameras, sample_camera, state_of
 from offsite import logs
 from offsite.runtime import open_runtime
 from offsite.settings import get_settings
+
+log = logging.getLogger("offsite.jobs")
 
 
 async def startup(ctx: dict[str, Any]) -> None:
@@ -25,6 +30,16 @@ async def startup(ctx: dict[str, Any]) -> None:
 async def shutdown(ctx: dict[str, Any]) -> None:
     if runtime := ctx.get("runtime"):
         await runtime.close()
+
+
+async def vision_startup(ctx: dict[str, Any]) -> None:
+    await startup(ctx)
+    model = model_path(ctx["runtime"].settings)
+    if not model.exists():
+        # The rest of the system runs without cameras; say why samples will fail.
+        log.error("no detector at %s: set OFFSITE_MODEL_PATH; camera samples will fail", model)
+        return
+    state_of(ctx)  # load and warm the model before the first sample, not during it
 
 
 def redis_settings() -> RedisSettings:
@@ -42,7 +57,6 @@ class WorkerSettings:
         check_stuck_evidence,
         clean_up_uploads,
         poll_cameras,
-        sample_camera,
     ]
     cron_jobs: ClassVar[list[Any]] = [
         cron(purge_expired_refresh_tokens, hour={3}, minute={17}, unique=True, timeout=300),
@@ -57,4 +71,16 @@ class WorkerSettings:
     on_shutdown = shutdown
     queue_name = "offsite:queue"
     max_jobs = 20
+    health_check_interval = 30
+
+
+class VisionWorkerSettings:
+    """Camera samples only. Few at a time: inference is CPU/GPU-bound, and a backlog is
+    better skipped (stale samples) than queued."""
+
+    functions: ClassVar[list[Any]] = [sample_camera]
+    on_startup = vision_startup
+    on_shutdown = shutdown
+    queue_name = "offsite:vision"
+    max_jobs = 2
     health_check_interval = 30

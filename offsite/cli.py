@@ -82,16 +82,16 @@ def cmd_api(settings: Settings) -> None:
     ).serve()
 
 
-def cmd_worker(settings: Settings) -> None:
+def cmd_worker(settings: Settings, vision: bool = False) -> None:
     from arq import run_worker
     from arq.connections import RedisSettings
 
-    from jobs.worker import WorkerSettings
+    from jobs.worker import VisionWorkerSettings, WorkerSettings
 
     run_worker(
-        WorkerSettings,  # type: ignore[arg-type]
+        VisionWorkerSettings if vision else WorkerSettings,  # type: ignore[arg-type]
         redis_settings=RedisSettings.from_dsn(settings.redis.url),
-        queue_name=settings.redis.queue_name,
+        queue_name=settings.redis.vision_queue_name if vision else settings.redis.queue_name,
     )
 
 
@@ -148,6 +148,9 @@ def cmd_up(settings: Settings) -> None:
     children: list[subprocess.Popen[bytes]] = []
 
     def stop(*_: object) -> None:
+        # A second Ctrl-C (or a SIGTERM) while stopping must not leave services behind.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         for child in children:
             if child.poll() is None:
                 child.send_signal(signal.SIGTERM)
@@ -167,6 +170,7 @@ def cmd_up(settings: Settings) -> None:
         subprocess.run([*me, "seed"], env=env, check=True)
         children.append(subprocess.Popen([*me, "api"], env=env))
         children.append(subprocess.Popen([*me, "worker"], env=env))
+        children.append(subprocess.Popen([*me, "worker", "--vision"], env=env))
         base = settings.http.public_url.rstrip("/")
         _wait_ready(f"http://{settings.http.host}:{settings.http.port}/readyz", children[0])
         _out(f"\nOffsite is ready in {time.monotonic() - started:.1f} s\n")
@@ -271,8 +275,10 @@ def main(argv: list[str] | None = None) -> None:
         prog="offsite", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    for name in ("up", "api", "worker", "seed", "settings"):
+    for name in ("up", "api", "seed", "settings"):
         sub.add_parser(name)
+    worker = sub.add_parser("worker", help="the default worker, or with --vision the camera one")
+    worker.add_argument("--vision", action="store_true")
     migrate = sub.add_parser("migrate", help="apply migrations and create the bucket")
     migrate.add_argument("--to", default="all", help="stop after this migration id")
     sub.add_parser("escalate", help="one pass of the deadline escalation scan")
@@ -297,11 +303,13 @@ def main(argv: list[str] | None = None) -> None:
     commands: dict[str, Callable[[Settings], None]] = {
         "up": cmd_up,
         "api": cmd_api,
-        "worker": cmd_worker,
         "seed": _async(_seed),
         "escalate": _async(_escalate),
         "settings": cmd_settings,
     }
+    if args.command == "worker":
+        cmd_worker(settings, vision=args.vision)
+        return
     if args.command == "verify-package":
         raise SystemExit(cmd_verify_package(args.file))
     if args.command == "verify-timeline":

@@ -102,6 +102,9 @@ class RedisSettings(_Section, frozen=True, kw_only=True):
     queue_name: Annotated[str, env("OFFSITE_QUEUE", "arq queue of the default worker.")] = (
         "offsite:queue"
     )
+    vision_queue_name: Annotated[
+        str, env("OFFSITE_VISION_QUEUE", "arq queue of the vision worker (camera samples).")
+    ] = "offsite:vision"
 
 
 class S3Settings(_Section, frozen=True, kw_only=True):
