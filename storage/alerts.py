@@ -15,7 +15,7 @@ from domain.cases.machine import SYSTEM, Actor
 from domain.cases.model import Action, Source, State
 from domain.evidence import Flag, Kind, Purpose, Status
 from domain.geo import LngLat
-from storage.cases import records, timeline
+from storage.cases import timeline
 from storage.cases.commands import Deps, NewCase, create_case
 from storage.db import engine
 from storage.objects import ObjectStore
@@ -168,10 +168,11 @@ async def attach_frame(
             flags=msgspec.json.encode([f.value for f in flags]).decode(),
         )
     )
-    await _append(
+    await timeline.note(
         case_id,
-        Action.evidence,
-        {
+        action=Action.evidence.value,
+        at=now,
+        data={
             "evidence_id": str(evidence_id),
             "sha256": digest,
             "size": len(data),
@@ -180,30 +181,13 @@ async def attach_frame(
             "flags": [f.value for f in flags],
             **detail,
         },
-        now,
     )
 
 
 async def observe(case_id: int, what: str, detail: dict[str, object], now: datetime) -> None:
     """A camera observation on the case (still present / cleared)."""
-    async with engine().transaction():
-        await _append(case_id, Action.observation, {"observation": what, **detail}, now)
-
-
-async def _append(case_id: int, action: Action, data: dict[str, object], now: datetime) -> None:
-    case = await records.lock(case_id)
-    assert case is not None
-    head = await timeline.append(
-        timeline.ChainHead(case.id, case.chain_seq, case.chain_hash),
-        at=now,
-        actor=SYSTEM,
-        action=action.value,
-        from_state=case.state.value,
-        to_state=case.state.value,
-        data=data,
-    )
-    await Case.update({Case.chain_seq: head.seq, Case.chain_hash: head.hash}).where(
-        Case.id == case_id
+    await timeline.note(
+        case_id, action=Action.observation.value, at=now, data={"observation": what, **detail}
     )
 
 

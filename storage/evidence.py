@@ -21,7 +21,7 @@ import msgspec
 from minio.datatypes import PostPolicy
 from minio.error import S3Error
 
-from domain.cases.machine import SYSTEM, Actor
+from domain.cases.machine import Actor
 from domain.cases.model import Action
 from domain.errors import Conflict, InvalidInput, NotFound
 from domain.evidence import ACCEPTED_TYPES, Flag, Kind, Purpose, RejectReason, Status, onsite_flags
@@ -31,7 +31,7 @@ from offsite.settings import EvidenceSettings
 from storage.cases import records, timeline
 from storage.db import engine
 from storage.objects import ObjectStore
-from storage.tables import Case, Evidence
+from storage.tables import Evidence
 from vision.imaging import ImageRejected, inspect_image
 
 FILE_FIELD = "file"
@@ -377,13 +377,10 @@ async def _accept(
             Evidence.checked_at: now,
         }
     ).where(Evidence.id == ev.id)
-    head = await timeline.append(
-        timeline.ChainHead(case.id, case.chain_seq, case.chain_hash),
-        at=now,
-        actor=SYSTEM,
+    await timeline.note(
+        case.id,
         action=Action.evidence.value,
-        from_state=case.state.value,
-        to_state=case.state.value,
+        at=now,
         data={
             "evidence_id": str(ev.id),
             "sha256": seen.sha256,
@@ -393,9 +390,6 @@ async def _accept(
             "flags": [f.value for f in flags],
             "uploader_id": ev.uploader_id,
         },
-    )
-    await Case.update({Case.chain_seq: head.seq, Case.chain_hash: head.hash}).where(
-        Case.id == case.id
     )
 
 

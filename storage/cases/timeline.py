@@ -9,7 +9,8 @@ from typing import Any
 import msgspec
 
 from domain.cases.chain import ChainEntry, ChainReport, entry_hash, verify
-from domain.cases.machine import Actor
+from domain.cases.machine import SYSTEM, Actor
+from storage.db import engine
 from storage.tables import Case, CaseEvent
 
 
@@ -68,6 +69,35 @@ async def append(
         )
     )
     return ChainHead(head.case_id, entry.seq, digest)
+
+
+async def note(
+    case_id: int, *, action: str, data: dict[str, Any], at: datetime, actor: Actor = SYSTEM
+) -> ChainHead:
+    """Append an entry that leaves the case's state as it is (evidence checked, a camera
+    observation), locking the case row and moving its head; joins the caller's
+    transaction, or runs in its own."""
+    async with engine().transaction():
+        row = (
+            await Case.select(Case.state, Case.chain_seq, Case.chain_hash)
+            .where(Case.id == case_id)
+            .lock_rows("UPDATE")
+            .first()
+        )
+        assert row is not None, f"no case {case_id}"
+        head = await append(
+            ChainHead(case_id, row["chain_seq"], row["chain_hash"]),
+            at=at,
+            actor=actor,
+            action=action,
+            from_state=row["state"],
+            to_state=row["state"],
+            data=data,
+        )
+        await Case.update({Case.chain_seq: head.seq, Case.chain_hash: head.hash}).where(
+            Case.id == case_id
+        )
+    return head
 
 
 def entry_of(row: dict[str, Any]) -> ChainEntry:
