@@ -10,26 +10,16 @@ import msgspec
 
 from api.cases.schemas import Timeline, TimelineEntry
 from api.security import Principal
+from domain.cases.machine import may_report
 from domain.cases.model import TASK_STATES, Source, State
 from domain.errors import Forbidden, InvalidInput
 from domain.geo import Location
-from domain.org import Role
 from storage.cases.changes import ReadCache
 from storage.tables import Case
 
-# Which sources each role may report through POST /cases (the others arrive from jobs
-# and integrators).
-_SOURCES = {
-    Role.officer: {Source.patrol},
-    Role.squad_leader: {Source.patrol},
-    Role.commander: {Source.patrol, Source.complaint},
-    Role.supervisor: {Source.patrol, Source.audit},
-    Role.admin: {Source.patrol, Source.complaint, Source.audit, Source.inspection},
-}
-
 
 def allowed_source(principal: Principal, source: Source) -> Source:
-    if source not in _SOURCES[principal.role]:
+    if not may_report(principal.role, source):
         raise Forbidden("source_forbidden", f"a {principal.role.value} cannot report {source}")
     return source
 

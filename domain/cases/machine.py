@@ -18,6 +18,7 @@ from domain.cases.model import (
     DismissReason,
     Outcome,
     RecheckResult,
+    Source,
     State,
 )
 from domain.errors import Conflict, Forbidden, InvalidInput
@@ -205,6 +206,22 @@ DEADLINES: dict[State, frozenset[DeadlineKind]] = {
 
 _COMMAND_CENTRE = frozenset({Role.commander, Role.admin})
 _SQUAD_MANAGERS = frozenset({Role.squad_leader, Role.commander, Role.admin})
+
+
+# Which sources each role may report a case through (cameras, alarms and complaints
+# from integrators arrive through their own paths).
+_REPORTABLE = {
+    Role.officer: frozenset({Source.patrol}),
+    Role.squad_leader: frozenset({Source.patrol}),
+    Role.commander: frozenset({Source.patrol, Source.complaint}),
+    Role.supervisor: frozenset({Source.patrol, Source.audit}),
+    Role.admin: frozenset({Source.patrol, Source.complaint, Source.audit, Source.inspection}),
+}
+
+
+def may_report(role: Role, source: Source) -> bool:
+    """Whether a person of ``role`` may report a case of ``source`` by hand."""
+    return source in _REPORTABLE[role]
 
 
 def action_of(command: msgspec.Struct) -> Action:
