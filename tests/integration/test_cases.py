@@ -378,3 +378,16 @@ async def test_a_moved_officer_no_longer_sees_the_old_squads_tasks(client: AppCl
         await client.get(f"/api/v1/cases/{case['id']}/timeline", headers=bearer(commander))
     ).json()["items"]
     assert steps[-1]["action"] == "release" and steps[-1]["actor_id"] is None
+
+
+async def test_only_some_roles_report_some_sources(client: AppClient) -> None:
+    _, tokens = await _officer_on_duty(client)
+    audit = await client.post(
+        "/api/v1/cases",
+        headers=bearer(tokens),
+        json={"violation_type": "05-05", "location": JIANGCHUAN_POINT, "source": "audit"},
+    )
+    assert audit.status_code == 403 and audit.json()["code"] == "source_forbidden"
+    supervisor = await login(client, await make_user(Role.supervisor))
+    allowed = await report(client, supervisor, "01-01", source="audit")
+    assert allowed["source"] == "audit"
