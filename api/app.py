@@ -31,7 +31,7 @@ from api.middleware import request_id_middleware
 from api.org.controllers import MeController, SquadController, UserController
 from api.org.service import ensure_bootstrap_admin
 from api.security import BearerAuthMiddleware, VerifiedTokens
-from api.stats.controller import PrecisionController, StatsController
+from api.stats.controller import StatsController
 from offsite import logs
 from offsite.runtime import open_runtime
 from offsite.settings import Settings, get_settings
@@ -133,7 +133,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
             CaseController,
             ViolationTypeController,
             StatsController,
-            PrecisionController,
             EvidenceController,
             CameraController,
             AlarmController,

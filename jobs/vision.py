@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -48,6 +49,15 @@ class VisionState:
     engines: dict[int, RuleEngine] = field(default_factory=dict)
     observed: dict[tuple[int, str, str], datetime] = field(default_factory=dict)
     stale_skipped: int = 0
+    _types: dict[str, ViolationType] = field(default_factory=dict)
+    _types_at: float = -1e18
+
+    async def catalogue(self, ttl_s: float = 60.0) -> dict[str, ViolationType]:
+        """The violation types, read at most once a minute (not once per sample)."""
+        if time.monotonic() - self._types_at > ttl_s:
+            self._types = {t.code: t for t in await catalogue.all_types()}
+            self._types_at = time.monotonic()
+        return self._types
 
 
 def model_path(settings: Settings) -> Path:
@@ -91,20 +101,19 @@ async def poll_cameras(ctx: dict[str, Any]) -> int:
 
 
 async def sample_camera(ctx: dict[str, Any], camera_id: int, slot: int) -> str:
-    """One sample of one camera (the job); skipped when its slot has passed."""
-    runtime: Runtime = ctx["runtime"]
-    state = state_of(ctx)
-    now = datetime.now(UTC)
-    interval = (await cameras.source(camera_id)).sample_interval_s
-    if now.timestamp() > (slot + 2) * interval:
+    """One sample of one camera (the job)."""
+    return await sample(ctx["runtime"], state_of(ctx), camera_id, datetime.now(UTC), slot)
+
+
+async def sample(
+    runtime: Runtime, state: VisionState, camera_id: int, now: datetime, slot: int | None = None
+) -> str:
+    """Fetch, detect, track and apply the rules for one camera at ``now``; a sample of a
+    ``slot`` that has already passed is skipped (the worker is behind)."""
+    src = await cameras.source(camera_id)
+    if slot is not None and now.timestamp() > (slot + 2) * src.sample_interval_s:
         state.stale_skipped += 1
         return "stale"
-    return await sample(runtime, state, camera_id, now)
-
-
-async def sample(runtime: Runtime, state: VisionState, camera_id: int, now: datetime) -> str:
-    """Fetch, detect, track and apply the rules for one camera at ``now``."""
-    src = await cameras.source(camera_id)
     if not src.enabled or not src.url:
         return "disabled"
     try:
@@ -119,7 +128,7 @@ async def sample(runtime: Runtime, state: VisionState, camera_id: int, now: date
     with Image.open(io.BytesIO(frame)) as header:
         width, height = header.size
     tracks = state.trackers.setdefault(camera_id, Tracker()).update(detections, now)
-    zones = await _zones(src.zones)
+    zones = _zones(src.zones, await state.catalogue())
     engine = state.engines.setdefault(
         camera_id, RuleEngine(cleared_after=runtime.settings.vision.cleared_after)
     )
@@ -144,9 +153,8 @@ async def _grab(runtime: Runtime, src: cameras.CameraSource) -> bytes:
     )
 
 
-async def _zones(specs: list[ZoneSpec]) -> dict[str, Zone]:
+def _zones(specs: list[ZoneSpec], types: dict[str, ViolationType]) -> dict[str, Zone]:
     """Vision zones from the registry, rule parameters defaulting to the violation type's."""
-    types: dict[str, ViolationType] = {t.code: t for t in await catalogue.all_types()}
     zones: dict[str, Zone] = {}
     for spec in specs:
         rules = []

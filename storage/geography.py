@@ -43,9 +43,6 @@ class GeoIndex:
             self._grids = Locator(Area(r["id"], r["code"], r["boundary"]) for r in grids)
             self._loaded_at = time.monotonic()
 
-    def invalidate(self) -> None:
-        self._loaded_at = -1e18
-
     async def place(self, point: LngLat) -> Placement:
         """The squad and grid cell of a WGS-84 point."""
         await self._fresh()

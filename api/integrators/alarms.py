@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-import functools
-import json
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Annotated
 
 import msgspec
@@ -17,20 +14,11 @@ from litestar.status_codes import HTTP_200_OK
 
 from api.deps import Rt
 from api.integrators.auth import requires_scope
+from domain.catalogue.alarms import check_alarm_image, violation_type_for
 from domain.errors import InvalidInput
 from domain.geo import Location
 from domain.integration import IntegratorScope
 from storage import alerts
-
-DEFAULT_TYPES = Path(__file__).parents[2] / "domain" / "catalogue" / "alarm_types.json"
-MAX_IMAGE_BYTES = 8_000_000
-
-
-@functools.cache
-def alarm_types(path: str) -> dict[str, str]:
-    """Vendor alarm type -> violation type, from the configured table."""
-    table: dict[str, str] = json.loads(Path(path or DEFAULT_TYPES).read_text())["types"]
-    return table
 
 
 class AlarmIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -68,17 +56,13 @@ class AlarmController(Controller):
     async def push(self, rt: Rt, data: JSONBody[AlarmIn]) -> AlarmAccepted:
         """Take an alarm in: its type is mapped to a violation type, it is placed by its
         device (or location), and it becomes a case with its picture as evidence."""
-        violation_type = alarm_types(rt.settings.vision.alarm_types).get(data.vendor_type)
-        if violation_type is None:
-            raise InvalidInput("alarm_type_unknown", f"no mapping for {data.vendor_type!r}")
+        violation_type = violation_type_for(data.vendor_type, rt.settings.vision.alarm_types)
         image = None
         if data.image_base64:
             try:
-                image = base64.b64decode(data.image_base64, validate=True)
+                image = check_alarm_image(base64.b64decode(data.image_base64, validate=True))
             except binascii.Error as exc:
                 raise InvalidInput("image_invalid", "image_base64 is not base64") from exc
-            if len(image) > MAX_IMAGE_BYTES or not image.startswith(b"\xff\xd8"):
-                raise InvalidInput("image_invalid", "a JPEG of at most 8 MB is expected")
         result = await alerts.intake_alarm(
             rt.cases,
             rt.objects,

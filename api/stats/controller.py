@@ -19,6 +19,9 @@ from storage.cases.figures import GroupBy, Indicators, Precision, indicators, pr
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
+Period = Annotated[str, QueryParameter(description="YYYY, YYYY-MM or YYYY-MM-DD (Shanghai).")]
+
+
 class IndicatorReport(msgspec.Struct, frozen=True):
     start: datetime
     end: datetime
@@ -44,6 +47,12 @@ def period_bounds(period: str) -> tuple[datetime, datetime]:
     raise InvalidInput("period_invalid", "period is YYYY, YYYY-MM or YYYY-MM-DD")
 
 
+class PrecisionReport(msgspec.Struct, frozen=True):
+    start: datetime
+    end: datetime
+    items: list[Precision]
+
+
 class StatsController(Controller):
     path = "/api/v1/stats"
     tags = ["figures"]
@@ -52,7 +61,7 @@ class StatsController(Controller):
     async def get_indicators(
         self,
         principal: Caller,
-        period: Annotated[str, QueryParameter(description="YYYY, YYYY-MM or YYYY-MM-DD")],
+        period: Period,
         group_by: FromQuery[GroupBy] = GroupBy.squad,
         squad_id: FromQuery[int | None] = None,
         type: FromQuery[str | None] = None,
@@ -66,22 +75,11 @@ class StatsController(Controller):
         rows = await indicators(start, end, group_by, squad_id=squad, violation_type=type)
         return IndicatorReport(start, end, group_by, rows)
 
-
-class PrecisionReport(msgspec.Struct, frozen=True):
-    start: datetime
-    end: datetime
-    items: list[Precision]
-
-
-class PrecisionController(Controller):
-    path = "/api/v1/stats"
-    tags = ["figures"]
-
     @get("/precision", operation_id="get_precision")
     async def get_precision(
         self,
         principal: Caller,
-        period: Annotated[str, QueryParameter(description="YYYY, YYYY-MM or YYYY-MM-DD")],
+        period: Period,
     ) -> PrecisionReport:
         """Per camera, zone and rule: alerts and those dismissed as false positives, noisiest
         first, so operators can tune or disable a rule."""
