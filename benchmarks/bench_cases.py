@@ -224,7 +224,7 @@ async def explain() -> None:
             " AND state IN ('dispatched', 'in_progress') LIMIT 1"
         )
     )[0]["assignee"]
-    from api.cases.board import board_query, tasks_query
+    from storage.cases.board import board_query, tasks_query
 
     for name, sql in (
         (

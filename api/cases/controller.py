@@ -10,7 +10,6 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
-from api.cases import board
 from api.cases.schemas import (
     AcceptRequest,
     AssignRequest,
@@ -34,12 +33,12 @@ from api.cases.schemas import (
 from api.deps import Caller, Rt
 from api.schemas import CursorQuery, LimitQuery, json_response
 from api.security import Principal
-from domain.cases.machine import Actor
+from domain.cases.machine import Actor, may_report
 from domain.cases.model import Source, State
-from domain.errors import NotFound
+from domain.errors import Forbidden, NotFound
 from offsite.runtime import Runtime
 from storage import idempotency
-from storage.cases import commands, records, timeline
+from storage.cases import board, commands, records, timeline
 from storage.cases.changes import Notice
 from storage.cases.views import detail
 
@@ -51,6 +50,12 @@ IdempotencyKey = Annotated[
         "first answer and changes nothing.",
     ),
 ]
+
+
+def allowed_source(principal: Principal, source: Source) -> Source:
+    if not may_report(principal.role, source):
+        raise Forbidden("source_forbidden", f"a {principal.role.value} cannot report {source}")
+    return source
 
 
 def actor_of(principal: Principal) -> Actor:
@@ -118,7 +123,7 @@ class CaseController(Controller):
         """Report a case (巡查上报). It is placed in its squad and grid cell and dispatched
         when its violation type says so; a point outside the district is kept and flagged."""
         new = commands.NewCase(
-            source=board.allowed_source(principal, data.source),
+            source=allowed_source(principal, data.source),
             violation_type=data.violation_type,
             position=data.location.to_wgs84(),
             address=data.address,
@@ -170,7 +175,7 @@ class CaseController(Controller):
             limit=limit,
             cursor=cursor,
         )
-        return json_response(await board.list_cases(principal, query, rt.lists))
+        return json_response(await board.list_cases(principal.scope, query, rt.lists))
 
     @get("/{case_id:int}", operation_id="get_case")
     async def get_case(self, principal: Caller, case_id: FromPath[int]) -> CaseDetail:
@@ -186,7 +191,7 @@ class CaseController(Controller):
         """Every step of the case, oldest first, each with the hash that chains it."""
         if await records.get_visible(case_id, principal.scope) is None:
             raise NotFound("case_not_found", f"no case {case_id}")
-        return board.timeline_of(case_id, await timeline.entries(case_id))
+        return Timeline.of(case_id, await timeline.entries(case_id))
 
     @get("/{case_id:int}/timeline/verify", operation_id="verify_case_timeline")
     async def verify_timeline(self, principal: Caller, case_id: FromPath[int]) -> ChainCheck:

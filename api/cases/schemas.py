@@ -4,7 +4,7 @@ the phone's position when it acted."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
 
@@ -139,10 +139,34 @@ class TimelineEntry(msgspec.Struct, frozen=True):
     location: Location | None
     hash: str
 
+    @classmethod
+    def of(cls, r: dict[str, Any]) -> TimelineEntry:
+        return cls(
+            seq=r["seq"],
+            at=r["at"],
+            actor_id=r["actor"],
+            actor_role=r["actor_role"],
+            action=r["action"],
+            from_state=r["from_state"],
+            to_state=r["to_state"],
+            data=r["data"],
+            location=_entry_location(r),
+            hash=r["hash"],
+        )
+
+
+def _entry_location(row: dict[str, Any]) -> Location | None:
+    return Location.from_wgs84(row["lng"], row["lat"]) if row["lng"] is not None else None
+
 
 class Timeline(msgspec.Struct, frozen=True):
     case_id: int
     items: list[TimelineEntry]
+
+    @classmethod
+    def of(cls, case_id: int, rows: list[dict[str, Any]]) -> Timeline:
+        """The timeline of stored entries (case_event rows), oldest first."""
+        return cls(case_id, [TimelineEntry.of(r) for r in rows])
 
 
 class ChainCheck(msgspec.Struct, frozen=True):

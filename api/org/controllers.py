@@ -9,7 +9,6 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_201_CREATED
 
 from api.auth import service as auth_service
-from api.cases.board import CasePage, my_tasks
 from api.deps import Caller, Rt
 from api.org import service
 from api.org.schemas import (
@@ -34,6 +33,7 @@ from domain.errors import NotFound
 from domain.geo import CoordType, Location
 from domain.org import Role
 from storage import org
+from storage.cases.board import CasePage, my_tasks
 
 
 class MeController(Controller):
@@ -53,7 +53,7 @@ class MeController(Controller):
     @get("/tasks", operation_id="get_my_tasks")
     async def tasks(self, rt: Rt, principal: Caller, limit: LimitQuery = 100) -> Response[CasePage]:
         """The officer's open tasks: overdue first, then the nearest deadline."""
-        return json_response(await my_tasks(principal, limit, rt.lists))
+        return json_response(await my_tasks(principal.user_id, principal.scope, limit, rt.lists))
 
     @put("/duty", operation_id="set_my_duty")
     async def duty(self, principal: Caller, data: JSONBody[DutyUpdate]) -> UserRead:

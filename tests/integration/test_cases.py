@@ -220,7 +220,7 @@ async def test_editing_the_timeline_in_sql_breaks_verification(client: AppClient
 async def test_lists_built_in_sql_match_the_documented_shape(client: AppClient) -> None:
     import msgspec
 
-    from api.cases.board import CasePage
+    from storage.cases.board import CasePage
 
     _, tokens = await _officer_on_duty(client)
     case = await report(client, tokens, "05-05", address="江川路 1 号")

@@ -1,4 +1,5 @@
-"""The board's lists: a squad's cases, the triage queue, an officer's tasks."""
+"""The board's lists, built as JSON by PostgreSQL: a squad's cases, the triage queue,
+an officer's tasks."""
 
 from __future__ import annotations
 
@@ -8,20 +9,12 @@ from typing import Any
 
 import msgspec
 
-from api.cases.schemas import Timeline, TimelineEntry
-from api.security import Principal
-from domain.cases.machine import may_report
 from domain.cases.model import TASK_STATES, Source, State
 from domain.errors import Forbidden, InvalidInput
 from domain.geo import Location
+from domain.org import Scope
 from storage.cases.changes import ReadCache
 from storage.tables import Case
-
-
-def allowed_source(principal: Principal, source: Source) -> Source:
-    if not may_report(principal.role, source):
-        raise Forbidden("source_forbidden", f"a {principal.role.value} cannot report {source}")
-    return source
 
 
 class CaseSummary(msgspec.Struct, frozen=True, kw_only=True):
@@ -107,7 +100,7 @@ def _decode_cursor(cursor: str) -> tuple[datetime, int]:
     return at, case_id
 
 
-async def list_cases(principal: Principal, q: BoardQuery, cache: ReadCache | None) -> bytes:
+async def list_cases(scope: Scope, q: BoardQuery, cache: ReadCache | None) -> bytes:
     """Cases in the caller's jurisdiction, newest first, keyset-paged."""
     where: list[str] = ["TRUE"]
     args: list[object] = []
@@ -116,7 +109,7 @@ async def list_cases(principal: Principal, q: BoardQuery, cache: ReadCache | Non
         where.append(sql)
         args.append(value)
 
-    squad = principal.scope.squad_id
+    squad = scope.squad_id
     if squad is not None and q.squad_id not in (None, squad):
         raise Forbidden("out_of_jurisdiction", "this belongs to another squad's jurisdiction")
     if (wanted := squad if squad is not None else q.squad_id) is not None:
@@ -174,9 +167,9 @@ def board_query(where: list[str], limit: int) -> str:
     )
 
 
-async def my_tasks(principal: Principal, limit: int, cache: ReadCache | None) -> bytes:
+async def my_tasks(user_id: int, scope: Scope, limit: int, cache: ReadCache | None) -> bytes:
     """An officer's open work: overdue first, then the nearest deadline."""
-    user_id, squad = principal.user_id, principal.scope.squad_id
+    squad = scope.squad_id
     key = ("tasks", user_id, squad, limit)
     generation = cache.generation(user=user_id) if cache else ()
     if cache and (hit := cache.get(key, generation)) is not None:
@@ -185,24 +178,3 @@ async def my_tasks(principal: Principal, limit: int, cache: ReadCache | None) ->
     if cache:
         cache.put(key, generation, body)
     return body
-
-
-def timeline_of(case_id: int, rows: list[dict[str, Any]]) -> Timeline:
-    return Timeline(
-        case_id,
-        [
-            TimelineEntry(
-                seq=r["seq"],
-                at=r["at"],
-                actor_id=r["actor"],
-                actor_role=r["actor_role"],
-                action=r["action"],
-                from_state=r["from_state"],
-                to_state=r["to_state"],
-                data=r["data"],
-                hash=r["hash"],
-                location=Location.from_wgs84(r["lng"], r["lat"]) if r["lng"] is not None else None,
-            )
-            for r in rows
-        ],
-    )
