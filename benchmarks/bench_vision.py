@@ -16,9 +16,10 @@ draws per scene, so no two consecutive samples are byte-identical), JPEG quality
 served from a ThreadingHTTPServer in a child process. Test data: ``../shared/testdata``
 beside the repository, or ``OFFSITE_TESTDATA_DIR``.
 
-``--skip-unchanged`` adds a separate row: a per-camera change detector (1/8 DCT-scaled
-grayscale decode, compared inside the zone with the frame last inferred) skips inference
-on unchanged samples and reuses that frame's detections. It is measured on a scenario
+``--skip-unchanged`` adds a separate row: the worker's per-camera change detector
+(``vision.change.SceneWatch``: 1/8 DCT-scaled greyscale decode, compared inside the zones
+with the frame last inferred) skips inference on unchanged samples and reuses that
+frame's detections. It is measured on a scenario
 where each camera's scene holds for ``--hold`` samples, so its figure depends on that
 scenario and is not the goal figure.
 
@@ -55,6 +56,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from integrations.camera_http import fetch_snapshot
+from vision.change import SceneWatch
 from vision.detect import Detection, Detector
 from vision.detect.card import bundled_card
 from vision.detect.preprocess import decode_frame, letterbox
@@ -87,9 +89,6 @@ ZONE = Zone(
     ),
 )
 T0 = datetime(2025, 3, 3, 8, 0, tzinfo=UTC)
-THUMB_SCALE = 8  # change detection on a 1/8 DCT-scaled decode (240×135 for 1080p)
-CHANGE_LEVEL = 12  # grey levels a thumbnail pixel must move to count as changed
-CHANGE_FRACTION = 0.005  # of the zone's thumbnail pixels, to call the zone changed
 
 
 # --- frames and the camera server -------------------------------------------------------
@@ -207,7 +206,7 @@ def raw_rate(detectors: list[Detector], tensor: NDArray[np.float32], seconds: fl
 class Camera:
     tracker: Tracker = field(default_factory=Tracker)
     engine: RuleEngine = field(default_factory=RuleEngine)
-    reference: NDArray[np.int16] | None = None  # thumbnail of the last inferred frame
+    watch: SceneWatch = field(default_factory=SceneWatch)
     detections: list[Detection] = field(default_factory=list)
 
 
@@ -225,32 +224,6 @@ class Sample:
     events: int
 
 
-def zone_window(width: int, height: int) -> tuple[slice, slice]:
-    xs = [x for x, _ in ZONE.polygon]
-    ys = [y for _, y in ZONE.polygon]
-    return (
-        slice(int(min(ys) * height), max(int(min(ys) * height) + 1, int(max(ys) * height))),
-        slice(int(min(xs) * width), max(int(min(xs) * width) + 1, int(max(xs) * width))),
-    )
-
-
-def thumbnail(data: bytes) -> NDArray[np.int16]:
-    """The zone's part of a 1/8 DCT-scaled grayscale decode."""
-    with Image.open(io.BytesIO(data)) as opened:
-        w, h = opened.size
-        opened.draft("L", (w // THUMB_SCALE, h // THUMB_SCALE))
-        grey = np.asarray(opened.convert("L"))
-    rows, cols = zone_window(grey.shape[1], grey.shape[0])
-    return grey[rows, cols].astype(np.int16)
-
-
-def changed(reference: NDArray[np.int16] | None, thumb: NDArray[np.int16]) -> bool:
-    if reference is None or reference.shape != thumb.shape:
-        return True
-    moved = np.count_nonzero(np.abs(thumb - reference) > CHANGE_LEVEL)
-    return moved > CHANGE_FRACTION * thumb.size
-
-
 def process(
     detector: Detector,
     camera: Camera,
@@ -265,11 +238,8 @@ def process(
     inferred = True
     if skip_unchanged:
         start = time.perf_counter()
-        thumb = thumbnail(data)
-        inferred = changed(camera.reference, thumb)
+        inferred = camera.watch.should_infer(data, [ZONE.polygon])
         change_ms = (time.perf_counter() - start) * 1000.0
-        if inferred:
-            camera.reference = thumb
     if inferred:
         camera.detections = detector.detect(data)
         t = detector.last_timings

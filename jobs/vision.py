@@ -30,7 +30,8 @@ from offsite.settings import Settings
 from storage import alerts, cameras
 from storage.cases import catalogue
 from vision.annotate import annotate
-from vision.detect import Detector, load_card
+from vision.change import ChangePolicy, SceneWatch
+from vision.detect import Detection, Detector, load_card
 from vision.detect.card import bundled_card
 from vision.rules.engine import Cleared, Firing, RuleEngine, StillPresent
 from vision.rules.tracker import Tracker
@@ -48,9 +49,29 @@ class VisionState:
     trackers: dict[int, Tracker] = field(default_factory=dict)
     engines: dict[int, RuleEngine] = field(default_factory=dict)
     observed: dict[tuple[int, str, str], datetime] = field(default_factory=dict)
+    watches: dict[int, SceneWatch] = field(default_factory=dict)
+    detections: dict[int, list[Detection]] = field(default_factory=dict)
     stale_skipped: int = 0
+    inferences: int = 0
+    inferences_skipped: int = 0
+    _reported_at: float = field(default_factory=time.monotonic)
     _types: dict[str, ViolationType] = field(default_factory=dict)
     _types_at: float = -1e18
+
+    def report(self, every_s: float = 60.0) -> None:
+        """Log this process's counters, at most once every ``every_s``."""
+        if time.monotonic() - self._reported_at < every_s:
+            return
+        self._reported_at = time.monotonic()
+        log.info(
+            "vision counters",
+            extra={
+                "cameras": len(self.trackers),
+                "inferences": self.inferences,
+                "inferences_skipped": self.inferences_skipped,
+                "stale_skipped": self.stale_skipped,
+            },
+        )
 
     async def catalogue(self, ttl_s: float = 60.0) -> dict[str, ViolationType]:
         """The violation types, read at most once a minute (not once per sample)."""
@@ -102,7 +123,11 @@ async def poll_cameras(ctx: dict[str, Any]) -> int:
 
 async def sample_camera(ctx: dict[str, Any], camera_id: int, slot: int) -> str:
     """One sample of one camera (the job)."""
-    return await sample(ctx["runtime"], state_of(ctx), camera_id, datetime.now(UTC), slot)
+    state = state_of(ctx)
+    try:
+        return await sample(ctx["runtime"], state, camera_id, datetime.now(UTC), slot)
+    finally:
+        state.report()
 
 
 async def sample(
@@ -124,11 +149,11 @@ async def sample(
         )
         return f"failed:{exc.reason}"
     await cameras.record_frame(camera_id, now)
-    detections = await asyncio.to_thread(state.detector.detect, frame)
+    zones = _zones(src.zones, await state.catalogue())
+    detections = await asyncio.to_thread(_look, runtime.settings, state, camera_id, frame, zones)
     with Image.open(io.BytesIO(frame)) as header:
         width, height = header.size
     tracks = state.trackers.setdefault(camera_id, Tracker()).update(detections, now)
-    zones = _zones(src.zones, await state.catalogue())
     engine = state.engines.setdefault(
         camera_id, RuleEngine(cleared_after=runtime.settings.vision.cleared_after)
     )
@@ -136,6 +161,31 @@ async def sample(
     for event in events:
         await _handle(runtime, state, src, zones, event, frame, now)
     return f"ok:{len(detections)}:{len(events)}"
+
+
+def _look(
+    settings: Settings, state: VisionState, camera_id: int, frame: bytes, zones: dict[str, Zone]
+) -> list[Detection]:
+    """The frame's detections: the model's, or those of the frame last inferred when the
+    zones look unchanged since (in a worker thread: both decode and inference are CPU)."""
+    vision = settings.vision
+    if vision.skip_unchanged:
+        watch = state.watches.get(camera_id)
+        if watch is None:
+            watch = state.watches[camera_id] = SceneWatch(ChangePolicy(max_skips=vision.max_skips))
+        unchanged = not watch.should_infer(frame, [z.polygon for z in zones.values()])
+        last = state.detections.get(camera_id)
+        if unchanged and last is not None:
+            state.inferences_skipped += 1
+            return last
+    try:
+        detections = state.detector.detect(frame)
+    except Exception:
+        state.watches.pop(camera_id, None)  # the reference frame was never looked at
+        raise
+    state.detections[camera_id] = detections
+    state.inferences += 1
+    return detections
 
 
 async def _grab(runtime: Runtime, src: cameras.CameraSource) -> bytes:

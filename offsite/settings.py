@@ -239,6 +239,12 @@ class VisionSettings(_Section, frozen=True, kw_only=True):
     observation_every_s: Annotated[
         int, env("OFFSITE_OBSERVATION_EVERY_S", "Least time between still-present notes, s.")
     ] = 600
+    skip_unchanged: Annotated[
+        bool, env("OFFSITE_SKIP_UNCHANGED", "Reuse detections while the zones look the same.")
+    ] = True
+    max_skips: Annotated[
+        int, env("OFFSITE_MAX_SKIPS", "Samples in a row that may reuse one inference.")
+    ] = 5
 
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True):

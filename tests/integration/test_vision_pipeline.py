@@ -117,6 +117,8 @@ async def test_cars_in_a_no_parking_zone_become_one_case_then_clear(
         await sample(rt, state, camera_id, start + timedelta(seconds=10 * i)) for i in range(5)
     ]
     assert all(r.startswith("ok:") for r in results), results
+    # The same frame five times: the model looked once; four samples reused its detections.
+    assert (state.inferences, state.inferences_skipped) == (1, 4)
 
     cases = await Case.select(Case.id, Case.source, Case.subject, Case.state).where(
         Case.camera == camera_id
@@ -144,6 +146,7 @@ async def test_cars_in_a_no_parking_zone_become_one_case_then_clear(
     entries = await timeline.entries(case["id"])
     notes = [e["data"].get("observation") for e in entries if e["action"] == "observation"]
     assert notes.count("cleared") == 1
+    assert state.inferences == 2, "the new scene was looked at"
     assert (await timeline.verify_case(case["id"])).ok
     assert len(await Case.select(Case.id).where(Case.camera == camera_id)) == 1
 

@@ -132,16 +132,17 @@ def test_a_large_jpeg_decodes_dct_scaled_with_the_same_detections(
     data = buffer.getvalue()
 
     frame = decode_frame(data, card.input_size)
-    assert (frame.width, frame.height, frame.scale) == (4000, 3000, 4)
-    assert frame.image.size == (1000, 750)
+    assert (frame.width, frame.height, frame.scale) == (4000, 3000, 8)
+    assert frame.image.size == (500, 375)
 
     fast, full = detector.detect(data), reference_detector.detect(data)
     assert sorted(d.label for d in fast) == sorted(d.label for d in full)
-    # Tolerances at model scale: 2 letterbox pixels are ~19 pixels of this frame.
-    box_tolerance = BOX_TOLERANCE_PX / fit((4000, 3000), card).ratio
+    # Tolerances at model scale: 3 letterbox pixels (~29 pixels of this frame). Decoding at
+    # 1/8 lets a box edge move by up to ~2.7 model pixels against the full decode.
+    box_tolerance = 3 / fit((4000, 3000), card).ratio
     rows = [(d.label, _box(d)) for d in full]
     for index, detection in _pair_up(rows, fast, min_iou=0.9):
-        assert detection.score == pytest.approx(full[index].score, abs=SCORE_TOLERANCE)
+        assert detection.score == pytest.approx(full[index].score, abs=0.05)
         assert np.abs(_box(detection) - rows[index][1]).max() <= box_tolerance
 
 
