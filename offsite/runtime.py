@@ -56,12 +56,13 @@ async def open_runtime(settings: Settings) -> Runtime:
     queue = await create_pool(
         RedisSettings.from_dsn(settings.redis.url), default_queue_name=settings.redis.queue_name
     )
+    redis = Redis.from_url(settings.redis.url, decode_responses=True)
     return Runtime(
         settings=settings,
-        redis=Redis.from_url(settings.redis.url, decode_responses=True),
+        redis=redis,
         objects=ObjectStore(settings.s3),
         http=http,
-        wechat=WechatClient(settings.wechat, http),
+        wechat=WechatClient(settings.wechat, http, redis),
         geo=GeoIndex(),
         calendar=WorkCalendar.load(),
         owns_pool=owns_pool,
