@@ -26,8 +26,11 @@ from api.evidence.controller import EvidenceController
 from api.health import HealthController
 from api.integrators.alarms import AlarmController
 from api.integrators.auth import KnownKeys
+from api.integrators.complaints import ComplaintController
+from api.integrators.feed import FeedController
 from api.integrators.keys import IntegratorKeyController
 from api.middleware import request_id_middleware
+from api.notifications.controller import NotificationController
 from api.org.controllers import MeController, SquadController, UserController
 from api.org.service import ensure_bootstrap_admin
 from api.security import BearerAuthMiddleware, VerifiedTokens
@@ -35,6 +38,7 @@ from api.stats.controller import StatsController
 from offsite import logs
 from offsite.runtime import open_runtime
 from offsite.settings import Settings, get_settings
+from storage.live import LiveHub
 
 log = logging.getLogger("offsite.api")
 
@@ -100,11 +104,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
         app.state.runtime = runtime
         app.state.tokens = VerifiedTokens()
         app.state.api_keys = KnownKeys()
-        listener = (
-            asyncio.create_task(runtime.lists.listen(settings.database.url))
-            if runtime.lists
-            else None
-        )
+        app.state.live = LiveHub(runtime.redis)
+        tasks = [asyncio.create_task(app.state.live.run())]
+        if runtime.lists:
+            tasks.append(asyncio.create_task(runtime.lists.listen(settings.database.url)))
         try:
             if admin := await ensure_bootstrap_admin(runtime, datetime.now(UTC)):
                 log.info("created bootstrap admin %s", admin)
@@ -115,10 +118,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             gc.freeze()
             yield
         finally:
-            if listener is not None:
-                listener.cancel()
+            for task in tasks:
+                task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
-                    await listener
+                    await task
             await runtime.close()
 
     logs.configure(settings.log_level, settings.log_json)
@@ -136,6 +139,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             EvidenceController,
             CameraController,
             AlarmController,
+            ComplaintController,
+            FeedController,
+            NotificationController,
         ],
         dependencies=DEPENDENCIES,
         middleware=[

@@ -8,8 +8,10 @@ from litestar import Request
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 
+from api.integrators.auth import IntegratorPrincipal, integrator_of
 from api.security import Principal, principal_of
 from offsite.runtime import Runtime
+from storage.live import LiveHub
 
 
 def provide_runtime(state: State) -> Runtime:
@@ -21,14 +23,27 @@ def provide_principal(request: Request[Any, Any, Any]) -> Principal:
     return principal_of(request)
 
 
+def provide_hub(state: State) -> LiveHub:
+    hub: LiveHub = state.live
+    return hub
+
+
+def provide_integrator(request: Request[Any, Any, Any]) -> IntegratorPrincipal:
+    return integrator_of(request)
+
+
 # What handlers declare: ``rt: Rt`` for the shared clients, ``principal: Caller`` for
-# the signed-in user.
+# the signed-in user, ``caller: IntegratorCaller`` for the integrator key on /integrator.
 Rt = NamedDependency[Runtime]
 Caller = NamedDependency[Principal]
+IntegratorCaller = NamedDependency[IntegratorPrincipal]
+Hub = NamedDependency[LiveHub]
 
 DEPENDENCIES = {
     "rt": Provide(provide_runtime, sync_to_thread=False),
     "principal": Provide(provide_principal, sync_to_thread=False),
+    "caller": Provide(provide_integrator, sync_to_thread=False),
+    "hub": Provide(provide_hub, sync_to_thread=False),
 }
 
 

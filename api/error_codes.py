@@ -103,6 +103,11 @@ ERROR_CODES: dict[str, str] = {
     "evidence_not_found": "No such evidence in the caller's jurisdiction.",
     "content_type_unsupported": "That content type cannot be uploaded as evidence.",
     "constraint_violation": "The change conflicts with existing data (a database rule).",
+    "complaint_category_unknown": "No violation type for that hotline category: send a code.",
+    "webhook_not_found": "No such webhook subscription of this API key.",
+    "notification_not_found": "No such notification of the signed-in user.",
+    "stream_cursor_invalid": "Last-Event-ID is not a cursor of this stream.",
+    "wechat_token_refused": "WeChat refused the app's credentials for an access token.",
 }
 
 _ERROR_BODY = Schema(

@@ -4,15 +4,18 @@ is loaded once per process, and vision workers scale apart, e.g. on GPU nodes)."
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from typing import Any, ClassVar
 
-from arq import cron
+from arq import cron, func
 from arq.connections import RedisSettings
 
 from jobs.escalation import escalate_deadlines
 from jobs.evidence import check_evidence, check_stuck_evidence, clean_up_uploads
 from jobs.housekeeping import purge_expired_refresh_tokens, purge_old_idempotency_records
+from jobs.outbox import deliver_outbox, pump
 from jobs.vision import model_path, poll_cameras, sample_camera, state_of
 from offsite import logs
 from offsite.runtime import open_runtime
@@ -27,7 +30,16 @@ async def startup(ctx: dict[str, Any]) -> None:
     ctx["runtime"] = await open_runtime(settings)
 
 
+async def main_startup(ctx: dict[str, Any]) -> None:
+    await startup(ctx)
+    ctx["pump"] = asyncio.create_task(pump(ctx["runtime"]))
+
+
 async def shutdown(ctx: dict[str, Any]) -> None:
+    if task := ctx.get("pump"):
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
     if runtime := ctx.get("runtime"):
         await runtime.close()
 
@@ -57,6 +69,9 @@ class WorkerSettings:
         check_stuck_evidence,
         clean_up_uploads,
         poll_cameras,
+        # Retries are the outbox's own (attempts, back-off, dead); a result kept in Redis
+        # would only block the next attempt's job id.
+        func(deliver_outbox, keep_result=0, timeout=120),
     ]
     cron_jobs: ClassVar[list[Any]] = [
         cron(purge_expired_refresh_tokens, hour={3}, minute={17}, unique=True, timeout=300),
@@ -67,7 +82,7 @@ class WorkerSettings:
         cron(clean_up_uploads, minute={41}, unique=True, timeout=1800),
         cron(poll_cameras, second=set(range(0, 60, 5)), unique=True, timeout=30),
     ]
-    on_startup = startup
+    on_startup = main_startup
     on_shutdown = shutdown
     queue_name = "offsite:queue"
     max_jobs = 20

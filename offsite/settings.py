@@ -172,6 +172,36 @@ class WechatSettings(_Section, frozen=True, kw_only=True):
     timeout_s: Annotated[
         float, env("OFFSITE_WECHAT_TIMEOUT_S", "Timeout of one call to WeChat, seconds.")
     ] = 5.0
+    token_refresh_margin_s: Annotated[
+        int,
+        env(
+            "OFFSITE_WECHAT_TOKEN_REFRESH_MARGIN_S",
+            "Renew the shared access token this many seconds before it expires (< 7200).",
+        ),
+    ] = 300
+    miniprogram_state: Annotated[
+        str,
+        env(
+            "OFFSITE_WECHAT_MINIPROGRAM_STATE",
+            "Version a subscribe message opens: formal, trial or developer.",
+        ),
+    ] = "formal"
+    template_case_assigned: Annotated[
+        str,
+        env("OFFSITE_WECHAT_TEMPLATE_CASE_ASSIGNED", "Subscribe template id: case assigned."),
+    ] = ""
+    template_case_escalated: Annotated[
+        str,
+        env("OFFSITE_WECHAT_TEMPLATE_CASE_ESCALATED", "Subscribe template id: case escalated."),
+    ] = ""
+    template_review_requested: Annotated[
+        str,
+        env("OFFSITE_WECHAT_TEMPLATE_REVIEW_REQUESTED", "Subscribe template id: review requested."),
+    ] = ""
+    page_case: Annotated[
+        str,
+        env("OFFSITE_WECHAT_PAGE_CASE", "Miniprogram page that case messages open."),
+    ] = "pages/case/detail"
 
 
 class EvidenceSettings(_Section, frozen=True, kw_only=True):
@@ -247,6 +277,32 @@ class VisionSettings(_Section, frozen=True, kw_only=True):
     ] = 5
 
 
+class OutboxSettings(_Section, frozen=True, kw_only=True):
+    max_attempts: Annotated[
+        int, env("OFFSITE_OUTBOX_MAX_ATTEMPTS", "Delivery attempts before a row is dead.")
+    ] = 10
+    lease_s: Annotated[
+        float, env("OFFSITE_OUTBOX_LEASE_S", "How long one attempt may hold its row, s.")
+    ] = 60.0
+    reconcile_every_s: Annotated[
+        float, env("OFFSITE_OUTBOX_RECONCILE_S", "Rescan for due rows at least this often, s.")
+    ] = 5.0
+    webhook_timeout_s: Annotated[
+        float, env("OFFSITE_WEBHOOK_TIMEOUT_S", "Timeout of one webhook delivery, s.")
+    ] = 10.0
+    media_max_bytes: Annotated[
+        int, env("OFFSITE_MEDIA_MAX_BYTES", "Largest picture fetched from an integrator's URL.")
+    ] = 8_000_000
+    complaint_types: Annotated[
+        str,
+        env(
+            "OFFSITE_COMPLAINT_TYPES",
+            "JSON file mapping hotline categories to violation"
+            " types; empty: domain/catalogue/complaint_types.json.",
+        ),
+    ] = ""
+
+
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """All settings, by section."""
 
@@ -263,6 +319,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     wechat: WechatSettings = msgspec.field(default_factory=WechatSettings)
     evidence: EvidenceSettings = msgspec.field(default_factory=EvidenceSettings)
     vision: VisionSettings = msgspec.field(default_factory=VisionSettings)
+    outbox: OutboxSettings = msgspec.field(default_factory=OutboxSettings)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -282,6 +339,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             wechat=WechatSettings.from_env(environ),
             evidence=EvidenceSettings.from_env(environ),
             vision=VisionSettings.from_env(environ),
+            outbox=OutboxSettings.from_env(environ),
         )
 
     @property
@@ -315,6 +373,7 @@ SECTIONS: tuple[type[_Section], ...] = (
     WechatSettings,
     EvidenceSettings,
     VisionSettings,
+    OutboxSettings,
 )
 
 

@@ -19,6 +19,7 @@ class KeyRecord(msgspec.Struct, frozen=True, kw_only=True):
     created_at: datetime
     revoked_at: datetime | None
     last_used_at: datetime | None
+    callback_url: str | None = None
 
 
 _COLUMNS = (
@@ -30,6 +31,7 @@ _COLUMNS = (
     IntegratorKey.created_at,
     IntegratorKey.revoked_at,
     IntegratorKey.last_used_at,
+    IntegratorKey.callback_url,
 )
 
 
@@ -46,6 +48,8 @@ async def insert_key(
     rate_limit_per_min: int,
     created_by: int,
     now: datetime,
+    callback_url: str | None = None,
+    callback_secret: str | None = None,
 ) -> KeyRecord:
     rows = await IntegratorKey.insert(
         IntegratorKey(
@@ -56,6 +60,8 @@ async def insert_key(
             rate_limit_per_min=rate_limit_per_min,
             created_by=created_by,
             created_at=now,
+            callback_url=callback_url,
+            callback_secret=callback_secret,
         )
     ).returning(*_COLUMNS)
     return _record(rows[0])

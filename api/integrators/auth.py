@@ -84,6 +84,14 @@ async def authenticate_integrator(
     return principal
 
 
+def integrator_of(connection: ASGIConnection[Any, Any, Any, Any]) -> IntegratorPrincipal:
+    """The API key calling an ``/integrator/`` route."""
+    caller = connection.user
+    if not isinstance(caller, IntegratorPrincipal):
+        raise Unauthenticated("api_key_invalid", "this route needs an integrator API key")
+    return caller
+
+
 def requires_scope(scope: IntegratorScope) -> Any:
     """A guard admitting integrator keys that carry ``scope``."""
 

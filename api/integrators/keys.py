@@ -16,6 +16,7 @@ from api.security import admin_only
 from domain.auth import codes
 from domain.errors import NotFound
 from domain.integration import IntegratorScope
+from domain.integration.signing import new_secret
 from storage import integrators
 from storage.db import engine
 
@@ -26,6 +27,17 @@ class IntegratorKeyCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=Tru
     name: Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
     scopes: Annotated[list[IntegratorScope], msgspec.Meta(min_length=1)]
     rate_limit_per_min: Annotated[int, msgspec.Meta(ge=1, le=100_000)] = 600
+    callback_url: (
+        Annotated[
+            str,
+            msgspec.Meta(
+                max_length=500,
+                pattern=r"^https?://",
+                description="Where status callbacks for the complaints this key sends go.",
+            ),
+        ]
+        | None
+    ) = None
 
 
 class IntegratorKeyRead(msgspec.Struct, frozen=True):
@@ -37,6 +49,7 @@ class IntegratorKeyRead(msgspec.Struct, frozen=True):
     created_at: datetime
     revoked_at: datetime | None
     last_used_at: datetime | None
+    callback_url: str | None
 
     @classmethod
     def of(cls, r: integrators.KeyRecord) -> IntegratorKeyRead:
@@ -49,14 +62,17 @@ class IntegratorKeyRead(msgspec.Struct, frozen=True):
             r.created_at,
             r.revoked_at,
             r.last_used_at,
+            r.callback_url,
         )
 
 
 class IntegratorKeyIssued(msgspec.Struct, frozen=True):
-    """The key itself is in ``api_key`` and is shown this once only."""
+    """The key itself is in ``api_key``, and the secret that signs its status callbacks
+    in ``callback_secret`` (with a ``callback_url``); both are shown this once only."""
 
     api_key: str
     key: IntegratorKeyRead
+    callback_secret: str | None = None
 
 
 class IntegratorKeyPage(msgspec.Struct, frozen=True):
@@ -84,6 +100,7 @@ class IntegratorKeyController(Controller):
     ) -> IntegratorKeyIssued:
         """Issue a key; only its digest is kept, so this answer is the one chance to copy it."""
         secret = codes.new_token(KEY_PREFIX)
+        callback_secret = new_secret() if data.callback_url else None
         async with engine().transaction():
             record = await integrators.insert_key(
                 name=data.name,
@@ -93,8 +110,10 @@ class IntegratorKeyController(Controller):
                 rate_limit_per_min=data.rate_limit_per_min,
                 created_by=principal.user_id,
                 now=datetime.now(UTC),
+                callback_url=data.callback_url,
+                callback_secret=callback_secret,
             )
-        return IntegratorKeyIssued(secret, IntegratorKeyRead.of(record))
+        return IntegratorKeyIssued(secret, IntegratorKeyRead.of(record), callback_secret)
 
     @delete("/{key_id:int}", operation_id="revoke_integrator_key", status_code=HTTP_200_OK)
     async def revoke_key(self, key_id: FromPath[int]) -> IntegratorKeyRead:

@@ -59,6 +59,8 @@ class NewCase(msgspec.Struct, frozen=True, kw_only=True):
     subject_id: int | None = None
     camera_id: int | None = None
     external_id: str | None = None
+    origin_key: int | None = None  # the integrator that sent it in
+    complainant: dict[str, str] | None = None  # a complaint's caller (personal data)
 
 
 class Deps(msgspec.Struct, frozen=True):
@@ -360,6 +362,8 @@ async def _create(deps: Deps, new: NewCase, actor: Actor, now: datetime) -> Case
             reporter=actor.user_id,
             subject=new.subject_id,
             camera=new.camera_id,
+            origin_key=new.origin_key,
+            complainant=msgspec.json.encode(new.complainant).decode() if new.complainant else None,
             lng=new.position.lng if new.position else None,
             lat=new.position.lat if new.position else None,
             address=new.address,

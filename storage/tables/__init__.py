@@ -12,6 +12,7 @@ from storage.tables.cases import (
 )
 from storage.tables.evidence import Evidence
 from storage.tables.field import Camera, CameraZone, Subject
+from storage.tables.integration import FeedEntry, FeedRelay, Notification, WebhookSubscription
 from storage.tables.org import (
     GridCell,
     IntegratorKey,
@@ -40,6 +41,10 @@ TABLES = (
     Outbox,
     IdempotencyRecord,
     Evidence,
+    FeedEntry,
+    FeedRelay,
+    WebhookSubscription,
+    Notification,
 )
 
 __all__ = [
@@ -51,9 +56,12 @@ __all__ = [
     "CaseEscalation",
     "CaseEvent",
     "Evidence",
+    "FeedEntry",
+    "FeedRelay",
     "GridCell",
     "IdempotencyRecord",
     "IntegratorKey",
+    "Notification",
     "Outbox",
     "RefreshToken",
     "Squad",
@@ -61,5 +69,6 @@ __all__ = [
     "Subject",
     "ViolationTypeRow",
     "ViolationTypeVersion",
+    "WebhookSubscription",
     "WechatBinding",
 ]

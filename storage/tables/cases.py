@@ -19,7 +19,7 @@ from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
 from storage.tables.field import Camera, Subject
-from storage.tables.org import GridCell, Squad, StaffUser
+from storage.tables.org import GridCell, IntegratorKey, Squad, StaffUser
 
 
 class ViolationTypeRow(Table, tablename="violation_type"):
@@ -50,6 +50,15 @@ class Case(Table, tablename="enforcement_case"):
     number = Varchar(length=32, unique=True, help_text="Human case number, e.g. MH2611240001.")
     source = Varchar(length=16)
     external_id = Varchar(length=128, null=True, default=None, help_text="Id at the source.")
+    origin_key = ForeignKey(
+        references=IntegratorKey,
+        on_delete=OnDelete.set_null,
+        null=True,
+        help_text="The integrator that sent it in (its status callbacks go there).",
+    )
+    complainant = JSONB(
+        null=True, default=None, help_text="A complaint's caller: name, phone (personal data)."
+    )
     violation_type = Varchar(length=16, help_text="Catalogue code, e.g. 05-04.")
     type_version = ForeignKey(
         references=ViolationTypeVersion,
@@ -137,7 +146,7 @@ class Outbox(Table, tablename="outbox"):
     """Side effects to deliver, written in the transaction of the change that caused them."""
 
     id = BigSerial(primary_key=True)
-    kind = Varchar(length=32, help_text="notification | webhook | sms | callback")
+    kind = Varchar(length=32, help_text="notification | wechat | webhook | callback | sms | fetch")
     topic = Varchar(length=64, help_text="e.g. case.escalated")
     recipient = ForeignKey(references=StaffUser, on_delete=OnDelete.cascade, null=True)
     recipient_role = Varchar(length=32, null=True, default=None)
@@ -150,6 +159,12 @@ class Outbox(Table, tablename="outbox"):
     created_at = Timestamptz(default=TimestamptzNow())
     delivered_at = Timestamptz(null=True, default=None)
     last_error = Text(null=True, default=None)
+    lease_until = Timestamptz(
+        null=True, default=None, help_text="A worker is delivering it until then."
+    )
+    target = Integer(
+        null=True, default=None, help_text="webhook: subscription id; callback: key id"
+    )
 
 
 class IdempotencyRecord(Table, tablename="idempotency_record"):

@@ -121,3 +121,7 @@ class IntegratorKey(Table, tablename="integrator_key"):
     created_at = Timestamptz(default=TimestamptzNow())
     revoked_at = Timestamptz(null=True, default=None)
     last_used_at = Timestamptz(null=True, default=None)
+    callback_url = Varchar(
+        length=500, null=True, default=None, help_text="Status callbacks for its complaints."
+    )
+    callback_secret = Varchar(length=64, null=True, default=None, secret=True)

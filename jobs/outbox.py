@@ -1,0 +1,216 @@
+"""Getting outbox rows out: the pump that finds them, and the job that delivers one.
+
+The pump (one task per worker process) listens for PostgreSQL's commit-time notices of
+new timeline entries and outbox rows; on a notice, and every ``reconcile_every_s`` in
+any case, it relays the timeline into the integrator feed (``storage.feed.relay``) and
+enqueues a ``deliver_outbox`` job for every due row, with the job id
+``outbox:<row>:<attempts>``: one job per attempt, however many pumps see the row. The
+database is the only record of what is owed; flushing Redis loses queued jobs, and the
+next scan enqueues them again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+import msgspec
+from redis.exceptions import RedisError
+
+from domain.errors import Unavailable
+from domain.evidence import Kind
+from integrations.camera_http import FrameError, fetch_snapshot
+from integrations.webhooks import DeliveryFailed, post_signed
+from jobs import wechat
+from offsite.runtime import Runtime
+from storage import alerts, feed, inbox, live, outbox, webhooks
+from storage.db import engine
+from storage.media import MediaFetch
+from storage.outbox import Claimed, Status
+from vision.annotate import annotate
+
+log = logging.getLogger("offsite.outbox")
+CHANNELS = ("offsite_case_event", "offsite_outbox")
+
+Outcome = tuple[Status, str | None]
+Deliverer = Callable[[Runtime, Claimed, datetime], Awaitable[Outcome]]
+
+
+async def deliver_outbox(ctx: dict[str, Any], outbox_id: int) -> str:
+    """One delivery attempt of one outbox row (the job)."""
+    runtime: Runtime = ctx["runtime"]
+    settings = runtime.settings.outbox
+    row = await outbox.claim(outbox_id, datetime.now(UTC), settings.lease_s)
+    if row is None:
+        return "not due"  # delivered, dead, held by another attempt, or not yet due
+    deliverer = DELIVERERS.get(row.kind)
+    try:
+        if deliverer is None:
+            raise DeliveryFailed(f"no deliverer for kind {row.kind!r}")
+        status, note = await deliverer(runtime, row, datetime.now(UTC))
+    except (DeliveryFailed, Unavailable) as exc:
+        return await _failed(runtime, row, str(exc))
+    except Exception as exc:  # a bug must not lose the row: it is retried, then dead
+        log.exception("outbox %s (%s) failed unexpectedly", row.id, row.kind)
+        return await _failed(runtime, row, f"{type(exc).__name__}: {exc}")
+    await outbox.settle(row.id, status, datetime.now(UTC), note)
+    return status.value
+
+
+async def _failed(runtime: Runtime, row: Claimed, error: str) -> str:
+    settings = runtime.settings.outbox
+    next_at = await outbox.failed(
+        row.id, row.attempts, error, datetime.now(UTC), settings.max_attempts
+    )
+    if next_at is None:
+        log.warning(
+            "outbox %s (%s) is dead after %d attempts: %s", row.id, row.kind, row.attempts, error
+        )
+        return "dead"
+    await runtime.queue.enqueue_job(
+        "deliver_outbox", row.id, _job_id=f"outbox:{row.id}:{row.attempts}", _defer_until=next_at
+    )
+    return "retry"
+
+
+# --- the deliverers, by outbox kind ---------------------------------------------------
+
+
+async def _notification(runtime: Runtime, row: Claimed, now: datetime) -> Outcome:
+    """Into the recipients' inboxes, live to their open streams, and on to WeChat."""
+    fanned = await inbox.fan_out(row, wechat.templates(runtime.settings.wechat), now)
+    await live.publish_notifications(runtime.redis, fanned.items)
+    if not fanned.recipients:
+        return Status.skipped, "nobody to tell"
+    return Status.delivered, None
+
+
+async def _webhook(runtime: Runtime, row: Claimed, now: datetime) -> Outcome:
+    target = await webhooks.webhook_target(row.target or 0)
+    if target is None:
+        return Status.skipped, "the subscription has ended"
+    return await _post(runtime, row, target)
+
+
+async def _callback(runtime: Runtime, row: Claimed, now: datetime) -> Outcome:
+    target = await webhooks.callback_target(row.target or 0)
+    if target is None:
+        return Status.skipped, "the key has no callback URL"
+    return await _post(runtime, row, target)
+
+
+async def _post(runtime: Runtime, row: Claimed, target: webhooks.Target) -> Outcome:
+    await post_signed(
+        runtime.http,
+        target.url,
+        target.secret,
+        msgspec.json.encode(row.payload),
+        delivery_id=f"offsite-{row.id}",
+        topic=row.topic,
+        timeout_s=runtime.settings.outbox.webhook_timeout_s,
+    )
+    return Status.delivered, None
+
+
+async def _fetch(runtime: Runtime, row: Claimed, now: datetime) -> Outcome:
+    """An integrator's picture, from its URL into the case's evidence (settled in the
+    same transaction, so a retry after a crash never attaches it twice)."""
+    fetch = msgspec.convert(row.payload, MediaFetch)
+    try:
+        data = await fetch_snapshot(
+            runtime.http, fetch.url, max_bytes=runtime.settings.outbox.media_max_bytes
+        )
+    except FrameError as exc:
+        raise DeliveryFailed(f"{fetch.url}: {exc.reason}") from exc
+    if row.case is None:
+        return Status.skipped, "no case"
+    content_type = "image/png" if data.startswith(b"\x89PNG") else "image/jpeg"
+    flags = await alerts.camera_flags(fetch.camera_id) if fetch.kind is Kind.camera_frame else ()
+    detail = {**fetch.detail, "url": fetch.url}
+    drawn = (
+        await asyncio.to_thread(annotate, data, fetch.boxes, [], fetch.caption)
+        if fetch.boxes
+        else None
+    )
+    async with engine().transaction():
+        await alerts.attach_frame(
+            runtime.objects, row.case, fetch.kind, data, content_type, detail, now, flags
+        )
+        if drawn is not None:
+            await alerts.attach_frame(
+                runtime.objects,
+                row.case,
+                Kind.annotated_frame,
+                drawn,
+                "image/jpeg",
+                detail,
+                now,
+                flags,
+            )
+        await outbox.settle(row.id, Status.delivered, now)
+    return Status.delivered, None
+
+
+DELIVERERS: dict[str, Deliverer] = {
+    "notification": _notification,
+    "webhook": _webhook,
+    "callback": _callback,
+    "fetch": _fetch,
+    "wechat": wechat.deliver,
+}
+
+
+# --- the pump ---------------------------------------------------------------------------
+
+
+async def relay_feed(runtime: Runtime) -> int:
+    """Relay the timeline into the feed until it is caught up; publish to live boards."""
+    total = 0
+    while True:
+        relayed = await feed.relay()
+        if relayed.items:
+            await live.publish_feed(runtime.redis, relayed.items)
+        total += len(relayed.items)
+        if not relayed.more:
+            return total
+
+
+async def enqueue_due(runtime: Runtime) -> int:
+    """Enqueue one delivery job per due outbox row (existing job ids are left alone)."""
+    queued = 0
+    for row in await outbox.due(datetime.now(UTC)):
+        job = await runtime.queue.enqueue_job(
+            "deliver_outbox", row.id, _job_id=f"outbox:{row.id}:{row.attempts}"
+        )
+        queued += job is not None
+    return queued
+
+
+async def pump(runtime: Runtime) -> None:
+    """Relay and enqueue on every commit notice, and every ``reconcile_every_s`` anyway;
+    runs for the life of the worker process."""
+    wake = asyncio.Event()
+    every = runtime.settings.outbox.reconcile_every_s
+    while True:
+        conn: asyncpg.Connection | None = None
+        try:
+            conn = await asyncpg.connect(runtime.settings.database.url)
+            for channel in CHANNELS:
+                await conn.add_listener(channel, lambda *_: wake.set())
+            while not conn.is_closed():
+                wake.clear()
+                await relay_feed(runtime)
+                await enqueue_due(runtime)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(wake.wait(), every)
+        except (OSError, asyncpg.PostgresError, RedisError) as exc:
+            log.warning("outbox pump interrupted: %s; retrying", exc)
+        finally:
+            if conn is not None:
+                conn.terminate()
+        await asyncio.sleep(1.0)

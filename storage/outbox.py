@@ -1,0 +1,120 @@
+"""Outbox rows on their way out: which are due, who is delivering one, how it ended.
+
+A delivery first *claims* its row: a lease (``lease_until``) and ``attempts + 1``,
+committed before anything is sent. A worker that dies mid-delivery leaves the lease to
+run out; the row is then due again under a new attempt number, so the job that retries
+it has a new job id. Receivers get the row id as the idempotency key of every attempt,
+so a delivery retried after a crash is not applied twice where they honour it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+import msgspec
+
+from domain.integration.feed import backoff_s
+from storage.tables import Outbox
+
+
+class Status(StrEnum):
+    pending = "pending"
+    delivered = "delivered"
+    skipped = "skipped"  # nothing to do (no recipient, no subscription left, …)
+    dead = "dead"  # the last attempt failed
+
+
+class Claimed(msgspec.Struct, frozen=True, kw_only=True):
+    id: int
+    kind: str
+    topic: str
+    recipient: int | None
+    recipient_role: str | None
+    case: int | None
+    target: int | None
+    payload: dict[str, Any]
+    attempts: int
+
+
+class Due(msgspec.Struct, frozen=True):
+    id: int
+    attempts: int
+
+
+async def due(now: datetime, limit: int = 1000) -> list[Due]:
+    """Pending rows whose time has come and that nobody holds, oldest first."""
+    rows = await Outbox.raw(
+        """SELECT id, attempts FROM outbox
+            WHERE status = 'pending' AND next_attempt_at <= {}
+              AND (lease_until IS NULL OR lease_until < {})
+            ORDER BY next_attempt_at, id
+            LIMIT {}""",
+        now,
+        now,
+        limit,
+    )
+    return [Due(r["id"], r["attempts"]) for r in rows]
+
+
+async def claim(outbox_id: int, now: datetime, lease_s: float) -> Claimed | None:
+    """Take a due row for one attempt; None when it is not due, done, or held."""
+    rows = await Outbox.raw(
+        """UPDATE outbox SET attempts = attempts + 1, lease_until = {}
+            WHERE id = {} AND status = 'pending' AND next_attempt_at <= {}
+              AND (lease_until IS NULL OR lease_until < {})
+        RETURNING id, kind, topic, recipient, recipient_role, "case", target, payload,
+                  attempts""",
+        now + timedelta(seconds=lease_s),
+        outbox_id,
+        now,
+        now,
+    )
+    if not rows:
+        return None
+    row = rows[0]
+    payload = row["payload"]
+    return Claimed(
+        id=row["id"],
+        kind=row["kind"],
+        topic=row["topic"],
+        recipient=row["recipient"],
+        recipient_role=row["recipient_role"],
+        case=row["case"],
+        target=row["target"],
+        payload=msgspec.json.decode(payload) if isinstance(payload, str) else payload,
+        attempts=row["attempts"],
+    )
+
+
+async def settle(outbox_id: int, status: Status, now: datetime, note: str | None = None) -> None:
+    """The attempt ended for good: delivered or skipped."""
+    await Outbox.raw(
+        """UPDATE outbox SET status = {}, delivered_at = {}, lease_until = NULL,
+                  last_error = coalesce({}, last_error)
+            WHERE id = {}""",
+        status.value,
+        now,
+        note,
+        outbox_id,
+    )
+
+
+async def failed(
+    outbox_id: int, attempts: int, error: str, now: datetime, max_attempts: int
+) -> datetime | None:
+    """The attempt failed: try again after the back-off, or give up (``dead``) after the
+    last attempt. Returns when the next attempt is due (None: dead)."""
+    dead = attempts >= max_attempts
+    next_at = now + timedelta(seconds=backoff_s(attempts))
+    await Outbox.raw(
+        """UPDATE outbox SET status = {}, lease_until = NULL, next_attempt_at = {},
+                  last_error = {}
+            WHERE id = {}""",
+        (Status.dead if dead else Status.pending).value,
+        next_at,
+        error[:1000],
+        outbox_id,
+    )
+    return None if dead else next_at
