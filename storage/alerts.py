@@ -18,6 +18,7 @@ from domain.geo import LngLat
 from storage.cases import timeline
 from storage.cases.commands import Deps, NewCase, create_case
 from storage.db import engine
+from storage.media import MediaFetch, queue_fetch
 from storage.objects import ObjectStore
 from storage.tables import Case, Evidence
 
@@ -211,6 +212,7 @@ class Alarm(msgspec.Struct, frozen=True, kw_only=True):
     position: LngLat | None
     boxes: list[AlarmBox]
     description: str = ""
+    image_url: str | None = None  # fetched afterwards by the outbox
 
 
 class AlarmResult(msgspec.Struct, frozen=True):
@@ -259,6 +261,20 @@ async def intake_alarm(deps: Deps, store: ObjectStore, alarm: Alarm, now: dateti
             "device_id": alarm.device_id,
             "occurred_at": alarm.occurred_at.isoformat(),
         }
+        if alarm.image_url is not None:
+            await queue_fetch(
+                case.id,
+                MediaFetch(
+                    url=alarm.image_url,
+                    kind=Kind.camera_frame,
+                    detail=detail,
+                    boxes=[(b.label, b.score, (b.x1, b.y1, b.x2, b.y2)) for b in alarm.boxes],
+                    caption=f"{alarm.device_id}  {alarm.alarm_id}",
+                    camera_id=camera["id"] if camera else None,
+                ),
+                f"alarm:{case.id}",
+                now,
+            )
         if alarm.image is not None:
             flags = await camera_flags(camera["id"] if camera else None)
             await attach_frame(

@@ -31,6 +31,17 @@ class AlarmIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     ]
     occurred_at: datetime
     image_base64: str | None = None
+    image_url: (
+        Annotated[
+            str,
+            msgspec.Meta(
+                max_length=1000,
+                pattern=r"^https?://",
+                description="Instead of image_base64: fetched afterwards, with retries.",
+            ),
+        ]
+        | None
+    ) = None
     location: Location | None = None
     boxes: list[alerts.AlarmBox] = []
     description: Annotated[str, msgspec.Meta(max_length=2000)] = ""
@@ -58,6 +69,8 @@ class AlarmController(Controller):
         device (or location), and it becomes a case with its picture as evidence."""
         violation_type = violation_type_for(data.vendor_type, rt.settings.vision.alarm_types)
         image = None
+        if data.image_base64 and data.image_url:
+            raise InvalidInput("image_invalid", "send image_base64 or image_url, not both")
         if data.image_base64:
             try:
                 image = check_alarm_image(base64.b64decode(data.image_base64, validate=True))
@@ -75,6 +88,7 @@ class AlarmController(Controller):
                 position=data.location.to_wgs84() if data.location else None,
                 boxes=data.boxes,
                 description=data.description,
+                image_url=data.image_url,
             ),
             datetime.now(UTC),
         )

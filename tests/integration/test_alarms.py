@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
+import threading
 from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from PIL import Image
 
 from domain.org import Role
-from storage.tables import Evidence
+from jobs.outbox import deliver_outbox
+from storage.tables import Evidence, Outbox
 from tests.factories import make_user
 from tests.integration.conftest import AppClient, bearer, login
 
@@ -88,3 +92,50 @@ async def test_keys_scopes_and_mapping_are_enforced(client: AppClient) -> None:
     staff = await login(client, await make_user(Role.admin))
     jwt_refused = await client.post("/integrator/v1/alarms", headers=bearer(staff), json=alarm)
     assert jwt_refused.status_code == 401
+
+
+async def test_an_alarm_picture_given_by_url_is_fetched_afterwards(client: AppClient) -> None:
+    picture = base64.b64decode(_jpeg())
+
+    class Serve(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "image/jpeg")
+            self.send_header("Content-Length", str(len(picture)))
+            self.end_headers()
+            self.wfile.write(picture)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Serve)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        key = await _key(client, ["alarms:write"])
+        url = f"http://127.0.0.1:{server.server_address[1]}/alarm.jpg"
+        both = await client.post(
+            "/integrator/v1/alarms", headers=key, json=_alarm("A-both", image_url=url)
+        )
+        assert (both.status_code, both.json()["code"]) == (400, "image_invalid")
+        alarm = {**_alarm(f"A-url-{datetime.now(UTC):%H%M%S%f}", image_url=url)}
+        del alarm["image_base64"]
+        sent = await client.post("/integrator/v1/alarms", headers=key, json=alarm)
+        assert sent.status_code == 200, sent.text
+        case_id = sent.json()["case_id"]
+        assert await Evidence.count().where(Evidence.case == case_id) == 0  # not in the request
+
+        runtime = client.app.state.runtime
+        rows = await Outbox.select(Outbox.id).where(
+            (Outbox.case == case_id) & (Outbox.kind == "fetch")
+        )
+        assert [await deliver_outbox({"runtime": runtime}, r["id"]) for r in rows] == ["delivered"]
+        assert await deliver_outbox({"runtime": runtime}, rows[0]["id"]) == "not due"
+        kinds = await Evidence.select(Evidence.kind, Evidence.sha256).where(
+            Evidence.case == case_id
+        )
+        assert sorted(k["kind"] for k in kinds) == ["annotated_frame", "camera_frame"]
+        raw = next(k for k in kinds if k["kind"] == "camera_frame")
+        assert raw["sha256"] == hashlib.sha256(picture).hexdigest()
+    finally:
+        server.shutdown()
+        server.server_close()
