@@ -10,7 +10,7 @@ import pytest
 
 from api.error_codes import ERROR_CODES
 from offsite.settings import Settings
-from openapi.export import DOCUMENT, render
+from openapi.export import DOCUMENT, INTEGRATOR_DOCUMENT, integrator_document, render
 from storage.objects import ObjectStore
 from tests.integration.conftest import AppClient
 
@@ -67,6 +67,8 @@ async def test_unknown_route_has_an_error_code(client: AppClient) -> None:
 async def test_served_openapi_matches_the_exported_file(client: AppClient) -> None:
     served = (await client.get("/schema/openapi.json")).json()
     assert render(served) == DOCUMENT.read_text(), "run `make openapi` and commit the result"
+    integrator = render(integrator_document(served))
+    assert integrator == INTEGRATOR_DOCUMENT.read_text(), "run `make openapi` and commit the result"
 
 
 def test_every_raised_error_code_is_documented() -> None:
