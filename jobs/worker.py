@@ -85,6 +85,9 @@ class WorkerSettings:
     on_startup = main_startup
     on_shutdown = shutdown
     queue_name = "offsite:queue"
+    # How long an idle worker waits before looking at the queue again: a webhook waits
+    # that long at most before it goes out (arq's default is 0.5 s).
+    poll_delay = 0.05
     max_jobs = 20
     health_check_interval = 30
 

@@ -46,7 +46,7 @@ async def insert_key(
     key_hash: str,
     scopes: list[str],
     rate_limit_per_min: int,
-    created_by: int,
+    created_by: int | None,
     now: datetime,
     callback_url: str | None = None,
     callback_secret: str | None = None,
