@@ -225,13 +225,6 @@ async def intake_alarm(deps: Deps, store: ObjectStore, alarm: Alarm, now: dateti
     """Turn an alarm into a case (source ``alarm``), once per alarm id."""
     from storage.tables import Camera
 
-    existing = (
-        await Case.select(Case.id, Case.number)
-        .where((Case.source == Source.alarm.value) & (Case.external_id == alarm.alarm_id))
-        .first()
-    )
-    if existing is not None:
-        return AlarmResult(existing["id"], existing["number"], True)
     camera = (
         await Camera.select(Camera.id, Camera.lng, Camera.lat)
         .where(Camera.device_id == alarm.device_id)
@@ -243,6 +236,15 @@ async def intake_alarm(deps: Deps, store: ObjectStore, alarm: Alarm, now: dateti
 
         raise InvalidInput("location_required", "unknown device: send the alarm's location")
     async with engine().transaction():
+        # Concurrent sends of one alarm queue up here; the first creates the case.
+        await Case.raw("SELECT pg_advisory_xact_lock(hashtext({}))", f"alarm:{alarm.alarm_id}")
+        existing = (
+            await Case.select(Case.id, Case.number)
+            .where((Case.source == Source.alarm.value) & (Case.external_id == alarm.alarm_id))
+            .first()
+        )
+        if existing is not None:
+            return AlarmResult(existing["id"], existing["number"], True)
         case = await create_case(
             deps,
             NewCase(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import asyncpg
 import msgspec
 
 from domain.cases.machine import SYSTEM
@@ -38,43 +37,40 @@ class Intake(msgspec.Struct, frozen=True):
 async def intake_complaint(deps: Deps, complaint: Complaint, key_id: int, now: datetime) -> Intake:
     """The complaint's case, created once however often the work order is sent; its
     pictures are fetched afterwards (outbox), and its source gets status callbacks."""
-    existing = await _existing(complaint.external_id)
-    if existing is not None:
-        return existing
-    try:
-        async with engine().transaction():
-            case = await create_case(
-                deps,
-                NewCase(
-                    source=Source.complaint,
-                    violation_type=complaint.violation_type,
-                    position=complaint.position,
-                    address=complaint.address,
-                    description=complaint.text,
-                    external_id=complaint.external_id,
-                    origin_key=key_id,
-                    complainant=complaint.complainant,
+    async with engine().transaction():
+        # Concurrent sends of one work order queue up here; the first creates the case.
+        await Case.raw(
+            "SELECT pg_advisory_xact_lock(hashtext({}))", f"complaint:{complaint.external_id}"
+        )
+        existing = await _existing(complaint.external_id)
+        if existing is not None:
+            return existing
+        case = await create_case(
+            deps,
+            NewCase(
+                source=Source.complaint,
+                violation_type=complaint.violation_type,
+                position=complaint.position,
+                address=complaint.address,
+                description=complaint.text,
+                external_id=complaint.external_id,
+                origin_key=key_id,
+                complainant=complaint.complainant,
+            ),
+            SYSTEM,
+            now,
+        )
+        for index, url in enumerate(complaint.media_urls):
+            await queue_fetch(
+                case.id,
+                MediaFetch(
+                    url=url,
+                    kind=Kind.photo,
+                    detail={"external_id": complaint.external_id, "media": index},
                 ),
-                SYSTEM,
+                f"complaint:{case.id}:{index}",
                 now,
             )
-            for index, url in enumerate(complaint.media_urls):
-                await queue_fetch(
-                    case.id,
-                    MediaFetch(
-                        url=url,
-                        kind=Kind.photo,
-                        detail={"external_id": complaint.external_id, "media": index},
-                    ),
-                    f"complaint:{case.id}:{index}",
-                    now,
-                )
-    except asyncpg.UniqueViolationError:
-        # The same work order, sent twice at once: the other request created the case.
-        raced = await _existing(complaint.external_id)
-        if raced is None:
-            raise
-        return raced
     return Intake(case.id, case.number, case.state, False)
 
 

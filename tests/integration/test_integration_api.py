@@ -34,9 +34,10 @@ class Receiver(ThreadingHTTPServer):
 
     def __init__(self) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
-        self.requests: list[tuple[dict[str, str], bytes]] = []
+        self.requests: list[tuple[dict[str, str], bytes]] = []  # as they arrive
         self.fail = 0
-        self.delay_s = 0.0
+        self.hold = threading.Event()  # while set, requests wait before they are answered
+        self.release = threading.Event()
 
     @property
     def url(self) -> str:
@@ -56,8 +57,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"]))
-        time.sleep(self.server.delay_s)
         self.server.requests.append(({k.lower(): v for k, v in self.headers.items()}, body))
+        if self.server.hold.is_set():
+            self.server.release.wait(30)
         status = 503 if self.server.fail > 0 else 200
         self.server.fail -= 1
         self.send_response(status)
