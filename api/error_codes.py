@@ -108,6 +108,10 @@ ERROR_CODES: dict[str, str] = {
     "notification_not_found": "No such notification of the signed-in user.",
     "stream_cursor_invalid": "Last-Event-ID is not a cursor of this stream.",
     "wechat_token_refused": "WeChat refused the app's credentials for an access token.",
+    "case_outside_squads": "The case lies outside every squad: no party notice or recheck.",
+    "sms_not_configured": "No SMS gateway is configured on this installation.",
+    "sms_unreachable": "The SMS gateway did not answer.",
+    "sms_unavailable": "The SMS gateway is busy or failing; the message is retried.",
 }
 
 _ERROR_BODY = Schema(

@@ -26,7 +26,7 @@ from domain.errors import Unavailable
 from domain.evidence import Kind
 from integrations.camera_http import FrameError, fetch_snapshot
 from integrations.webhooks import DeliveryFailed, post_signed
-from jobs import wechat
+from jobs import parties, wechat
 from offsite.runtime import Runtime
 from storage import alerts, feed, inbox, live, outbox, webhooks
 from storage.db import engine
@@ -162,6 +162,7 @@ DELIVERERS: dict[str, Deliverer] = {
     "callback": _callback,
     "fetch": _fetch,
     "wechat": wechat.deliver,
+    "sms": parties.deliver_sms,
 }
 
 

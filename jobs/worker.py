@@ -16,6 +16,7 @@ from jobs.escalation import escalate_deadlines
 from jobs.evidence import check_evidence, check_stuck_evidence, clean_up_uploads
 from jobs.housekeeping import purge_expired_refresh_tokens, purge_old_idempotency_records
 from jobs.outbox import deliver_outbox, pump
+from jobs.parties import settle_party_deadlines
 from jobs.vision import model_path, poll_cameras, sample_camera, state_of
 from offsite import logs
 from offsite.runtime import open_runtime
@@ -69,6 +70,7 @@ class WorkerSettings:
         check_stuck_evidence,
         clean_up_uploads,
         poll_cameras,
+        settle_party_deadlines,
         # Retries are the outbox's own (attempts, back-off, dead); a result kept in Redis
         # would only block the next attempt's job id.
         func(deliver_outbox, keep_result=0, timeout=120),
@@ -79,6 +81,7 @@ class WorkerSettings:
         # Every minute (second 0); several workers may run it, the scan skips locked cases.
         cron(escalate_deadlines, second={0}, unique=True, timeout=120, run_at_startup=True),
         cron(check_stuck_evidence, second={30}, unique=True, timeout=300),
+        cron(settle_party_deadlines, second={15}, unique=True, timeout=120),
         cron(clean_up_uploads, minute={41}, unique=True, timeout=1800),
         cron(poll_cameras, second=set(range(0, 60, 5)), unique=True, timeout=30),
     ]

@@ -39,7 +39,7 @@ class Runtime:
     @property
     def cases(self) -> Deps:
         """What the case use cases need besides the database."""
-        return Deps(self.calendar, self.geo)
+        return Deps(self.calendar, self.geo, notify_parties=bool(self.settings.sms.gateway_url))
 
     async def close(self) -> None:
         await self.queue.aclose()

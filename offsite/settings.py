@@ -303,6 +303,22 @@ class OutboxSettings(_Section, frozen=True, kw_only=True):
     ] = ""
 
 
+class SmsSettings(_Section, frozen=True, kw_only=True):
+    gateway_url: Annotated[
+        str,
+        env(
+            "OFFSITE_SMS_GATEWAY_URL",
+            "Base URL of the SMS gateway; empty: parties are not notified, cases go to officers.",
+        ),
+    ] = ""
+    api_key: Annotated[str, env("OFFSITE_SMS_API_KEY", "Bearer key for the SMS gateway.")] = ""
+    sign_name: Annotated[str, env("OFFSITE_SMS_SIGN", "Signature the messages carry.")] = "闵行城管"
+    template_party_notice: Annotated[
+        str, env("OFFSITE_SMS_TEMPLATE_PARTY_NOTICE", "Template id: notice to correct by a date.")
+    ] = "party_notice"
+    timeout_s: Annotated[float, env("OFFSITE_SMS_TIMEOUT_S", "Timeout of one SMS call, s.")] = 5.0
+
+
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """All settings, by section."""
 
@@ -320,6 +336,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     evidence: EvidenceSettings = msgspec.field(default_factory=EvidenceSettings)
     vision: VisionSettings = msgspec.field(default_factory=VisionSettings)
     outbox: OutboxSettings = msgspec.field(default_factory=OutboxSettings)
+    sms: SmsSettings = msgspec.field(default_factory=SmsSettings)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -340,6 +357,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             evidence=EvidenceSettings.from_env(environ),
             vision=VisionSettings.from_env(environ),
             outbox=OutboxSettings.from_env(environ),
+            sms=SmsSettings.from_env(environ),
         )
 
     @property
@@ -374,6 +392,7 @@ SECTIONS: tuple[type[_Section], ...] = (
     EvidenceSettings,
     VisionSettings,
     OutboxSettings,
+    SmsSettings,
 )
 
 

@@ -118,6 +118,21 @@ class Comment(msgspec.Struct, frozen=True):
     text: Reason
 
 
+class NotifyParty(msgspec.Struct, frozen=True):
+    """Soft enforcement's first rung: the responsible party is told (SMS) to correct the
+    problem by ``rectify_by``; the case waits, then is rechecked (camera or officer)."""
+
+    rectify_by: datetime
+    note: Text = ""
+
+
+class ConfirmCorrection(msgspec.Struct, frozen=True):
+    """The camera saw the problem gone before the party's deadline: closed as
+    self-corrected (自行整改) without an officer's visit."""
+
+    note: Text = ""
+
+
 Command = (
     Dispatch
     | Dismiss
@@ -132,6 +147,8 @@ Command = (
     | Return
     | Reopen
     | Comment
+    | NotifyParty
+    | ConfirmCorrection
 )
 
 ACTIONS: dict[type[msgspec.Struct], Action] = {
@@ -149,6 +166,8 @@ ACTIONS: dict[type[msgspec.Struct], Action] = {
     Return: Action.return_,
     Reopen: Action.reopen,
     Comment: Action.comment,
+    NotifyParty: Action.notify_party,
+    ConfirmCorrection: Action.confirm_correction,
 }
 
 
@@ -276,7 +295,8 @@ def decide(case: CaseFacts, actor: Actor, command: msgspec.Struct, now: datetime
     match command:
         case Dispatch():
             _require_role(actor, _COMMAND_CENTRE, "dispatching", system=True)
-            if s is not State.pending_triage:
+            # From triage; or after a party was notified and did not correct it in time.
+            if s is not State.pending_triage and not _party_notified(case):
                 raise _refuse_state(command, s)
             return Transition(
                 action=action,
@@ -291,10 +311,13 @@ def decide(case: CaseFacts, actor: Actor, command: msgspec.Struct, now: datetime
             return Transition(action=action, to_state=State.dismissed)
         case Assign():
             _require_role(actor, _SQUAD_MANAGERS, "assigning", system=True)
-            if s not in (State.dispatched, State.in_progress):
-                raise _refuse_state(command, s)
             if command.officer_id == case.assignee_id:
                 raise Conflict("already_assigned", "the case is already with that officer")
+            if s is State.awaiting_rectification:
+                # The recheck at the party's deadline goes to an officer; the case waits on.
+                return Transition(action=action, to_state=s, assignee_id=command.officer_id)
+            if s not in (State.dispatched, State.in_progress):
+                raise _refuse_state(command, s)
             return Transition(
                 action=action,
                 to_state=State.dispatched,
@@ -392,7 +415,33 @@ def decide(case: CaseFacts, actor: Actor, command: msgspec.Struct, now: datetime
                 rework=True,
                 restart=(DeadlineKind.accept, DeadlineKind.handle),
             )
+        case NotifyParty():
+            _require_role(actor, _COMMAND_CENTRE, "notifying the party", system=True)
+            if s is not State.pending_triage:
+                raise _refuse_state(command, s)
+            if case.squad_id is None:
+                raise InvalidInput(
+                    "case_outside_squads", "a case outside every squad has no recheck"
+                )
+            _check_rectify_by(command.rectify_by, now)
+            return Transition(
+                action=action,
+                to_state=State.awaiting_rectification,
+                rectify_by=command.rectify_by,
+                restart=(DeadlineKind.rectification,),
+            )
+        case ConfirmCorrection():
+            if not actor.is_system:
+                raise Forbidden("role_forbidden", "only the camera confirms a correction")
+            if not _party_notified(case):
+                raise _refuse_state(command, s)
+            return Transition(action=action, to_state=State.closed, outcome=Outcome.self_corrected)
     raise InvalidInput("command_unknown", f"unknown command {type(command).__name__}")
+
+
+def _party_notified(case: CaseFacts) -> bool:
+    """Waiting for a party that was notified (no officer has ordered anything yet)."""
+    return case.state is State.awaiting_rectification and case.outcome is None
 
 
 def _check_rectify_by(rectify_by: datetime | None, now: datetime) -> None:

@@ -96,3 +96,5 @@ class Action(StrEnum):
     escalate = "escalate"
     evidence = "evidence"  # a file was checked and its hash recorded
     observation = "observation"  # the camera still sees it, or sees it cleared
+    notify_party = "notify_party"  # the party was told to correct it by a deadline (SMS)
+    confirm_correction = "confirm_correction"  # the camera saw it corrected in time

@@ -21,6 +21,7 @@ from domain.cases.machine import (
     Actor,
     Assign,
     Dispatch,
+    NotifyParty,
     Recheck,
     Release,
     Transition,
@@ -29,7 +30,7 @@ from domain.cases.machine import (
     decide,
 )
 from domain.cases.model import Action, Outcome, Source, State
-from domain.catalogue import AutoDispatch, Urgency, ViolationType
+from domain.catalogue import AutoDispatch, FirstStep, Urgency, ViolationType
 from domain.errors import Conflict, InvalidInput, NotFound
 from domain.evidence import Kind, Status
 from domain.geo import LngLat
@@ -68,6 +69,7 @@ class Deps(msgspec.Struct, frozen=True):
 
     calendar: WorkCalendar
     geo: GeoIndex
+    notify_parties: bool = False  # an SMS gateway is configured: soft enforcement is on
 
 
 async def create_case(
@@ -115,7 +117,7 @@ async def run_command(
         transition = decide(record.facts, actor, command, now)
         await _check_people(record, command)
         await _check_photos(record, actor, command)
-        updated = await _apply(deps, record, actor, command, transition, now, position)
+        updated = await apply_transition(deps, record, actor, command, transition, now, position)
         result = await detail(updated)
         if idem:
             await idempotency.finish(actor, idem, msgspec.to_builtins(result))
@@ -134,7 +136,7 @@ async def release_tasks(deps: Deps, user_id: int, reason: str, now: datetime) ->
         assert record is not None
         command = Release(reason=reason)
         transition = decide(record.facts, SYSTEM, command, now)
-        await _apply(deps, record, SYSTEM, command, transition, now, None)
+        await apply_transition(deps, record, SYSTEM, command, transition, now, None)
     return len(rows)
 
 
@@ -200,7 +202,7 @@ async def _check_people(record: CaseRecord, command: msgspec.Struct) -> None:
         raise InvalidInput("officer_not_in_squad", f"user {officer} is not an officer of the squad")
 
 
-async def _apply(
+async def apply_transition(
     deps: Deps,
     record: CaseRecord,
     actor: Actor,
@@ -300,6 +302,8 @@ async def _notify(case: CaseRecord, t: Transition, seq: int, now: datetime) -> N
             rows.append(("case.assigned", case.assignee_id, None))
         else:
             rows.append(("case.dispatched", None, Role.squad_leader.value))
+    if t.to_state is State.awaiting_rectification and t.action is Action.assign:
+        rows.append(("case.assigned", case.assignee_id, None))  # the recheck at the deadline
     if t.to_state is State.pending_review:
         rows.append(("case.review_requested", None, Role.squad_leader.value))
     for topic, user, role in rows:
@@ -400,9 +404,63 @@ async def _create(deps: Deps, new: NewCase, actor: Actor, now: datetime) -> Case
     record = await records.get(case_id)
     assert record is not None
     await changes.announce(squads=(squad,), users=())
-    if squad is not None and vt.auto_dispatch is not AutoDispatch.none:
+    party = await _party_to_notify(deps, vt, squad, new.subject_id)
+    if party is not None:
+        record = await _notify_party(deps, record, vt, party, now)
+    elif squad is not None and vt.auto_dispatch is not AutoDispatch.none:
         record = await _auto_dispatch(deps, record, vt, squad, new.position, now)
     return await detail(record)
+
+
+async def _party_to_notify(
+    deps: Deps, vt: ViolationType, squad: int | None, subject_id: int | None
+) -> dict[str, Any] | None:
+    """The subject to notify first, where the type's ladder starts with the party and
+    the party has a registered mobile number (else an officer goes at once)."""
+    if not deps.notify_parties or vt.first_step is not FirstStep.notify_party:
+        return None
+    if squad is None or subject_id is None:
+        return None
+    row = (
+        await Subject.select(Subject.name, Subject.contact_name, Subject.contact_phone)
+        .where(Subject.id == subject_id)
+        .first()
+    )
+    return row if row and row["contact_phone"] else None
+
+
+async def _notify_party(
+    deps: Deps, record: CaseRecord, vt: ViolationType, party: dict[str, Any], now: datetime
+) -> CaseRecord:
+    """Soft enforcement's first rung: a deadline for the party, and an SMS (outbox)."""
+    due = deps.calendar.add(now, vt.sla.rectification, urgent=vt.urgency is Urgency.urgent)
+    command = NotifyParty(rectify_by=due, note="notified by SMS")
+    transition = decide(record.facts, SYSTEM, command, now)
+    record = await apply_transition(deps, record, SYSTEM, command, transition, now, None)
+    await Outbox.insert(
+        Outbox(
+            kind="sms",
+            topic="party.notice",
+            case=record.id,
+            created_at=now,
+            next_attempt_at=now,
+            payload=msgspec.json.encode(
+                {
+                    "phone": party["contact_phone"],
+                    "template": "party_notice",
+                    "params": {
+                        "party": party["name"],
+                        "number": record.number,
+                        "violation": vt.name_zh,
+                        "address": record.address,
+                        "deadline": f"{due.astimezone(SHANGHAI):%m月%d日 %H:%M}",
+                    },
+                }
+            ).decode(),
+            dedup_key=f"sms:{record.id}:notice",
+        )
+    )
+    return record
 
 
 async def _auto_dispatch(
@@ -415,13 +473,14 @@ async def _auto_dispatch(
 ) -> CaseRecord:
     officer = None
     if vt.auto_dispatch is AutoDispatch.officer:
-        officer = choose_officer(await _candidates(squad), position)
+        officer = choose_officer(await candidates(squad), position)
     command = Dispatch(squad_id=squad, officer_id=officer, note="auto-dispatch")
     transition = decide(record.facts, SYSTEM, command, now)
-    return await _apply(deps, record, SYSTEM, command, transition, now, None)
+    return await apply_transition(deps, record, SYSTEM, command, transition, now, None)
 
 
-async def _candidates(squad: int) -> list[Candidate]:
+async def candidates(squad: int) -> list[Candidate]:
+    """The squad's on-duty officers with their open tasks and last known position."""
     rows = await StaffUser.raw(
         """SELECT u.id, u.last_lng, u.last_lat,
                   (SELECT count(*) FROM enforcement_case c WHERE c.assignee = u.id
@@ -441,4 +500,12 @@ async def _candidates(squad: int) -> list[Candidate]:
     ]
 
 
-__all__ = ["Deps", "NewCase", "action_of", "create_case", "run_command"]
+__all__ = [
+    "Deps",
+    "NewCase",
+    "action_of",
+    "apply_transition",
+    "candidates",
+    "create_case",
+    "run_command",
+]

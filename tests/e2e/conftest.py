@@ -1,3 +1,9 @@
 """End-to-end tests reuse the integration fixtures (real services, the app in-process)."""
 
-from tests.integration.conftest import client, database, fake_wechat, settings  # noqa: F401
+from tests.integration.conftest import (  # noqa: F401
+    client,
+    database,
+    fake_sms,
+    fake_wechat,
+    settings,
+)

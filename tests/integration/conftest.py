@@ -21,6 +21,8 @@ from storage.cases import catalogue
 from storage.objects import ObjectStore
 from storage.seed import seed_squads
 from tests import factories
+from tests.fakes.sms import FakeSms
+from tests.fakes.sms import serve as serve_sms
 from tests.fakes.wechat import FakeWechat, serve
 
 
@@ -32,11 +34,20 @@ def fake_wechat() -> Iterator[tuple[FakeWechat, str]]:
 
 
 @pytest.fixture(scope="session")
-def settings(fake_wechat: tuple[FakeWechat, str]) -> Settings:
+def fake_sms() -> Iterator[tuple[FakeSms, str]]:
+    fake = FakeSms()
+    with serve_sms(fake) as url:
+        yield fake, url
+
+
+@pytest.fixture(scope="session")
+def settings(fake_wechat: tuple[FakeWechat, str], fake_sms: tuple[FakeSms, str]) -> Settings:
     fake, url = fake_wechat
     return Settings.from_env(
         {
             **os.environ,
+            "OFFSITE_SMS_GATEWAY_URL": fake_sms[1],
+            "OFFSITE_SMS_API_KEY": fake_sms[0].api_key,
             "OFFSITE_WECHAT_API_BASE": url,
             "OFFSITE_WECHAT_APPID": fake.app_id,
             "OFFSITE_WECHAT_SECRET": fake.app_secret,

@@ -19,9 +19,11 @@ from domain.cases.machine import (
     CaseFacts,
     Close,
     Comment,
+    ConfirmCorrection,
     Dismiss,
     Dispatch,
     File,
+    NotifyParty,
     OrderRectification,
     Recheck,
     Reopen,
@@ -120,9 +122,9 @@ class Model(msgspec.Struct, kw_only=True):
 PEOPLE = frozenset(Role)
 MANAGERS = frozenset({Role.squad_leader, Role.commander, Role.admin})
 ALLOWED_STATES: dict[type, frozenset[State]] = {
-    Dispatch: frozenset({State.pending_triage}),
+    Dispatch: frozenset({State.pending_triage, State.awaiting_rectification}),
     Dismiss: frozenset({State.pending_triage}),
-    Assign: frozenset({State.dispatched, State.in_progress}),
+    Assign: frozenset({State.dispatched, State.in_progress, State.awaiting_rectification}),
     Accept: frozenset({State.dispatched}),
     Verify: frozenset({State.in_progress}),
     OrderRectification: frozenset({State.in_progress, State.awaiting_rectification}),
@@ -133,6 +135,8 @@ ALLOWED_STATES: dict[type, frozenset[State]] = {
     Return: frozenset({State.pending_review}),
     Reopen: frozenset({State.closed}),
     Comment: frozenset(State),
+    NotifyParty: frozenset({State.pending_triage}),
+    ConfirmCorrection: frozenset({State.awaiting_rectification}),
 }
 ALLOWED_ROLES: dict[type, frozenset[Role | None]] = {  # None: the system
     Dispatch: frozenset({Role.commander, Role.admin, None}),
@@ -148,6 +152,8 @@ ALLOWED_ROLES: dict[type, frozenset[Role | None]] = {  # None: the system
     Return: MANAGERS,
     Reopen: frozenset({Role.supervisor, Role.admin}),
     Comment: PEOPLE,
+    NotifyParty: frozenset({Role.commander, Role.admin, None}),
+    ConfirmCorrection: frozenset({None}),
 }
 # Commands only the assigned officer (not another officer) may run for themselves.
 ASSIGNEE_ONLY = (Verify, OrderRectification, Recheck, File, SubmitReview)
@@ -155,7 +161,7 @@ ASSIGNEE_ONLY = (Verify, OrderRectification, Recheck, File, SubmitReview)
 TARGETS: dict[type, frozenset[State]] = {
     Dispatch: frozenset({State.dispatched}),
     Dismiss: frozenset({State.dismissed}),
-    Assign: frozenset({State.dispatched}),
+    Assign: frozenset({State.dispatched, State.awaiting_rectification}),
     Accept: frozenset({State.in_progress}),
     Verify: frozenset({State.pending_review, State.awaiting_rectification, State.filed}),
     OrderRectification: frozenset({State.awaiting_rectification}),
@@ -165,6 +171,8 @@ TARGETS: dict[type, frozenset[State]] = {
     Close: frozenset({State.closed}),
     Return: frozenset({State.dispatched}),
     Reopen: frozenset({State.dispatched}),
+    NotifyParty: frozenset({State.awaiting_rectification}),
+    ConfirmCorrection: frozenset({State.closed}),
 }
 # The outcomes a case may hold in each state.
 OUTCOMES: dict[State, frozenset[Outcome | None]] = {
@@ -172,7 +180,8 @@ OUTCOMES: dict[State, frozenset[Outcome | None]] = {
     State.dismissed: frozenset({None}),
     State.dispatched: frozenset({None}),
     State.in_progress: frozenset({None}),
-    State.awaiting_rectification: frozenset({Outcome.rectification_ordered}),
+    # None: a notified party's deadline (soft enforcement), no order by an officer yet.
+    State.awaiting_rectification: frozenset({Outcome.rectification_ordered, None}),
     State.filed: frozenset({Outcome.case_filed}),
     State.pending_review: frozenset(Outcome),
     State.closed: frozenset(Outcome),
@@ -267,6 +276,12 @@ def commands(
         return Return(reason="照片不清")
     if kind is Reopen:
         return Reopen(reason="督察发现未整改")
+    if kind is NotifyParty:
+        rectify_by = draw(deadlines(now, current))
+        assert rectify_by is not None
+        return NotifyParty(rectify_by=rectify_by, note=draw(notes))
+    if kind is ConfirmCorrection:
+        return ConfirmCorrection(note=draw(notes))
     return Comment(text="跟进")
 
 
@@ -280,8 +295,10 @@ class CaseMachine(RuleBasedStateMachine):
         self.chain: list[tuple[ChainEntry, str]] = []
         self.seen: set[State] = set()
 
-    @initialize()
-    def created(self) -> None:
+    @initialize(placed=st.booleans())
+    def created(self, placed: bool) -> None:
+        # A placed case already has its squad (soft enforcement may start at once).
+        self.model.squad_id = SQUAD if placed else None
         self._append(SYSTEM, "created", None, State.pending_triage, {"source": "patrol"})
         self.seen.add(self.model.state)
 
@@ -363,7 +380,16 @@ class CaseMachine(RuleBasedStateMachine):
         else:
             assert t.to_state in TARGETS[kind], (command, t)
         if case.state is State.pending_triage:
-            assert t.to_state in (State.pending_triage, State.dispatched, State.dismissed)
+            assert t.to_state in (
+                State.pending_triage,
+                State.dispatched,
+                State.dismissed,
+                State.awaiting_rectification,
+            )
+        if kind in (ConfirmCorrection, Dispatch) and case.state is State.awaiting_rectification:
+            assert case.outcome is None, "only a notified party's case moves on this way"
+        if kind is NotifyParty:
+            assert case.squad_id is not None
         if case.state is State.dismissed:
             assert kind is Comment
         if case.state is State.closed:

@@ -1,0 +1,106 @@
+"""Soft enforcement at the party's deadline (柔性执法): corrected, or an officer goes.
+
+A case whose party was notified waits in ``awaiting_rectification`` with no outcome
+until ``rectify_by``. Then, once:
+
+- the camera that raised it recorded "cleared" since the notice → closed as
+  self-corrected (自行整改), no visit needed;
+- the camera still sees it → dispatched for enforcement (the party did not correct it);
+- no camera → the recheck goes to an on-duty officer of the squad, who confirms the
+  correction on site (``recheck``: self-corrected) or finds it not corrected and handles
+  it. With nobody on duty the case waits on the squad's board and is tried again.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+
+import msgspec
+
+from domain.cases.dispatch import choose_officer
+from domain.cases.machine import SYSTEM, Assign, ConfirmCorrection, Dispatch, decide
+from domain.geo import LngLat
+from storage.cases import records
+from storage.cases.commands import Deps, apply_transition, candidates
+from storage.cases.records import CaseRecord
+from storage.db import engine
+from storage.tables import Case
+
+
+async def settle_due(deps: Deps, now: datetime, limit: int = 200) -> dict[str, int]:
+    """Settle the party deadlines that have passed (each case in its own transaction;
+    several workers may run this at once). Counts by verdict."""
+    counts: Counter[str] = Counter()
+    after = 0
+    for _ in range(limit):
+        async with engine().transaction():
+            rows = await Case.raw(
+                """SELECT id FROM enforcement_case
+                    WHERE state = 'awaiting_rectification' AND outcome IS NULL
+                      AND assignee IS NULL AND rectify_by <= {} AND id > {}
+                    ORDER BY id LIMIT 1
+                    FOR UPDATE SKIP LOCKED""",
+                now,
+                after,
+            )
+            if not rows:
+                break
+            after = rows[0]["id"]
+            record = await records.lock(after)
+            assert record is not None
+            counts[await _settle(deps, record, now)] += 1
+    return dict(counts)
+
+
+async def _settle(deps: Deps, record: CaseRecord, now: datetime) -> str:
+    command: msgspec.Struct
+    if record.camera_id is not None:
+        if await _cleared_since_notice(record.id):
+            command, verdict = ConfirmCorrection(note="the camera saw it corrected"), "corrected"
+        else:
+            officer = await _officer(record)
+            assert record.squad_id is not None  # NotifyParty needs a squad
+            command = Dispatch(
+                squad_id=record.squad_id,
+                officer_id=officer,
+                note="not corrected by the party's deadline",
+            )
+            verdict = "dispatched"
+    else:
+        officer = await _officer(record)
+        if officer is None:
+            return "waiting"
+        command, verdict = (
+            Assign(officer_id=officer, note="recheck at the party's deadline"),
+            ("recheck"),
+        )
+    transition = decide(record.facts, SYSTEM, command, now)
+    await apply_transition(deps, record, SYSTEM, command, transition, now, None)
+    return verdict
+
+
+async def _officer(record: CaseRecord) -> int | None:
+    if record.squad_id is None:
+        return None
+    position = (
+        LngLat(record.lng, record.lat)
+        if record.lng is not None and record.lat is not None
+        else None
+    )
+    return choose_officer(await candidates(record.squad_id), position)
+
+
+async def _cleared_since_notice(case_id: int) -> bool:
+    rows = await Case.raw(
+        """SELECT EXISTS (
+             SELECT 1 FROM case_event e
+              WHERE e."case" = {} AND e.action = 'observation'
+                AND e.data->>'observation' = 'cleared'
+                AND e.seq > (SELECT max(seq) FROM case_event n
+                              WHERE n."case" = {} AND n.action = 'notify_party')
+           ) AS cleared""",
+        case_id,
+        case_id,
+    )
+    return bool(rows[0]["cleared"])
