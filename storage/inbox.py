@@ -94,7 +94,7 @@ async def fan_out(row: Claimed, wechat_topics: Collection[str], now: datetime) -
             await Notification.raw(
                 """INSERT INTO outbox (kind, topic, recipient, "case", payload, dedup_key,
                                        status, attempts, next_attempt_at, created_at)
-                   SELECT 'wechat', {}, u, {}, {}::jsonb, 'wechat:' || {} || ':' || u,
+                   SELECT 'wechat', {}, u, {}, {}::jsonb, 'wechat:' || {}::bigint || ':' || u,
                           'pending', 0, {}, {}
                      FROM unnest({}::int[]) AS u
                    ON CONFLICT (dedup_key) DO NOTHING""",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from typing import Any
 
@@ -17,6 +18,7 @@ from offsite.runtime import Runtime
 from storage import inbox
 from storage.tables import Outbox
 from tests.factories import make_user, squad_id
+from tests.fakes.wechat import FakeWechat
 from tests.integration.conftest import AppClient, bearer, login
 
 pytestmark = pytest.mark.usefixtures("database")
@@ -108,3 +110,55 @@ async def test_the_stream_endpoint_refuses_a_foreign_cursor(client: AppClient) -
         "/api/v1/stream", headers={**bearer(officer), "Last-Event-ID": "not-ours"}
     )
     assert (response.status_code, response.json()["code"]) == (400, "stream_cursor_invalid")
+
+
+async def test_wechat_messages_fall_back_to_the_inbox_when_no_subscription_is_left(
+    client: AppClient, fake_wechat: tuple[FakeWechat, str]
+) -> None:
+    fake, _ = fake_wechat
+    base: Runtime = client.app.state.runtime
+    wechat = msgspec.structs.replace(base.settings.wechat, template_case_assigned="tmpl-assign")
+    runtime = dataclasses.replace(
+        base, settings=msgspec.structs.replace(base.settings, wechat=wechat)
+    )
+    openid = f"o-{time.time_ns()}"
+    officer = await make_user(Role.officer, wechat_openid=openid)
+    fake.subscribe(openid, "tmpl-assign", times=1)
+
+    async def notify_and_send(number: str) -> str:
+        outbox_id = await _notify(runtime, user=officer["id"], number=number)
+        row = (
+            await Outbox.select(Outbox.id)
+            .where((Outbox.kind == "wechat") & (Outbox.dedup_key.like(f"wechat:{outbox_id}:%")))
+            .first()
+        )
+        assert row is not None, "a WeChat row for a bound user with a template"
+        assert await deliver_outbox({"runtime": runtime}, row["id"]) in ("delivered", "skipped")
+        status = (
+            await Outbox.select(Outbox.status, Outbox.last_error)
+            .where(Outbox.id == row["id"])
+            .first()
+        )
+        return f"{status['status']}:{status['last_error'] or ''}"
+
+    assert await notify_and_send("MH-W1") == "delivered:"
+    sent = [m for m in fake.messages if m["touser"] == openid]
+    assert sent[0]["template_id"] == "tmpl-assign"
+    assert sent[0]["data"]["character_string1"]["value"] == "MH-W1"
+    assert await notify_and_send("MH-W2") == "skipped:no_subscription"  # 43101
+    attempts = fake.send_attempts
+    assert await notify_and_send("MH-W3") == "skipped:no subscription left (remembered)"
+    assert fake.send_attempts == attempts, "not tried again while none is left"
+
+    tokens = await login(client, officer)
+    again = await client.post(
+        "/api/v1/me/wechat-subscriptions",
+        headers=bearer(tokens),
+        json={"template_ids": ["tmpl-assign"]},
+    )
+    assert again.status_code == 204, again.text
+    fake.subscribe(openid, "tmpl-assign", times=1)
+    assert await notify_and_send("MH-W4") == "delivered:"
+    # Every one of them is in the inbox, sent to WeChat or not.
+    page = (await client.get("/api/v1/notifications", headers=bearer(tokens))).json()
+    assert {n["payload"]["number"] for n in page["items"]} >= {"MH-W1", "MH-W2", "MH-W3", "MH-W4"}
