@@ -8,12 +8,14 @@ threads, ...); the best rate is the baseline. Full pipeline, in the same run: fe
 local HTTP (``fetch_snapshot``, keep-alive) → decode → preprocess → infer → postprocess
 (``Detector.detect``) → ``Tracker.update`` + ``RuleEngine.evaluate`` with one zone rule.
 Frames are fetched ahead of the worker lanes, so fetching and decoding overlap inference;
-each lane has its own Detector (``last_timings`` stays per call). Cameras per core =
-frames/s × 10 s / ``os.cpu_count()`` (one sample per camera every 10 s).
+each lane has its own Detector (``last_timings`` stays per call). Lanes are threads of
+one process, or (``--processes``, default one per core) separate processes with one
+1-thread Detector each — the production layout, one ``offsite worker --vision`` per core.
+Cameras per core = frames/s × 10 s / ``os.cpu_count()`` (one sample per camera every 10 s).
 
 The frames are test photographs fitted to 1920×1080 with a little sensor noise (two noise
 draws per scene, so no two consecutive samples are byte-identical), JPEG quality 90,
-served from a ThreadingHTTPServer in a child process. Test data: ``../shared/testdata``
+served from a lean asyncio HTTP server in a child process (its CPU per frame is shown). Test data: ``../shared/testdata``
 beside the repository, or ``OFFSITE_TESTDATA_DIR``.
 
 ``--skip-unchanged`` adds a separate row: the worker's per-camera change detector
@@ -40,9 +42,8 @@ import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import NamedTuple
@@ -117,36 +118,6 @@ def make_scenes(count: int, noise: float) -> list[list[bytes]]:
     return scenes
 
 
-class CameraServer(ThreadingHTTPServer):
-    daemon_threads = True
-    scenes: list[list[bytes]]
-    hold: int
-
-
-class SnapshotHandler(BaseHTTPRequestHandler):
-    """``/moving/{camera}/{sample}``: a new scene every sample; ``/static/{camera}/
-    {sample}``: a camera's scene holds for ``hold`` samples (new noise each sample)."""
-
-    protocol_version = "HTTP/1.1"  # keep-alive
-    server: CameraServer
-
-    def do_GET(self) -> None:
-        try:
-            route, camera, sample = self.path.strip("/").split("/")
-            body = frame_for(self.server.scenes, self.server.hold, route, int(camera), int(sample))
-        except ValueError:
-            self.send_error(404)
-            return
-        self.send_response(200)
-        self.send_header("Content-Type", "image/jpeg")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
 def scene_of(scenes: int, hold: int, route: str, camera: int, sample: int) -> int:
     if route == "moving":
         return (camera + sample) % scenes
@@ -160,10 +131,35 @@ def frame_for(scenes: list[list[bytes]], hold: int, route: str, camera: int, sam
 
 
 def serve_frames(scenes: list[list[bytes]], hold: int, conn: Connection) -> None:
-    server = CameraServer(("127.0.0.1", 0), SnapshotHandler)
-    server.scenes, server.hold = scenes, hold
-    conn.send(server.server_address[1])
-    server.serve_forever()
+    """The cameras: ``/moving/{camera}/{sample}`` shows a new scene every sample,
+    ``/static/{camera}/{sample}`` holds a camera's scene for ``hold`` samples (new noise
+    each sample). A lean asyncio HTTP/1.1 server (keep-alive, no per-request threads): the
+    cameras are other machines in real life, so their cost on these cores is kept small."""
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while request := await reader.readuntil(b"\r\n\r\n"):
+                path = request.split(b" ", 2)[1].decode()
+                try:
+                    route, camera, sample = path.strip("/").split("/")
+                    body = frame_for(scenes, hold, route, int(camera), int(sample))
+                    head = b"HTTP/1.1 200 OK\r\nContent-Type: image/jpeg\r\n"
+                except ValueError:
+                    body, head = b"", b"HTTP/1.1 404 Not Found\r\n"
+                writer.write(head + b"Content-Length: %d\r\n\r\n" % len(body))
+                writer.write(body)
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+    async def main() -> None:
+        server = await asyncio.start_server(handle, "127.0.0.1", 0)
+        conn.send(server.sockets[0].getsockname()[1])
+        await server.serve_forever()
+
+    asyncio.run(main())
 
 
 # --- raw model ------------------------------------------------------------------------
@@ -261,6 +257,7 @@ class Measure(NamedTuple):
     wall_s: float
     cpu_s: float  # this process, all threads
     others: float | None  # cores kept busy by other processes meanwhile (Linux only)
+    server_s: float = 0.0  # CPU time of the camera server meanwhile
 
 
 def machine_busy_s() -> float | None:
@@ -293,10 +290,10 @@ class Meter:
         wall, cpu = time.perf_counter() - self.start, time.process_time() - self.cpu
         busy = machine_busy_s()
         others = None
+        server = process_cpu_s(self.pid) - self.server
         if busy is not None and self.busy is not None:
-            server = process_cpu_s(self.pid) - self.server
             others = max(0.0, (busy - self.busy - cpu - server) / wall)
-        return Measure(wall, cpu, others)
+        return Measure(wall, cpu, others, server)
 
 
 # --- full pipeline, continued ---------------------------------------------------------
@@ -309,6 +306,7 @@ class Run:
     cpu_ms: float  # process CPU time per frame, all threads
     others: float | None
     samples: list[Sample]
+    camera_ms: float = 0.0  # the camera server's CPU time per frame
 
     def mean(self, stage: str) -> float:
         return statistics.fmean(getattr(s, stage) for s in self.samples)
@@ -327,6 +325,7 @@ async def pipeline(
     hold: int,
     skip_unchanged: bool,
     server_pid: int | None,
+    offset: int = 0,
 ) -> tuple[list[Sample], Measure]:
     """``frames`` samples round-robin over ``cameras``; camera c always goes to lane
     c % lanes, so its samples stay in time order. Each lane fetches ahead into a small
@@ -339,13 +338,13 @@ async def pipeline(
     loop = asyncio.get_running_loop()
     limits = httpx.Limits(max_connections=2 * width, max_keepalive_connections=2 * width)
     async with httpx.AsyncClient(limits=limits) as http:
-        await fetch_snapshot(http, f"{base}/{route}/0/0")  # open a connection
+        await fetch_snapshot(http, f"{base}/{route}/{offset}/0")  # open a connection
 
         async def fetcher(lane: int, queue: asyncio.Queue[Item]) -> None:
             for i in range(lane, frames, width):
                 start = time.perf_counter()
                 camera, sample = i % cameras, i // cameras
-                data = await fetch_snapshot(http, f"{base}/{route}/{camera}/{sample}")
+                data = await fetch_snapshot(http, f"{base}/{route}/{offset + camera}/{sample}")
                 await queue.put((i, data, (time.perf_counter() - start) * 1000.0))
             await queue.put(None)
 
@@ -354,8 +353,10 @@ async def pipeline(
             while (item := await queue.get()) is not None:
                 i, data, fetch_ms = item
                 camera, sample = i % cameras, i // cameras
-                scene = scene_of(1 << 20, hold, route, camera, sample)
-                moved = sample == 0 or scene != scene_of(1 << 20, hold, route, camera, sample - 1)
+                scene = scene_of(1 << 20, hold, route, offset + camera, sample)
+                moved = sample == 0 or scene != scene_of(
+                    1 << 20, hold, route, offset + camera, sample - 1
+                )
                 done = loop.run_in_executor(
                     executor,
                     process,
@@ -377,6 +378,80 @@ async def pipeline(
         )
         measure = meter.stop()
     return samples, measure
+
+
+# --- one lane per process (how production runs vision workers: one per core) -----------
+
+
+Job = tuple[str, int, bool] | None  # route, frames, skip unchanged; None: stop
+
+
+def lane_process(
+    base: str,
+    cameras: int,
+    offset: int,
+    hold: int,
+    threads: int,
+    prefer_gpu: bool,
+    conn: Connection,
+) -> None:
+    """A child process with its own Detector and event loop, running pipeline jobs."""
+    lane = (load(threads, prefer_gpu), ThreadPoolExecutor(1, "lane"))
+    asyncio.run(pipeline(base, "moving", [lane], 4, cameras, hold, False, None, offset))
+    conn.send("ready")
+    while (job := conn.recv()) is not None:
+        route, frames, skip_unchanged = job
+        samples, m = asyncio.run(
+            pipeline(base, route, [lane], frames, cameras, hold, skip_unchanged, None, offset)
+        )
+        conn.send(([astuple(x) for x in samples], m.cpu_s))
+
+
+class ProcessLanes:
+    """``count`` lane processes sharing the cameras (each its own slice)."""
+
+    def __init__(
+        self, base: str, count: int, cameras: int, hold: int, threads: int, prefer_gpu: bool
+    ) -> None:
+        if cameras % count:
+            raise SystemExit(f"--cameras {cameras} is not a multiple of {count} processes")
+        ctx = multiprocessing.get_context("spawn")
+        self.count, self.conns, self.procs = count, [], []
+        share = cameras // count
+        for k in range(count):
+            ours, theirs = ctx.Pipe()
+            proc = ctx.Process(
+                target=lane_process,
+                args=(base, share, k * share, hold, threads, prefer_gpu, theirs),
+                daemon=True,
+            )
+            proc.start()
+            self.conns.append(ours)
+            self.procs.append(proc)
+        for conn in self.conns:
+            conn.recv()  # loaded and warmed up
+
+    def run(
+        self, layout: str, route: str, frames: int, skip_unchanged: bool, server_pid: int | None
+    ) -> Run:
+        meter = Meter(server_pid)
+        for conn in self.conns:
+            conn.send((route, frames // self.count, skip_unchanged))
+        results = [conn.recv() for conn in self.conns]
+        m = meter.stop()
+        cpu_s = sum(cpu for _, cpu in results)
+        samples = [Sample(*row) for rows, _ in results for row in rows]
+        others = None if m.others is None else max(0.0, m.others - cpu_s / m.wall_s)
+        done = frames // self.count * self.count
+        return Run(
+            layout, done / m.wall_s, cpu_s * 1000 / done, others, samples, m.server_s * 1000 / done
+        )
+
+    def close(self) -> None:
+        for conn in self.conns:
+            conn.send(None)
+        for proc in self.procs:
+            proc.join(10)
 
 
 # --- the run --------------------------------------------------------------------------
@@ -403,6 +478,12 @@ async def main() -> None:
         default="2x1,3x1,1x2",
         help="pipeline layouts, LANESxTHREADS: worker lanes (frames in detect at once), "
         "each with its own Detector of THREADS intra-op threads",
+    )
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="also measure this many lane processes, one 1-thread Detector each (0: off)",
     )
     parser.add_argument("--cameras", type=int, default=12, help="a multiple of every LANES")
     parser.add_argument("--scenes", type=int, default=6)
@@ -444,10 +525,16 @@ async def main() -> None:
     raw: dict[str, tuple[float, float | None]] = {}  # label: frames/s, others
     runs: dict[str, Run] = {}
     skip: Run | None = None
+    procs: ProcessLanes | None = None
     try:
         base = f"http://127.0.0.1:{ours.recv()}"
+        proc_layout = f"{args.processes} processes × 1 lane × 1-thread Detector"
+        if args.processes:
+            procs = ProcessLanes(base, args.processes, args.cameras, args.hold, 1, prefer_gpu)
 
         async def measure(layout: str, route: str, skip_unchanged: bool, frames: int) -> Run:
+            if procs is not None and layout == proc_layout:
+                return procs.run(layout, route, frames, skip_unchanged, server.pid)
             samples, m = await pipeline(
                 base,
                 route,
@@ -458,10 +545,18 @@ async def main() -> None:
                 skip_unchanged,
                 server.pid,
             )
-            return Run(layout, frames / m.wall_s, m.cpu_s * 1000 / frames, m.others, samples)
+            return Run(
+                layout,
+                frames / m.wall_s,
+                m.cpu_s * 1000 / frames,
+                m.others,
+                samples,
+                m.server_s * 1000 / frames,
+            )
 
         for layout, lanes in lanes_of.items():  # warm-up: threads, connections, caches
             await measure(layout, "moving", False, 4 * len(lanes))
+        layouts = [*lanes_of, *([proc_layout] if procs is not None else [])]
         # Raw and pipeline rounds interleaved, so both see the same spells of other load.
         for _ in range(args.repeat):
             for label, detectors in raw_sets.items():
@@ -470,7 +565,7 @@ async def main() -> None:
                 others = meter.stop().others
                 if label not in raw or rate > raw[label][0]:
                     raw[label] = (rate, others)
-            for layout in lanes_of:
+            for layout in layouts:
                 run = await measure(layout, "moving", False, args.frames)
                 if layout not in runs or run.fps > runs[layout].fps:
                     runs[layout] = run
@@ -481,6 +576,8 @@ async def main() -> None:
                 if skip is None or run.fps > skip.fps:
                     skip = run
     finally:
+        if procs is not None:
+            procs.close()
         server.terminate()
         server.join()
         for pool in lanes_of.values():
@@ -504,7 +601,7 @@ async def main() -> None:
     print(
         f"\n{'full pipeline: fetch → detect → rules':<44} {'frames/s':>9} "
         + " ".join(f"{h:>6}" for h in head)
-        + f" {'of raw':>7} {'cams/core':>9} {'CPU ms/f':>9} {'others':>7}"
+        + f" {'of raw':>7} {'cams/core':>9} {'CPU ms/f':>9} {'cam ms/f':>9} {'others':>7}"
     )
     stages = (
         "fetch_ms",
@@ -522,11 +619,12 @@ async def main() -> None:
             f"{label:<44} {r.fps:>9.1f} "
             + " ".join(f"{r.mean(s):>6.2f}" for s in stages)
             + f" {r.fps / raw_best:>7.0%} {r.fps * SAMPLE_EVERY_S / cores:>9.0f} "
-            f"{r.cpu_ms:>9.2f} {fmt_others(r.others):>7}"
+            f"{r.cpu_ms:>9.2f} {r.camera_ms:>9.2f} {fmt_others(r.others):>7}"
         )
     print(
         "  stages: mean wall ms per frame in its lane (fetch: request latency, overlapped "
-        "with the work;\n  chg: change check); CPU ms/f: this process's CPU time per frame; "
+        "with the work;\n  chg: change check); CPU ms/f: the pipeline's CPU time per frame; cam "
+        "ms/f: the camera server's; "
         "others: cores busy with\n  other processes on this (shared) machine during that "
         "round — well above 0 means a disturbed round"
     )
