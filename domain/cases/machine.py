@@ -368,6 +368,9 @@ def decide(case: CaseFacts, actor: Actor, command: msgspec.Struct, now: datetime
             if s is not State.awaiting_rectification:
                 raise _refuse_state(command, s)
             if command.result is RecheckResult.not_corrected:
+                if case.assignee_id is None:
+                    # A notified party's case, rechecked by a manager: an officer takes it on.
+                    return Transition(action=action, to_state=State.dispatched, clear_outcome=True)
                 return Transition(action=action, to_state=State.in_progress, clear_outcome=True)
             # Fixed after an officer's order keeps that outcome; fixed after a mere
             # notification of the party is self-correction (自行整改).

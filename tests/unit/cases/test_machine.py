@@ -165,7 +165,7 @@ TARGETS: dict[type, frozenset[State]] = {
     Accept: frozenset({State.in_progress}),
     Verify: frozenset({State.pending_review, State.awaiting_rectification, State.filed}),
     OrderRectification: frozenset({State.awaiting_rectification}),
-    Recheck: frozenset({State.in_progress, State.pending_review}),
+    Recheck: frozenset({State.in_progress, State.pending_review, State.dispatched}),
     File: frozenset({State.filed}),
     SubmitReview: frozenset({State.pending_review}),
     Close: frozenset({State.closed}),
