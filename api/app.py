@@ -35,6 +35,7 @@ from api.org.controllers import MeController, SquadController, UserController
 from api.org.service import ensure_bootstrap_admin
 from api.security import BearerAuthMiddleware, VerifiedTokens
 from api.stats.controller import StatsController
+from api.subjects.controller import SubjectController
 from offsite import logs
 from offsite.runtime import open_runtime
 from offsite.settings import Settings, get_settings
@@ -142,6 +143,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ComplaintController,
             FeedController,
             NotificationController,
+            SubjectController,
         ],
         dependencies=DEPENDENCIES,
         middleware=[

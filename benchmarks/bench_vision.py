@@ -15,8 +15,8 @@ Cameras per core = frames/s × 10 s / ``os.cpu_count()`` (one sample per camera 
 
 The frames are test photographs fitted to 1920×1080 with a little sensor noise (two noise
 draws per scene, so no two consecutive samples are byte-identical), JPEG quality 90,
-served from a lean asyncio HTTP server in a child process (its CPU per frame is shown). Test data: ``../shared/testdata``
-beside the repository, or ``OFFSITE_TESTDATA_DIR``.
+served from a lean asyncio HTTP server in a child process (its CPU per frame is shown).
+Test data: ``../shared/testdata`` beside the repository, or ``OFFSITE_TESTDATA_DIR``.
 
 ``--skip-unchanged`` adds a separate row: the worker's per-camera change detector
 (``vision.change.SceneWatch``: 1/8 DCT-scaled greyscale decode, compared inside the zones

@@ -78,6 +78,7 @@ class Subject(Table, tablename="subject"):
     )
     contact_name = Varchar(length=64, null=True, default=None, help_text="Personal data.")
     contact_phone = Varchar(length=32, null=True, default=None, help_text="Personal data.")
+    details = JSONB(default="{}", help_text="The kind's own fields (domain/subjects/model.py).")
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
 
