@@ -36,6 +36,7 @@ from api.org.service import ensure_bootstrap_admin
 from api.security import BearerAuthMiddleware, VerifiedTokens
 from api.stats.controller import StatsController
 from api.subjects.controller import SubjectController
+from api.subjects.grades import GradeController
 from offsite import logs
 from offsite.runtime import open_runtime
 from offsite.settings import Settings, get_settings
@@ -144,6 +145,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             FeedController,
             NotificationController,
             SubjectController,
+            GradeController,
         ],
         dependencies=DEPENDENCIES,
         middleware=[

@@ -8,12 +8,14 @@ import asyncio
 import contextlib
 import logging
 from typing import Any, ClassVar
+from zoneinfo import ZoneInfo
 
 from arq import cron, func
 from arq.connections import RedisSettings
 
 from jobs.escalation import escalate_deadlines
 from jobs.evidence import check_evidence, check_stuck_evidence, clean_up_uploads
+from jobs.grading import grade_subjects
 from jobs.housekeeping import purge_expired_refresh_tokens, purge_old_idempotency_records
 from jobs.outbox import deliver_outbox, pump
 from jobs.parties import settle_party_deadlines
@@ -71,6 +73,7 @@ class WorkerSettings:
         clean_up_uploads,
         poll_cameras,
         settle_party_deadlines,
+        grade_subjects,
         # Retries are the outbox's own (attempts, back-off, dead); a result kept in Redis
         # would only block the next attempt's job id.
         func(deliver_outbox, keep_result=0, timeout=120),
@@ -82,11 +85,14 @@ class WorkerSettings:
         cron(escalate_deadlines, second={0}, unique=True, timeout=120, run_at_startup=True),
         cron(check_stuck_evidence, second={30}, unique=True, timeout=300),
         cron(settle_party_deadlines, second={15}, unique=True, timeout=120),
+        cron(grade_subjects, hour={2}, minute={30}, unique=True, timeout=3600),
         cron(clean_up_uploads, minute={41}, unique=True, timeout=1800),
         cron(poll_cameras, second=set(range(0, 60, 5)), unique=True, timeout=30),
     ]
     on_startup = main_startup
     on_shutdown = shutdown
+    # Cron hours are Shanghai's, wherever the worker runs (nightly means the bureau's night).
+    timezone = ZoneInfo("Asia/Shanghai")
     queue_name = "offsite:queue"
     # How long an idle worker waits before looking at the queue again: a webhook waits
     # that long at most before it goes out (arq's default is 0.5 s).

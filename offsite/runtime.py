@@ -14,6 +14,7 @@ from arq.connections import RedisSettings
 from redis.asyncio import Redis
 
 from domain.sla.calendar import WorkCalendar
+from domain.subjects.grading import Grade, GradingPolicy, load_policy
 from integrations.wechat import WechatClient
 from offsite.settings import Settings
 from storage import db
@@ -39,7 +40,18 @@ class Runtime:
     @property
     def cases(self) -> Deps:
         """What the case use cases need besides the database."""
-        return Deps(self.calendar, self.geo, notify_parties=bool(self.settings.sms.gateway_url))
+        policy = self.grading_policy
+        return Deps(
+            self.calendar,
+            self.geo,
+            notify_parties=bool(self.settings.sms.gateway_url),
+            urgent_grades=frozenset(g.value for g in Grade if g.rank >= policy.urgent_from.rank),
+        )
+
+    @property
+    def grading_policy(self) -> GradingPolicy:
+        """The grading standard in force (read once per process)."""
+        return load_policy(self.settings.subjects.grading_policy)
 
     async def close(self) -> None:
         await self.queue.aclose()

@@ -319,6 +319,16 @@ class SmsSettings(_Section, frozen=True, kw_only=True):
     timeout_s: Annotated[float, env("OFFSITE_SMS_TIMEOUT_S", "Timeout of one SMS call, s.")] = 5.0
 
 
+class SubjectSettings(_Section, frozen=True, kw_only=True):
+    grading_policy: Annotated[
+        str,
+        env(
+            "OFFSITE_GRADING_POLICY",
+            "Grading policy JSON (分类分级); empty: domain/subjects/grading_policy.json.",
+        ),
+    ] = ""
+
+
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """All settings, by section."""
 
@@ -337,6 +347,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     vision: VisionSettings = msgspec.field(default_factory=VisionSettings)
     outbox: OutboxSettings = msgspec.field(default_factory=OutboxSettings)
     sms: SmsSettings = msgspec.field(default_factory=SmsSettings)
+    subjects: SubjectSettings = msgspec.field(default_factory=SubjectSettings)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -358,6 +369,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             vision=VisionSettings.from_env(environ),
             outbox=OutboxSettings.from_env(environ),
             sms=SmsSettings.from_env(environ),
+            subjects=SubjectSettings.from_env(environ),
         )
 
     @property
@@ -393,6 +405,7 @@ SECTIONS: tuple[type[_Section], ...] = (
     VisionSettings,
     OutboxSettings,
     SmsSettings,
+    SubjectSettings,
 )
 
 

@@ -12,6 +12,7 @@ import msgspec
 
 from domain.errors import Conflict, NotFound
 from domain.geo import LngLat
+from domain.subjects.grading import Grade
 from domain.subjects.model import DETAILS_OF, Details, SubjectInput, SubjectKind
 from storage.db import engine
 from storage.geography import GeoIndex
@@ -33,6 +34,7 @@ class SubjectRecord(msgspec.Struct, frozen=True, kw_only=True):
     contact_name: str | None
     contact_phone: str | None
     details: Details
+    grade: Grade
     created_at: datetime
     updated_at: datetime
     distance_m: float | None = None
@@ -56,7 +58,7 @@ class SubjectHistory(msgspec.Struct, frozen=True):
 
 _SELECT = """SELECT s.id, s.kind, s.name, s.address, s.lng, s.lat, s.squad AS squad_id,
                     s.grid AS grid_id, s.credit_code, s.contact_name, s.contact_phone,
-                    s.details, s.created_at, s.updated_at"""
+                    s.details, s.grade, s.created_at, s.updated_at"""
 
 
 def _record(row: dict[str, Any]) -> SubjectRecord:

@@ -22,6 +22,7 @@ from api.security import requires_role
 from domain.errors import InvalidInput, NotFound
 from domain.geo import CoordType, Location
 from domain.org import Role
+from domain.subjects.grading import Grade
 from domain.subjects.model import Details, SubjectInput, SubjectKind
 from domain.subjects.registers import RowError, parse_rows
 from domain.subjects.spreadsheets import XLSX_TYPE, Format, format_of, read_table, write_table
@@ -44,6 +45,7 @@ class SubjectRead(msgspec.Struct, frozen=True, kw_only=True):
     contact_name: str | None
     contact_phone: str | None
     details: Details
+    grade: Annotated[Grade, msgspec.Meta(description="分类分级 in force, A (low) … D (high risk).")]
     distance_m: float | None = None
     created_at: datetime
     updated_at: datetime
@@ -63,6 +65,7 @@ class SubjectRead(msgspec.Struct, frozen=True, kw_only=True):
             contact_name=r.contact_name,
             contact_phone=r.contact_phone,
             details=r.details,
+            grade=r.grade,
             distance_m=round(r.distance_m, 1) if r.distance_m is not None else None,
             created_at=r.created_at,
             updated_at=r.updated_at,

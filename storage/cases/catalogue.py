@@ -88,3 +88,8 @@ async def put(vt: ViolationType, admin_id: int, now: datetime) -> ViolationType:
         admin_id,
     )
     return vt
+
+
+async def severities() -> dict[str, int]:
+    """Violation type code → severity (1 minor … 3 serious), for grading."""
+    return {t.code: t.severity for t in await all_types()}

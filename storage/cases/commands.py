@@ -70,6 +70,7 @@ class Deps(msgspec.Struct, frozen=True):
     calendar: WorkCalendar
     geo: GeoIndex
     notify_parties: bool = False  # an SMS gateway is configured: soft enforcement is on
+    urgent_grades: frozenset[str] | None = frozenset({"D"})  # subjects whose cases are urgent
 
 
 async def create_case(
@@ -150,7 +151,7 @@ def _with_defaults(
         and command.rectify_by is None
     ):
         vt = record.vtype
-        due = deps.calendar.add(now, vt.sla.rectification, urgent=vt.urgency is Urgency.urgent)
+        due = deps.calendar.add(now, vt.sla.rectification, urgent=record.urgent)
         return msgspec.structs.replace(command, rectify_by=due)
     return command
 
@@ -236,7 +237,7 @@ async def apply_transition(
         record.id,
         t.to_state,
         sla=vt.sla,
-        urgent=vt.urgency is Urgency.urgent,
+        urgent=record.urgent,
         calendar=deps.calendar,
         now=now,
         restart=t.restart,
@@ -347,6 +348,9 @@ async def _create(deps: Deps, new: NewCase, actor: Actor, now: datetime) -> Case
     placed = await deps.geo.place(new.position) if new.position else None
     squad = placed.squad.id if placed and placed.squad else None
     flags = [] if squad is not None else ["out_of_district" if new.position else "no_location"]
+    repeat_offender = await _repeat_offender(deps, new.subject_id)
+    if repeat_offender:
+        flags.append("repeat_offender")
     case_id = int(
         (await Case.raw("SELECT nextval(pg_get_serial_sequence('enforcement_case', 'id')) AS id"))[
             0
@@ -373,7 +377,7 @@ async def _create(deps: Deps, new: NewCase, actor: Actor, now: datetime) -> Case
             address=new.address,
             description=new.description,
             flags=msgspec.json.encode(flags).decode(),
-            urgent=vt.urgency is Urgency.urgent,
+            urgent=vt.urgency is Urgency.urgent or repeat_offender,
             created_at=now,
             updated_at=now,
         )
@@ -412,6 +416,15 @@ async def _create(deps: Deps, new: NewCase, actor: Actor, now: datetime) -> Case
     return await detail(record)
 
 
+async def _repeat_offender(deps: Deps, subject_id: int | None) -> bool:
+    """The subject's grade is the policy's urgent one or worse: its cases run on the
+    wall clock, with the type's deadlines (分类分级 raises the urgency)."""
+    if subject_id is None or deps.urgent_grades is None:
+        return False
+    row = await Subject.select(Subject.grade).where(Subject.id == subject_id).first()
+    return row is not None and row["grade"] in deps.urgent_grades
+
+
 async def _party_to_notify(
     deps: Deps, vt: ViolationType, squad: int | None, subject_id: int | None
 ) -> dict[str, Any] | None:
@@ -433,7 +446,7 @@ async def _notify_party(
     deps: Deps, record: CaseRecord, vt: ViolationType, party: dict[str, Any], now: datetime
 ) -> CaseRecord:
     """Soft enforcement's first rung: a deadline for the party, and an SMS (outbox)."""
-    due = deps.calendar.add(now, vt.sla.rectification, urgent=vt.urgency is Urgency.urgent)
+    due = deps.calendar.add(now, vt.sla.rectification, urgent=record.urgent)
     command = NotifyParty(rectify_by=due, note="notified by SMS")
     transition = decide(record.facts, SYSTEM, command, now)
     record = await apply_transition(deps, record, SYSTEM, command, transition, now, None)

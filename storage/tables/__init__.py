@@ -11,7 +11,7 @@ from storage.tables.cases import (
     ViolationTypeVersion,
 )
 from storage.tables.evidence import Evidence
-from storage.tables.field import Camera, CameraZone, Subject
+from storage.tables.field import Camera, CameraZone, Subject, SubjectGrade
 from storage.tables.integration import FeedEntry, FeedRelay, Notification, WebhookSubscription
 from storage.tables.org import (
     GridCell,
@@ -31,6 +31,7 @@ TABLES = (
     IntegratorKey,
     Camera,
     Subject,
+    SubjectGrade,
     CameraZone,
     ViolationTypeRow,
     ViolationTypeVersion,
@@ -67,6 +68,7 @@ __all__ = [
     "Squad",
     "StaffUser",
     "Subject",
+    "SubjectGrade",
     "ViolationTypeRow",
     "ViolationTypeVersion",
     "WebhookSubscription",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from piccolo.columns import (
     JSONB,
+    BigSerial,
     Boolean,
     Date,
     DoublePrecision,
@@ -79,8 +80,29 @@ class Subject(Table, tablename="subject"):
     contact_name = Varchar(length=64, null=True, default=None, help_text="Personal data.")
     contact_phone = Varchar(length=32, null=True, default=None, help_text="Personal data.")
     details = JSONB(default="{}", help_text="The kind's own fields (domain/subjects/model.py).")
+    grade = Varchar(length=1, default="A", help_text="In force: the override, else computed.")
+    grade_computed = Varchar(length=1, default="A", help_text="What the grading policy gives.")
+    grade_points = DoublePrecision(default=0.0)
+    graded_at = Timestamptz(null=True, default=None)
+    grade_override = Varchar(length=1, null=True, default=None)
+    grade_override_reason = Varchar(length=500, null=True, default=None)
+    grade_override_until = Timestamptz(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class SubjectGrade(Table, tablename="subject_grade"):
+    """A subject's grade history: every change, computed or by hand, and why."""
+
+    id = BigSerial(primary_key=True)
+    subject = ForeignKey(references=Subject, on_delete=OnDelete.cascade, null=False, index=True)
+    at = Timestamptz()
+    grade = Varchar(length=1, help_text="In force after this entry.")
+    computed = Varchar(length=1)
+    points = DoublePrecision()
+    source = Varchar(length=16, help_text="nightly | on_demand | override | override_ended")
+    reason = Varchar(length=500, default="")
+    actor = Integer(null=True, default=None, help_text="The staff user who set an override.")
 
 
 class CameraZone(Table, tablename="camera_zone"):
