@@ -117,6 +117,8 @@ ERROR_CODES: dict[str, str] = {
     "register_empty": "The register file has no header row.",
     "register_columns": "The register needs at least the 名称/name and 类型/kind columns.",
     "register_too_large": "Too many rows for one import.",
+    "inspection_clean": "A clean inspection names no violation type.",
+    "violation_type_required": "A failed inspection names the violation it found.",
     "override_until_past": "A grade override must end in the future.",
     "register_rows_rejected": "Rows were rejected; nothing was imported (see rejected).",
     "sms_not_configured": "No SMS gateway is configured on this installation.",

@@ -17,6 +17,7 @@ from jobs.escalation import escalate_deadlines
 from jobs.evidence import check_evidence, check_stuck_evidence, clean_up_uploads
 from jobs.grading import grade_subjects
 from jobs.housekeeping import purge_expired_refresh_tokens, purge_old_idempotency_records
+from jobs.inspections import plan_inspections
 from jobs.outbox import deliver_outbox, pump
 from jobs.parties import settle_party_deadlines
 from jobs.vision import model_path, poll_cameras, sample_camera, state_of
@@ -74,6 +75,7 @@ class WorkerSettings:
         poll_cameras,
         settle_party_deadlines,
         grade_subjects,
+        plan_inspections,
         # Retries are the outbox's own (attempts, back-off, dead); a result kept in Redis
         # would only block the next attempt's job id.
         func(deliver_outbox, keep_result=0, timeout=120),
@@ -86,6 +88,7 @@ class WorkerSettings:
         cron(check_stuck_evidence, second={30}, unique=True, timeout=300),
         cron(settle_party_deadlines, second={15}, unique=True, timeout=120),
         cron(grade_subjects, hour={2}, minute={30}, unique=True, timeout=3600),
+        cron(plan_inspections, hour={6}, minute={0}, unique=True, timeout=3600),
         cron(clean_up_uploads, minute={41}, unique=True, timeout=1800),
         cron(poll_cameras, second=set(range(0, 60, 5)), unique=True, timeout=30),
     ]

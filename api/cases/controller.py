@@ -24,6 +24,7 @@ from api.cases.schemas import (
     FileRequest,
     OrderRectificationRequest,
     RecheckRequest,
+    RecordInspectionRequest,
     ReopenRequest,
     ReturnRequest,
     SubmitReviewRequest,
@@ -297,6 +298,21 @@ class CaseController(Controller):
         idempotency_key: IdempotencyKey = None,
     ) -> CaseDetail:
         """Recheck after the rectification period: corrected, or not."""
+        return await _command(rt, principal, case_id, data, idempotency_key, request)
+
+    @post("/{case_id:int}/inspect", operation_id="inspect_case", status_code=HTTP_200_OK)
+    async def inspect(
+        self,
+        rt: Rt,
+        principal: Caller,
+        case_id: FromPath[int],
+        data: JSONBody[RecordInspectionRequest],
+        request: Request[Any, Any, Any],
+        idempotency_key: IdempotencyKey = None,
+    ) -> CaseDetail:
+        """A routine inspection's checklist (日常检查, cases of source ``inspection``): all
+        passed closes it; a failed item names the violation found (with a photo), and the
+        case goes on as a case of that type."""
         return await _command(rt, principal, case_id, data, idempotency_key, request)
 
     @post("/{case_id:int}/file", operation_id="file_case", status_code=HTTP_200_OK)

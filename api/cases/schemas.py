@@ -18,6 +18,7 @@ from domain.cases.machine import (
     File,
     OrderRectification,
     Recheck,
+    RecordInspection,
     Reopen,
     Return,
     SubmitReview,
@@ -99,6 +100,13 @@ class CommentRequest(Comment, frozen=True, kw_only=True, forbid_unknown_fields=T
     location: Location | None = None
 
 
+class RecordInspectionRequest(
+    RecordInspection, frozen=True, kw_only=True, forbid_unknown_fields=True
+):
+    version: Version
+    location: Location | None = None
+
+
 CommandRequest = (
     DispatchRequest
     | DismissRequest
@@ -113,6 +121,7 @@ CommandRequest = (
     | ReturnRequest
     | ReopenRequest
     | CommentRequest
+    | RecordInspectionRequest
 )
 
 

@@ -126,6 +126,27 @@ class NotifyParty(msgspec.Struct, frozen=True):
     note: Text = ""
 
 
+class CheckItem(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    item: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+    passed: bool
+    note: Text = ""
+
+
+class RecordInspection(msgspec.Struct, frozen=True):
+    """A routine inspection's checklist (日常检查). All passed: the case closes, nothing
+    found. Any failed: the case becomes a case of ``violation_type`` (the type's SLA from
+    now on) and the officer goes on with the on-site verification."""
+
+    items: Annotated[tuple[CheckItem, ...], msgspec.Meta(min_length=1, max_length=50)]
+    violation_type: Annotated[str, msgspec.Meta(max_length=16)] | None = None
+    note: Text = ""
+    evidence_ids: tuple[str, ...] = ()
+
+    @property
+    def clean(self) -> bool:
+        return all(i.passed for i in self.items)
+
+
 class ConfirmCorrection(msgspec.Struct, frozen=True):
     """The camera saw the problem gone before the party's deadline: closed as
     self-corrected (自行整改) without an officer's visit."""
@@ -149,6 +170,7 @@ Command = (
     | Comment
     | NotifyParty
     | ConfirmCorrection
+    | RecordInspection
 )
 
 ACTIONS: dict[type[msgspec.Struct], Action] = {
@@ -168,6 +190,7 @@ ACTIONS: dict[type[msgspec.Struct], Action] = {
     Comment: Action.comment,
     NotifyParty: Action.notify_party,
     ConfirmCorrection: Action.confirm_correction,
+    RecordInspection: Action.inspect,
 }
 
 
@@ -195,6 +218,7 @@ class CaseFacts(msgspec.Struct, frozen=True, kw_only=True):
     assignee_id: int | None
     outcome: Outcome | None
     rectify_by: datetime | None = None
+    source: Source | None = None
 
 
 class Transition(msgspec.Struct, frozen=True, kw_only=True):
@@ -212,6 +236,7 @@ class Transition(msgspec.Struct, frozen=True, kw_only=True):
     external_ref: str | None = None
     rework: bool = False
     extension: bool = False
+    violation_type: str | None = None  # an inspection found this: the case is one of it now
     # Deadlines that start afresh even if one of the same kind is running.
     restart: tuple[DeadlineKind, ...] = ()
 
@@ -432,6 +457,24 @@ def decide(case: CaseFacts, actor: Actor, command: msgspec.Struct, now: datetime
                 to_state=State.awaiting_rectification,
                 rectify_by=command.rectify_by,
                 restart=(DeadlineKind.rectification,),
+            )
+        case RecordInspection():
+            _require_worker(actor, case, "record the inspection")
+            if s is not State.in_progress or case.source is not Source.inspection:
+                raise _refuse_state(command, s)
+            if command.clean:
+                if command.violation_type:
+                    raise InvalidInput("inspection_clean", "a clean inspection found no violation")
+                return Transition(action=action, to_state=State.closed, outcome=Outcome.not_found)
+            if not command.violation_type:
+                raise InvalidInput(
+                    "violation_type_required", "a failed inspection names the violation found"
+                )
+            return Transition(
+                action=action,
+                to_state=State.in_progress,
+                violation_type=command.violation_type,
+                restart=(DeadlineKind.verify, DeadlineKind.handle),
             )
         case ConfirmCorrection():
             if not actor.is_system:

@@ -98,3 +98,4 @@ class Action(StrEnum):
     observation = "observation"  # the camera still sees it, or sees it cleared
     notify_party = "notify_party"  # the party was told to correct it by a deadline (SMS)
     confirm_correction = "confirm_correction"  # the camera saw it corrected in time
+    inspect = "inspect"  # a routine inspection's checklist, clean or not

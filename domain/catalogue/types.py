@@ -67,6 +67,7 @@ class Category(StrEnum):
     advertising = "advertising"
     construction = "construction"
     street_order = "street_order"
+    inspection = "inspection"  # routine inspection tasks (日常检查): not a violation yet
 
     @property
     def code(self) -> str:
@@ -84,6 +85,7 @@ _CATEGORY_CODES: dict[Category, tuple[str, str]] = {
     Category.advertising: ("02", "宣传广告"),
     Category.construction: ("03", "施工管理"),
     Category.street_order: ("05", "街面秩序"),
+    Category.inspection: ("90", "日常检查"),
 }
 
 

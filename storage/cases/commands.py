@@ -23,6 +23,7 @@ from domain.cases.machine import (
     Dispatch,
     NotifyParty,
     Recheck,
+    RecordInspection,
     Release,
     Transition,
     Verify,
@@ -159,8 +160,10 @@ def _with_defaults(
 async def _check_photos(record: CaseRecord, actor: Actor, command: msgspec.Struct) -> None:
     """What an officer saw on site must be backed by a photo of this case (uploaded and
     completed; the check may still be running, a refused one does not count)."""
-    if actor.is_system or not isinstance(command, Verify | Recheck):
+    if actor.is_system or not isinstance(command, Verify | Recheck | RecordInspection):
         return
+    if isinstance(command, RecordInspection) and command.clean:
+        return  # nothing found: the checklist is the record
     ids = command.evidence_ids
     if not ids:
         raise InvalidInput("photo_required", "attach at least one photo (evidence_ids)")
@@ -218,6 +221,13 @@ async def apply_transition(
         Case.updated_at: now,
         Case.version: record.version + 1,
     }
+    if t.violation_type is not None:  # an inspection found a violation: the case is one now
+        vt = await catalogue.get_active(t.violation_type)
+        values |= {
+            Case.violation_type: vt.code,
+            Case.type_version: await catalogue.version_of(vt),
+            Case.urgent: record.urgent or vt.urgency is Urgency.urgent,
+        }
     if t.outcome is not None or t.clear_outcome:
         values[Case.outcome] = t.outcome.value if t.outcome else None
     if t.squad_id is not None:
@@ -237,7 +247,7 @@ async def apply_transition(
         record.id,
         t.to_state,
         sla=vt.sla,
-        urgent=record.urgent,
+        urgent=values.get(Case.urgent, record.urgent),
         calendar=deps.calendar,
         now=now,
         restart=t.restart,
@@ -348,7 +358,9 @@ async def _create(deps: Deps, new: NewCase, actor: Actor, now: datetime) -> Case
     placed = await deps.geo.place(new.position) if new.position else None
     squad = placed.squad.id if placed and placed.squad else None
     flags = [] if squad is not None else ["out_of_district" if new.position else "no_location"]
-    repeat_offender = await _repeat_offender(deps, new.subject_id)
+    repeat_offender = new.source is not Source.inspection and await _repeat_offender(
+        deps, new.subject_id
+    )
     if repeat_offender:
         flags.append("repeat_offender")
     case_id = int(

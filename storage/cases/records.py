@@ -60,6 +60,7 @@ class CaseRecord(msgspec.Struct, frozen=True, kw_only=True):
             assignee_id=self.assignee_id,
             outcome=self.outcome,
             rectify_by=self.rectify_by,
+            source=self.source,
         )
 
     @property

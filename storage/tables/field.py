@@ -87,6 +87,9 @@ class Subject(Table, tablename="subject"):
     grade_override = Varchar(length=1, null=True, default=None)
     grade_override_reason = Varchar(length=500, null=True, default=None)
     grade_override_until = Timestamptz(null=True, default=None)
+    next_inspection_at = Timestamptz(
+        null=True, default=None, help_text="When its next routine inspection is due."
+    )
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
 

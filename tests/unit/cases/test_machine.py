@@ -17,6 +17,7 @@ from domain.cases.machine import (
     Actor,
     Assign,
     CaseFacts,
+    CheckItem,
     Close,
     Comment,
     ConfirmCorrection,
@@ -26,6 +27,7 @@ from domain.cases.machine import (
     NotifyParty,
     OrderRectification,
     Recheck,
+    RecordInspection,
     Reopen,
     Return,
     SubmitReview,
@@ -34,7 +36,7 @@ from domain.cases.machine import (
     action_of,
     decide,
 )
-from domain.cases.model import Action, DismissReason, Outcome, RecheckResult, State
+from domain.cases.model import Action, DismissReason, Outcome, RecheckResult, Source, State
 from domain.errors import AppError
 from domain.org import Role
 
@@ -88,6 +90,8 @@ class Model(msgspec.Struct, kw_only=True):
     external_ref: str | None = None
     rework: int = 0
     extensions: int = 0
+    source: Source = Source.patrol
+    violation_type: str = "05-05"
     actions: list[Action] = msgspec.field(default_factory=list)
 
     def facts(self) -> CaseFacts:
@@ -97,6 +101,7 @@ class Model(msgspec.Struct, kw_only=True):
             assignee_id=self.assignee_id,
             outcome=self.outcome,
             rectify_by=self.rectify_by,
+            source=self.source,
         )
 
     def apply(self, t: Transition) -> None:
@@ -115,6 +120,8 @@ class Model(msgspec.Struct, kw_only=True):
             self.rework += 1
         if t.extension:
             self.extensions += 1
+        if t.violation_type is not None:
+            self.violation_type = t.violation_type
         self.actions.append(t.action)
 
 
@@ -137,6 +144,7 @@ ALLOWED_STATES: dict[type, frozenset[State]] = {
     Comment: frozenset(State),
     NotifyParty: frozenset({State.pending_triage}),
     ConfirmCorrection: frozenset({State.awaiting_rectification}),
+    RecordInspection: frozenset({State.in_progress}),
 }
 ALLOWED_ROLES: dict[type, frozenset[Role | None]] = {  # None: the system
     Dispatch: frozenset({Role.commander, Role.admin, None}),
@@ -154,9 +162,10 @@ ALLOWED_ROLES: dict[type, frozenset[Role | None]] = {  # None: the system
     Comment: PEOPLE,
     NotifyParty: frozenset({Role.commander, Role.admin, None}),
     ConfirmCorrection: frozenset({None}),
+    RecordInspection: MANAGERS | {Role.officer},
 }
 # Commands only the assigned officer (not another officer) may run for themselves.
-ASSIGNEE_ONLY = (Verify, OrderRectification, Recheck, File, SubmitReview)
+ASSIGNEE_ONLY = (Verify, OrderRectification, Recheck, File, SubmitReview, RecordInspection)
 # Where each command may lead.
 TARGETS: dict[type, frozenset[State]] = {
     Dispatch: frozenset({State.dispatched}),
@@ -173,6 +182,7 @@ TARGETS: dict[type, frozenset[State]] = {
     Reopen: frozenset({State.dispatched}),
     NotifyParty: frozenset({State.awaiting_rectification}),
     ConfirmCorrection: frozenset({State.closed}),
+    RecordInspection: frozenset({State.closed, State.in_progress}),
 }
 # The outcomes a case may hold in each state.
 OUTCOMES: dict[State, frozenset[Outcome | None]] = {
@@ -282,6 +292,12 @@ def commands(
         return NotifyParty(rectify_by=rectify_by, note=draw(notes))
     if kind is ConfirmCorrection:
         return ConfirmCorrection(note=draw(notes))
+    if kind is RecordInspection:
+        items = draw(st.lists(st.booleans(), min_size=1, max_size=3))
+        return RecordInspection(
+            items=tuple(CheckItem(f"项目{i}", passed=p) for i, p in enumerate(items)),
+            violation_type=draw(st.sampled_from([None, "05-04"])),
+        )
     return Comment(text="跟进")
 
 
@@ -295,11 +311,12 @@ class CaseMachine(RuleBasedStateMachine):
         self.chain: list[tuple[ChainEntry, str]] = []
         self.seen: set[State] = set()
 
-    @initialize(placed=st.booleans())
-    def created(self, placed: bool) -> None:
+    @initialize(placed=st.booleans(), source=st.sampled_from([Source.patrol, Source.inspection]))
+    def created(self, placed: bool, source: Source) -> None:
         # A placed case already has its squad (soft enforcement may start at once).
         self.model.squad_id = SQUAD if placed else None
-        self._append(SYSTEM, "created", None, State.pending_triage, {"source": "patrol"})
+        self.model.source = source
+        self._append(SYSTEM, "created", None, State.pending_triage, {"source": source.value})
         self.seen.add(self.model.state)
 
     def _actor(self, kind: str) -> Actor:
@@ -390,6 +407,11 @@ class CaseMachine(RuleBasedStateMachine):
             assert case.outcome is None, "only a notified party's case moves on this way"
         if kind is NotifyParty:
             assert case.squad_id is not None
+        if kind is RecordInspection:
+            assert isinstance(command, RecordInspection)
+            assert case.source is Source.inspection
+            assert (t.to_state is State.closed) == command.clean
+            assert (t.violation_type is not None) == (not command.clean)
         if case.state is State.dismissed:
             assert kind is Comment
         if case.state is State.closed:
