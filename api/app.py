@@ -37,6 +37,7 @@ from api.security import BearerAuthMiddleware, VerifiedTokens
 from api.stats.controller import StatsController
 from api.subjects.controller import SubjectController
 from api.subjects.grades import GradeController
+from api.subjects.structures import StructureController, StructureTargetController
 from offsite import logs
 from offsite.runtime import open_runtime
 from offsite.settings import Settings, get_settings
@@ -146,6 +147,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             NotificationController,
             SubjectController,
             GradeController,
+            StructureController,
+            StructureTargetController,
         ],
         dependencies=DEPENDENCIES,
         middleware=[

@@ -11,7 +11,15 @@ from storage.tables.cases import (
     ViolationTypeVersion,
 )
 from storage.tables.evidence import Evidence
-from storage.tables.field import Camera, CameraZone, Subject, SubjectGrade
+from storage.tables.field import (
+    Camera,
+    CameraZone,
+    IllegalStructure,
+    StructureEvent,
+    StructureTarget,
+    Subject,
+    SubjectGrade,
+)
 from storage.tables.integration import FeedEntry, FeedRelay, Notification, WebhookSubscription
 from storage.tables.org import (
     GridCell,
@@ -33,6 +41,9 @@ TABLES = (
     Subject,
     SubjectGrade,
     CameraZone,
+    IllegalStructure,
+    StructureEvent,
+    StructureTarget,
     ViolationTypeRow,
     ViolationTypeVersion,
     Case,
@@ -61,12 +72,15 @@ __all__ = [
     "FeedRelay",
     "GridCell",
     "IdempotencyRecord",
+    "IllegalStructure",
     "IntegratorKey",
     "Notification",
     "Outbox",
     "RefreshToken",
     "Squad",
     "StaffUser",
+    "StructureEvent",
+    "StructureTarget",
     "Subject",
     "SubjectGrade",
     "ViolationTypeRow",

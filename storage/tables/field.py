@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from piccolo.columns import (
     JSONB,
+    BigInt,
     BigSerial,
     Boolean,
     Date,
@@ -119,3 +120,47 @@ class CameraZone(Table, tablename="camera_zone"):
     rules = JSONB(help_text="Violation types with their parameters (see ZoneRule).")
     subject = ForeignKey(references=Subject, on_delete=OnDelete.set_null, null=True)
     created_at = Timestamptz(default=TimestamptzNow())
+
+
+class IllegalStructure(Table, tablename="illegal_structure"):
+    """An illegal structure's lifecycle (the structure itself is a subject of that kind)."""
+
+    id = Serial(primary_key=True)
+    subject = ForeignKey(references=Subject, on_delete=OnDelete.restrict, null=False, unique=True)
+    case = BigInt(help_text="The case that found it; its photos back every step.")
+    kind = Varchar(length=8, help_text="new (控违) | stock (拆违)")
+    state = Varchar(length=24, default="discovered")
+    squad = ForeignKey(references=Squad, on_delete=OnDelete.restrict, null=True, index=True)
+    discovered_at = Timestamptz()
+    verified_area_m2 = DoublePrecision(null=True, default=None)
+    demolished_area_m2 = DoublePrecision(null=True, default=None)
+    demolished_at = Timestamptz(null=True, default=None)
+    deadline = Timestamptz(null=True, default=None)
+    external_ref = Varchar(length=64, null=True, default=None)
+    approval_ref = Varchar(length=64, null=True, default=None)
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class StructureEvent(Table, tablename="structure_event"):
+    """One step of a structure's lifecycle, with who, when and the photos behind it."""
+
+    id = BigSerial(primary_key=True)
+    structure = ForeignKey(
+        references=IllegalStructure, on_delete=OnDelete.cascade, null=False, index=True
+    )
+    at = Timestamptz()
+    actor = Integer(null=True, default=None)
+    step = Varchar(length=24)
+    from_state = Varchar(length=24, null=True, default=None)
+    to_state = Varchar(length=24)
+    data = JSONB()
+
+
+class StructureTarget(Table, tablename="structure_target"):
+    """The year's targets of a squad (or the district, squad empty) set by the admin."""
+
+    id = Serial(primary_key=True)
+    year = Integer()
+    squad = ForeignKey(references=Squad, on_delete=OnDelete.cascade, null=True)
+    stock_demolish_m2 = DoublePrecision(help_text="拆违: stock to take down this year, m².")
+    new_max = Integer(default=0, help_text="控违: new structures tolerated (0: none).")
