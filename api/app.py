@@ -16,6 +16,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme, Tag
 
 from api.auth.controller import AuthController
+from api.blocks.controller import BlockController
 from api.cameras.controller import CameraController
 from api.cases.controller import CaseController
 from api.catalogue.controller import ViolationTypeController
@@ -149,6 +150,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             GradeController,
             StructureController,
             StructureTargetController,
+            BlockController,
         ],
         dependencies=DEPENDENCIES,
         middleware=[

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from arq import cron, func
 from arq.connections import RedisSettings
 
+from jobs.blocks import score_blocks
 from jobs.escalation import escalate_deadlines
 from jobs.evidence import check_evidence, check_stuck_evidence, clean_up_uploads
 from jobs.grading import grade_subjects
@@ -76,6 +77,7 @@ class WorkerSettings:
         settle_party_deadlines,
         grade_subjects,
         plan_inspections,
+        score_blocks,
         # Retries are the outbox's own (attempts, back-off, dead); a result kept in Redis
         # would only block the next attempt's job id.
         func(deliver_outbox, keep_result=0, timeout=120),
@@ -89,6 +91,7 @@ class WorkerSettings:
         cron(settle_party_deadlines, second={15}, unique=True, timeout=120),
         cron(grade_subjects, hour={2}, minute={30}, unique=True, timeout=3600),
         cron(plan_inspections, hour={6}, minute={0}, unique=True, timeout=3600),
+        cron(score_blocks, hour={1}, minute={10}, unique=True, timeout=3600),
         cron(clean_up_uploads, minute={41}, unique=True, timeout=1800),
         cron(poll_cameras, second=set(range(0, 60, 5)), unique=True, timeout=30),
     ]

@@ -13,6 +13,8 @@ from arq import ArqRedis, create_pool
 from arq.connections import RedisSettings
 from redis.asyncio import Redis
 
+from domain.blocks.scoring import BlockPolicy
+from domain.blocks.scoring import load_policy as load_block_policy
 from domain.sla.calendar import WorkCalendar
 from domain.subjects.grading import Grade, GradingPolicy, load_policy
 from integrations.wechat import WechatClient
@@ -47,6 +49,11 @@ class Runtime:
             notify_parties=bool(self.settings.sms.gateway_url),
             urgent_grades=frozenset(g.value for g in Grade if g.rank >= policy.urgent_from.rank),
         )
+
+    @property
+    def block_policy(self) -> BlockPolicy:
+        """The 美丽街区 scoring in force (read once per process)."""
+        return load_block_policy(self.settings.subjects.block_policy)
 
     @property
     def grading_policy(self) -> GradingPolicy:

@@ -327,6 +327,13 @@ class SubjectSettings(_Section, frozen=True, kw_only=True):
             "Grading policy JSON (分类分级); empty: domain/subjects/grading_policy.json.",
         ),
     ] = ""
+    block_policy: Annotated[
+        str,
+        env(
+            "OFFSITE_BLOCK_POLICY",
+            "美丽街区 scoring JSON; empty: domain/blocks/block_policy.json.",
+        ),
+    ] = ""
 
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True):

@@ -1,5 +1,6 @@
 """Every Piccolo table, by concept; ``TABLES`` is what the migrations track."""
 
+from storage.tables.blocks import BlockScore, BlockSpotCheck, StreetBlock
 from storage.tables.cases import (
     Case,
     CaseDeadline,
@@ -57,10 +58,15 @@ TABLES = (
     FeedRelay,
     WebhookSubscription,
     Notification,
+    StreetBlock,
+    BlockSpotCheck,
+    BlockScore,
 )
 
 __all__ = [
     "TABLES",
+    "BlockScore",
+    "BlockSpotCheck",
     "Camera",
     "CameraZone",
     "Case",
@@ -79,6 +85,7 @@ __all__ = [
     "RefreshToken",
     "Squad",
     "StaffUser",
+    "StreetBlock",
     "StructureEvent",
     "StructureTarget",
     "Subject",

@@ -1,0 +1,1 @@
+"""美丽街区: street blocks and their monthly assessment score."""
