@@ -15,6 +15,7 @@ from api.deps import Caller
 from api.security import check_jurisdiction
 from domain.errors import InvalidInput
 from storage.cases.figures import GroupBy, Indicators, Precision, indicators, precision
+from storage.programmes import ProgrammeFigures, programme_figures
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -53,6 +54,11 @@ class PrecisionReport(msgspec.Struct, frozen=True):
     items: list[Precision]
 
 
+class ProgrammeReport(msgspec.Struct, frozen=True):
+    month: str
+    items: list[ProgrammeFigures]
+
+
 class StatsController(Controller):
     path = "/api/v1/stats"
     tags = ["figures"]
@@ -87,3 +93,20 @@ class StatsController(Controller):
         return PrecisionReport(
             start, end, await precision(start, end, squad_id=principal.scope.squad_id)
         )
+
+    @get("/programmes", operation_id="get_programme_figures")
+    async def get_programmes(
+        self,
+        principal: Caller,
+        month: Annotated[str, QueryParameter(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM")],
+    ) -> ProgrammeReport:
+        """The three programmes for a month (美丽街区, 违法建筑治理, 经营性场所治理): for the
+        district and each squad, violations by type, the share of cases whose subject
+        repeated the same violation within 90 days, subjects by grade, illegal structures
+        (the month, and the year against its target), routine inspections planned and done,
+        and the blocks' scores. Squad roles get their own squad's figures only."""
+        rows = await programme_figures(month)
+        own = principal.scope.squad_id
+        if own is not None:
+            rows = [r for r in rows if r.squad_id == own]
+        return ProgrammeReport(month, rows)
