@@ -16,9 +16,9 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.response import Response
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
-from api.deps import Rt
+from api.deps import Caller, Rt
 from api.schemas import CursorQuery, LimitQuery, decode_cursor, next_cursor
-from api.security import requires_role
+from api.security import check_jurisdiction, requires_role
 from domain.errors import InvalidInput, NotFound
 from domain.geo import CoordType, Location
 from domain.org import Role
@@ -162,9 +162,11 @@ class SubjectController(Controller):
 
     @patch("/{subject_id:int}", operation_id="update_subject", guards=[writers])
     async def update(
-        self, rt: Rt, subject_id: FromPath[int], data: JSONBody[SubjectPatch]
+        self, rt: Rt, principal: Caller, subject_id: FromPath[int], data: JSONBody[SubjectPatch]
     ) -> SubjectRead:
+        """Squad leaders edit the subjects of their own squad."""
         current = await _get(subject_id)
+        check_jurisdiction(principal, current.squad_id)
         merged = _merge(current, data)
         return SubjectRead.of(await subjects.update(rt.geo, subject_id, merged, datetime.now(UTC)))
 

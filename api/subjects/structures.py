@@ -13,7 +13,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from api.deps import Caller, Rt
 from api.schemas import CursorQuery, LimitQuery, decode_cursor, next_cursor
-from api.security import admin_only
+from api.security import Principal, admin_only, check_jurisdiction
 from domain.errors import NotFound
 from domain.geo import Location
 from domain.subjects.structures import (
@@ -115,13 +115,13 @@ class StructureController(Controller):
         self, principal: Caller, structure_id: FromPath[int], data: JSONBody[Verify]
     ) -> StructureRecord:
         """Measured on site: area, floors, structure, when built, owner."""
-        return await _advance(principal.user_id, structure_id, data)
+        return await _advance(principal, structure_id, data)
 
     @post("/{structure_id:int}/file", operation_id="file_structure", status_code=HTTP_200_OK)
     async def file(
         self, principal: Caller, structure_id: FromPath[int], data: JSONBody[File]
     ) -> StructureRecord:
-        return await _advance(principal.user_id, structure_id, data)
+        return await _advance(principal, structure_id, data)
 
     @post(
         "/{structure_id:int}/order-demolition",
@@ -131,7 +131,7 @@ class StructureController(Controller):
     async def order_demolition(
         self, principal: Caller, structure_id: FromPath[int], data: JSONBody[OrderDemolition]
     ) -> StructureRecord:
-        return await _advance(principal.user_id, structure_id, data)
+        return await _advance(principal, structure_id, data)
 
     @post(
         "/{structure_id:int}/demolish", operation_id="demolish_structure", status_code=HTTP_200_OK
@@ -140,18 +140,22 @@ class StructureController(Controller):
         self, principal: Caller, structure_id: FromPath[int], data: JSONBody[Demolish]
     ) -> StructureRecord:
         """Taken down, by its owner or by enforcement, with the area that came down."""
-        return await _advance(principal.user_id, structure_id, data)
+        return await _advance(principal, structure_id, data)
 
     @post("/{structure_id:int}/retain", operation_id="retain_structure", status_code=HTTP_200_OK)
     async def retain(
         self, principal: Caller, structure_id: FromPath[int], data: JSONBody[Retain]
     ) -> StructureRecord:
         """Approved to stay (补办手续), under the approval's reference."""
-        return await _advance(principal.user_id, structure_id, data)
+        return await _advance(principal, structure_id, data)
 
 
-async def _advance(actor: int, structure_id: int, step: Step) -> StructureRecord:
-    return await structures.advance(structure_id, step, actor, datetime.now(UTC))
+async def _advance(principal: Principal, structure_id: int, step: Step) -> StructureRecord:
+    record = await structures.get(structure_id)
+    if record is None:
+        raise NotFound("structure_not_found", f"no illegal structure {structure_id}")
+    check_jurisdiction(principal, record.squad_id)
+    return await structures.advance(structure_id, step, principal.user_id, datetime.now(UTC))
 
 
 class TargetList(msgspec.Struct, frozen=True):

@@ -81,6 +81,11 @@ async def test_a_subject_is_written_found_and_shows_its_cases(client: AppClient)
     assert moved.status_code == 200, moved.text
     assert moved.json()["details"]["shop_sign"] == "阿强果业"
     assert moved.json()["name"] == "阿强水果店"
+    elsewhere = await login(client, await make_user(Role.squad_leader, squad_code="310112101"))
+    foreign = await client.patch(
+        f"/api/v1/subjects/{subject['id']}", headers=bearer(elsewhere), json={"name": "改名"}
+    )
+    assert (foreign.status_code, foreign.json()["code"]) == (403, "out_of_jurisdiction")
 
 
 CSV_HEADER = "类型,名称,地址,经度,纬度,统一社会信用代码,联系电话,店招,施工许可证号\n"
