@@ -127,6 +127,33 @@ async def setup(receiver_url: str) -> tuple[dict[str, str], dict[str, str]]:
     return headers["squad_leader"], headers["officer"]
 
 
+async def drain_outbox(limit_s: float = 300.0) -> None:
+    """Wait until the worker has delivered what was owed before the run (a backlog of
+    thousands of notifications would sit in front of the measured deliveries)."""
+    from storage.tables import Outbox
+
+    started = time.monotonic()
+    while time.monotonic() - started < limit_s:
+        owed = await Outbox.count().where(
+            (Outbox.status == "pending") & (Outbox.next_attempt_at <= datetime.now(UTC))
+        )
+        if owed == 0:
+            return
+        print(f"  waiting for the worker to deliver {owed:,} earlier outbox rows ...", flush=True)
+        await asyncio.sleep(5.0)
+    raise SystemExit("the outbox backlog did not drain")
+
+
+async def revoke_bench_keys() -> None:
+    """Revoke the bench's integrator keys: their webhook deliveries are skipped, not
+    retried against a receiver that no longer listens."""
+    from storage.tables import IntegratorKey
+
+    await IntegratorKey.update({IntegratorKey.revoked_at: datetime.now(UTC)}).where(
+        (IntegratorKey.name == "bench receiver") & IntegratorKey.revoked_at.is_null()
+    )
+
+
 async def stream_board(
     base: str, headers: dict[str, str], arrived: dict[int, float], ready: asyncio.Event
 ) -> None:
@@ -270,6 +297,7 @@ async def main() -> None:
         streaming = asyncio.create_task(stream_board(base, leader, board, ready))
         await asyncio.wait_for(ready.wait(), 10)
         await asyncio.sleep(1.0)  # the worker's pump is listening
+        await drain_outbox()  # earlier runs' backlog (escalations of bench_cases) first
         await changes(base, leader, officer, 20, board, receiver)  # warm-up
         sse, hooks = await changes(base, leader, officer, args.changes, board, receiver)
         redis = await redis_round_trips(env["REDIS_URL"], args.changes)
@@ -283,6 +311,7 @@ async def main() -> None:
             except subprocess.TimeoutExpired:
                 child.kill()  # a server waiting for its open streams to end
         receiver.shutdown()
+        await revoke_bench_keys()  # its receiver is gone: nothing more is owed to it
         await close_pool()
         if not already_up:
             stack.down()
