@@ -8,12 +8,15 @@ Blocking; callers run it in a thread.
 from __future__ import annotations
 
 import io
+import re
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import av
 from av.error import FFmpegError
 
 from integrations.camera_http import FrameError
+
+_CREDENTIALS = re.compile(r"(rtsps?://)[^/@\s]+@")
 
 
 def with_credentials(url: str, username: str, password: str) -> str:
@@ -34,7 +37,13 @@ def grab_frame(
     max_frames: int = 100,
 ) -> bytes:
     """One decoded frame of the stream as JPEG bytes, or FrameError."""
-    options = {"rtsp_transport": "tcp", "timeout": str(int(timeout_s * 1_000_000))}
+    options = {
+        "rtsp_transport": "tcp",
+        "timeout": str(int(timeout_s * 1_000_000)),
+        # One picture is all a sample needs: do not spend seconds probing the stream.
+        "analyzeduration": "500000",
+        "probesize": "1000000",
+    }
     try:
         with av.open(
             with_credentials(url, username, password), options=options, timeout=timeout_s
@@ -48,5 +57,6 @@ def grab_frame(
                 frame.to_image().save(out, "JPEG", quality=90)  # type: ignore[no-untyped-call]
                 return out.getvalue()
     except (FFmpegError, OSError, IndexError) as exc:
-        raise FrameError("rtsp", str(exc)[:200]) from exc
+        # FFmpeg's messages quote the URL it was given, credentials included.
+        raise FrameError("rtsp", _CREDENTIALS.sub(r"\1***@", str(exc))[:200]) from exc
     raise FrameError("rtsp", "no picture in the stream")

@@ -11,12 +11,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from domain.org import Role
 from jobs.vision import VisionState, load_detector, sample
 from storage.cases import timeline
 from storage.tables import Case, Evidence, Subject
 from tests.factories import make_user
+from tests.fakes.rtsp import FakeRtspCamera
+from tests.fakes.rtsp import serve as serve_rtsp
 from tests.integration.conftest import AppClient, bearer, login
 
 pytestmark = pytest.mark.usefixtures("database")
@@ -236,3 +239,49 @@ async def test_false_positives_feed_the_precision_of_a_camera_rule(client: AppCl
     row = next(r for r in report["items"] if r["camera_id"] == camera_id)
     assert (row["alerts"], row["false_positives"], row["undecided"]) == (3, 1, 1)
     assert row["precision"] == pytest.approx(0.5)
+
+
+async def test_an_rtsp_camera_raises_its_case_the_same_way(client: AppClient, settings) -> None:
+    admin = await login(client, await make_user(Role.admin))
+    with Image.open(IMAGES / "road_traffic_cn.jpg") as still:
+        rtsp = FakeRtspCamera(still, username="viewer", password="s3cret")
+    with serve_rtsp(rtsp) as url:
+        created = await client.post(
+            "/api/v1/cameras",
+            headers=bearer(admin),
+            json={
+                "device_id": f"RTSP-{datetime.now(UTC):%H%M%S%f}",
+                "name": "测试 RTSP 探头",
+                "location": {"lng": 121.3994755, "lat": 30.9995505},
+                "source": {"kind": "rtsp", "url": url, "username": "viewer", "password": "s3cret"},
+                "published_location": "测试路口",
+                "legal_review_date": "2026-10-01",
+                "technical_review_date": "2026-10-02",
+            },
+        )
+        assert created.status_code == 201, created.text
+        camera_id = created.json()["id"]
+        zones = await client.put(
+            f"/api/v1/cameras/{camera_id}/zones",
+            headers=bearer(admin),
+            json=[
+                {
+                    "key": "no-parking",
+                    "polygon": [[0, 0.3], [1, 0.3], [1, 1], [0, 1]],
+                    "rules": [{"violation_type": "05-05", "dwell_s": 20, "min_score": 0.4}],
+                }
+            ],
+        )
+        assert zones.status_code == 200, zones.text
+        rt = client.app.state.runtime
+        state = VisionState(load_detector(settings))
+        start = datetime.now(UTC)
+        results = [
+            await sample(rt, state, camera_id, start + timedelta(seconds=10 * i)) for i in range(4)
+        ]
+    assert all(r.startswith("ok:") for r in results), results
+    cases = await Case.select(Case.id).where(Case.camera == camera_id)
+    assert len(cases) == 1
+    frames = await Evidence.select(Evidence.kind).where(Evidence.case == cases[0]["id"])
+    assert sorted(f["kind"] for f in frames) == ["annotated_frame", "camera_frame"]
+    assert rtsp.requests.count("PLAY") == 4, "one stream opened per sample"
