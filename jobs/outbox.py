@@ -25,6 +25,7 @@ from redis.exceptions import RedisError
 from domain.errors import Unavailable
 from domain.evidence import Kind
 from integrations.camera_http import FrameError, fetch_snapshot
+from integrations.outbound import TargetRefused, ensure_public
 from integrations.webhooks import DeliveryFailed, post_signed
 from jobs import parties, wechat
 from offsite.runtime import Runtime
@@ -105,6 +106,10 @@ async def _callback(runtime: Runtime, row: Claimed, now: datetime) -> Outcome:
 
 
 async def _post(runtime: Runtime, row: Claimed, target: webhooks.Target) -> Outcome:
+    try:
+        await ensure_public(target.url, runtime.settings.private_targets_allowed)
+    except TargetRefused as exc:
+        raise DeliveryFailed(str(exc)) from exc
     await post_signed(
         runtime.http,
         target.url,
@@ -121,6 +126,10 @@ async def _fetch(runtime: Runtime, row: Claimed, now: datetime) -> Outcome:
     """An integrator's picture, from its URL into the case's evidence (settled in the
     same transaction, so a retry after a crash never attaches it twice)."""
     fetch = msgspec.convert(row.payload, MediaFetch)
+    try:
+        await ensure_public(fetch.url, runtime.settings.private_targets_allowed)
+    except TargetRefused as exc:
+        raise DeliveryFailed(str(exc)) from exc
     try:
         data = await fetch_snapshot(
             runtime.http, fetch.url, max_bytes=runtime.settings.outbox.media_max_bytes

@@ -293,6 +293,13 @@ class OutboxSettings(_Section, frozen=True, kw_only=True):
     media_max_bytes: Annotated[
         int, env("OFFSITE_MEDIA_MAX_BYTES", "Largest picture fetched from an integrator's URL.")
     ] = 8_000_000
+    private_targets: Annotated[
+        str,
+        env(
+            "OFFSITE_PRIVATE_TARGETS",
+            "Integrator URLs may lead to private addresses: yes, no, or auto (no in production).",
+        ),
+    ] = "auto"
     complaint_types: Annotated[
         str,
         env(
@@ -378,6 +385,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             sms=SmsSettings.from_env(environ),
             subjects=SubjectSettings.from_env(environ),
         )
+
+    @property
+    def private_targets_allowed(self) -> bool:
+        """Whether deliveries may go to loopback / private addresses (not in production,
+        unless ``OFFSITE_PRIVATE_TARGETS=yes``)."""
+        choice = self.outbox.private_targets.lower()
+        return choice == "yes" or (choice == "auto" and not self.is_production)
 
     @property
     def is_production(self) -> bool:

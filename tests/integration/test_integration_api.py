@@ -276,3 +276,32 @@ def _post_as_the_dead_worker(url: str, row: int, secret: str, payload: dict[str,
             "X-Offsite-Topic": "case.created",
         },
     )
+
+
+async def test_a_webhook_into_the_internal_network_is_refused_in_production(
+    client: AppClient, receiver: Receiver
+) -> None:
+    import dataclasses
+
+    import msgspec
+
+    base = _runtime(client)
+    strict = msgspec.structs.replace(base.settings.outbox, private_targets="no")
+    runtime = dataclasses.replace(
+        base, settings=msgspec.structs.replace(base.settings, outbox=strict)
+    )
+    writer, _ = await _key(client, ["complaints:write", "webhooks:manage"])
+    hook = await client.post(
+        "/integrator/v1/webhooks",
+        headers=writer,
+        json={"url": receiver.url, "topics": ["case.created"]},
+    )
+    await client.post(
+        "/integrator/v1/complaints", headers=writer, json=_complaint(f"ssrf-{time.time_ns()}")
+    )
+    await relay_feed(runtime)
+    mine = Outbox.target == hook.json()["webhook"]["id"]
+    assert await _deliver_rows(runtime, mine) == ["retry"]
+    row = await Outbox.select(Outbox.last_error).where(mine).first()
+    assert "non-public address" in row["last_error"]
+    assert receiver.requests == []
