@@ -32,6 +32,7 @@ from api.integrators.feed import FeedController
 from api.integrators.keys import IntegratorKeyController
 from api.middleware import request_id_middleware
 from api.notifications.controller import NotificationController
+from api.operations.outbox import OutboxController
 from api.org.controllers import MeController, SquadController, UserController
 from api.org.service import ensure_bootstrap_admin
 from api.security import BearerAuthMiddleware, VerifiedTokens
@@ -151,6 +152,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             StructureController,
             StructureTargetController,
             BlockController,
+            OutboxController,
         ],
         dependencies=DEPENDENCIES,
         middleware=[

@@ -127,6 +127,7 @@ ERROR_CODES: dict[str, str] = {
     "block_polygon_invalid": "The block's polygon is not a simple area.",
     "spot_check_item_unknown": "Not an item of the block scoring policy.",
     "month_invalid": "A month is written YYYY-MM.",
+    "outbox_row_not_dead": "No dead outbox row with that id.",
     "override_until_past": "A grade override must end in the future.",
     "register_rows_rejected": "Rows were rejected; nothing was imported (see rejected).",
     "sms_not_configured": "No SMS gateway is configured on this installation.",

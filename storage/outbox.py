@@ -118,3 +118,48 @@ async def failed(
         outbox_id,
     )
     return None if dead else next_at
+
+
+class OutboxRow(msgspec.Struct, frozen=True, kw_only=True):
+    """An outbox row as operators see it (payloads stay inside: they may hold numbers)."""
+
+    id: int
+    kind: str
+    topic: str
+    case_id: int | None
+    status: Status
+    attempts: int
+    next_attempt_at: datetime
+    created_at: datetime
+    delivered_at: datetime | None
+    last_error: str | None
+
+
+async def listing(status: Status, kind: str | None, after_id: int, limit: int) -> list[OutboxRow]:
+    """Rows of a status (dead ones, to look into), oldest first."""
+    rows = await Outbox.raw(
+        """SELECT id, kind, topic, "case" AS case_id, status, attempts, next_attempt_at,
+                  created_at, delivered_at, last_error
+             FROM outbox WHERE status = {} AND ({}::text IS NULL OR kind = {}) AND id > {}
+            ORDER BY id LIMIT {}""",
+        status.value,
+        kind,
+        kind,
+        after_id,
+        limit,
+    )
+    return [msgspec.convert(r, OutboxRow) for r in rows]
+
+
+async def retry(outbox_id: int, now: datetime) -> OutboxRow | None:
+    """Give a dead row a fresh set of attempts (after the receiver was fixed)."""
+    rows = await Outbox.raw(
+        """UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = {},
+                  lease_until = NULL
+            WHERE id = {} AND status = 'dead'
+        RETURNING id, kind, topic, "case" AS case_id, status, attempts, next_attempt_at,
+                  created_at, delivered_at, last_error""",
+        now,
+        outbox_id,
+    )
+    return msgspec.convert(rows[0], OutboxRow) if rows else None

@@ -305,3 +305,43 @@ async def test_a_webhook_into_the_internal_network_is_refused_in_production(
     row = await Outbox.select(Outbox.last_error).where(mine).first()
     assert "non-public address" in row["last_error"]
     assert receiver.requests == []
+
+
+async def test_a_dead_delivery_is_listed_and_can_be_retried(
+    client: AppClient, receiver: Receiver
+) -> None:
+    import dataclasses
+
+    import msgspec
+
+    from domain.org import Role
+
+    base = _runtime(client)
+    once = msgspec.structs.replace(base.settings.outbox, max_attempts=1)
+    runtime = dataclasses.replace(
+        base, settings=msgspec.structs.replace(base.settings, outbox=once)
+    )
+    admin = await login(client, await make_user(Role.admin))
+    writer, _ = await _key(client, ["complaints:write", "webhooks:manage"])
+    hook = await client.post(
+        "/integrator/v1/webhooks",
+        headers=writer,
+        json={"url": receiver.url, "topics": ["case.created"]},
+    )
+    await client.post(
+        "/integrator/v1/complaints", headers=writer, json=_complaint(f"dead-{time.time_ns()}")
+    )
+    await relay_feed(runtime)
+    mine = Outbox.target == hook.json()["webhook"]["id"]
+    receiver.fail = 1
+    assert await _deliver_rows(runtime, mine) == ["dead"]
+    row = await Outbox.select(Outbox.id).where(mine).first()
+
+    dead = (await client.get("/api/v1/outbox?kind=webhook&limit=200", headers=bearer(admin))).json()
+    listed = next(r for r in dead["items"] if r["id"] == row["id"])
+    assert listed["status"] == "dead" and "503" in listed["last_error"]
+    retried = await client.post(f"/api/v1/outbox/{row['id']}/retry", headers=bearer(admin))
+    assert (retried.status_code, retried.json()["status"]) == (200, "pending")
+    assert await _deliver_rows(runtime, mine) == ["delivered"]
+    again = await client.post(f"/api/v1/outbox/{row['id']}/retry", headers=bearer(admin))
+    assert (again.status_code, again.json()["code"]) == (404, "outbox_row_not_dead")
