@@ -7,6 +7,7 @@ import json
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import msgspec
 
@@ -19,6 +20,7 @@ from storage.tables import Camera, GridCell, Squad, StaffUser, Subject
 
 HERE = Path(__file__).parent
 DEMO_PASSWORD = "offsite-demo"
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 class DemoUser(msgspec.Struct, frozen=True):
@@ -219,3 +221,26 @@ async def _seed_field(now: datetime) -> None:
                     updated_at=now,
                 )
             )
+        await _demo_programmes(geo, now)
+
+
+# A demo street block around the 江川路 demo cameras, and the district's structure
+# targets for the year: so the programme figures have something to show.
+DEMO_BLOCK = (
+    "江川路美丽街区（演示）",
+    ((121.3975, 30.9980), (121.4015, 30.9980), (121.4015, 31.0010), (121.3975, 31.0010)),
+)
+
+
+async def _demo_programmes(geo: GeoIndex, now: datetime) -> None:
+    from storage import blocks
+    from storage.tables import StreetBlock, StructureTarget
+
+    name, corners = DEMO_BLOCK
+    if not await StreetBlock.exists().where(StreetBlock.name == name):
+        await blocks.create(geo, name, [LngLat(lng, lat) for lng, lat in corners], None)
+    year = now.astimezone(SHANGHAI).year
+    if not await StructureTarget.exists().where(StructureTarget.year == year):
+        await StructureTarget.insert(
+            StructureTarget(year=year, squad=None, stock_demolish_m2=5000.0, new_max=0)
+        )

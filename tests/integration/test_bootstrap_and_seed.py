@@ -9,8 +9,15 @@ import pytest
 
 from domain.org import Role
 from offsite.settings import Settings
-from storage.seed import DEMO_CAMERAS, DEMO_PASSWORD, DEMO_SUBJECTS, DEMO_USERS, seed_demo
-from storage.tables import Camera, GridCell, Squad, StaffUser, Subject
+from storage.seed import (
+    DEMO_BLOCK,
+    DEMO_CAMERAS,
+    DEMO_PASSWORD,
+    DEMO_SUBJECTS,
+    DEMO_USERS,
+    seed_demo,
+)
+from storage.tables import Camera, GridCell, Squad, StaffUser, StreetBlock, Subject
 from tests.integration.conftest import app_client, bearer, login
 
 pytestmark = pytest.mark.usefixtures("database")
@@ -52,6 +59,8 @@ async def test_demo_seed_is_idempotent_and_complete(client) -> None:
         Subject.name.is_in([s.name for s in DEMO_SUBJECTS])
     )
     assert len(subjects) == len(DEMO_SUBJECTS)
+    blocks = await StreetBlock.select(StreetBlock.squad).where(StreetBlock.name == DEMO_BLOCK[0])
+    assert len(blocks) == 1 and blocks[0]["squad"] is not None, "seeded once, in its squad"
     assert all(s["squad"] is not None for s in subjects)
     officer = await login(client, {"username": "officer.jiangchuan1", "password": DEMO_PASSWORD})
     me = (await client.get("/api/v1/me", headers=bearer(officer))).json()
