@@ -119,6 +119,7 @@ ERROR_CODES: dict[str, str] = {
     "register_too_large": "Too many rows for one import.",
     "inspection_clean": "A clean inspection names no violation type.",
     "violation_type_required": "A failed inspection names the violation it found.",
+    "structure_exists": "The case has registered its structure already.",
     "structure_not_found": "No such illegal structure.",
     "structure_state_invalid": "That step does not follow the structure's current state.",
     "deadline_invalid": "The demolition deadline must be a future time with an offset.",

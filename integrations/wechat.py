@@ -240,7 +240,7 @@ class AccessTokens:
             response.raise_for_status()
             reply = msgspec.json.decode(response.content, type=_TokenReply)
         except (httpx.HTTPError, msgspec.DecodeError) as exc:
-            raise Unavailable("wechat_unreachable", f"WeChat did not answer: {exc}") from exc
+            raise Unavailable("wechat_unreachable", f"WeChat did not answer: {_safe(exc)}") from exc
         if reply.errcode != 0 or not reply.access_token or reply.expires_in <= 0:
             if reply.errcode in (-1, 45009):
                 raise Unavailable("wechat_busy", "WeChat is busy; try again shortly")
@@ -300,7 +300,7 @@ class WechatClient:
             response.raise_for_status()
             reply = msgspec.json.decode(response.content, type=_Reply)
         except (httpx.HTTPError, msgspec.DecodeError) as exc:
-            raise Unavailable("wechat_unreachable", f"WeChat did not answer: {exc}") from exc
+            raise Unavailable("wechat_unreachable", f"WeChat did not answer: {_safe(exc)}") from exc
         if reply.errcode != 0 or not reply.openid:
             raise _error_for(reply.errcode, reply.errmsg)
         return WechatSession(reply.openid, reply.session_key, reply.unionid)
@@ -344,7 +344,7 @@ class WechatClient:
             response.raise_for_status()
             return msgspec.json.decode(response.content, type=_SendReply)
         except (httpx.HTTPError, msgspec.DecodeError) as exc:
-            raise Unavailable("wechat_unreachable", f"WeChat did not answer: {exc}") from exc
+            raise Unavailable("wechat_unreachable", f"WeChat did not answer: {_safe(exc)}") from exc
 
 
 def _outcome(reply: _SendReply, template_id: str) -> SendOutcome:
@@ -361,3 +361,11 @@ def _outcome(reply: _SendReply, template_id: str) -> SendOutcome:
     if reply.errcode in _TOKEN_REFUSED:
         raise Unavailable("wechat_token_refused", "WeChat refused a fresh access token")
     raise Unavailable("wechat_error", f"WeChat error {reply.errcode}: {reply.errmsg}")
+
+
+def _safe(exc: Exception) -> str:
+    """What went wrong, without the request URL: it carries the app secret or the access
+    token, and this text ends up in logs, outbox errors and answers."""
+    if isinstance(exc, httpx.HTTPStatusError):
+        return f"HTTP {exc.response.status_code}"
+    return type(exc).__name__

@@ -39,6 +39,12 @@ log = logging.getLogger("offsite.outbox")
 CHANNELS = ("offsite_case_event", "offsite_outbox")
 
 Outcome = tuple[Status, str | None]
+
+
+class Superseded(Exception):
+    """This attempt's lease ran out and another attempt took the row over."""
+
+
 Deliverer = Callable[[Runtime, Claimed, datetime], Awaitable[Outcome]]
 
 
@@ -54,25 +60,31 @@ async def deliver_outbox(ctx: dict[str, Any], outbox_id: int) -> str:
         if deliverer is None:
             raise DeliveryFailed(f"no deliverer for kind {row.kind!r}")
         status, note = await deliverer(runtime, row, datetime.now(UTC))
+    except Superseded:
+        return "superseded"
     except (DeliveryFailed, Unavailable) as exc:
         return await _failed(runtime, row, str(exc))
     except Exception as exc:  # a bug must not lose the row: it is retried, then dead
         log.exception("outbox %s (%s) failed unexpectedly", row.id, row.kind)
         return await _failed(runtime, row, f"{type(exc).__name__}: {exc}")
-    await outbox.settle(row.id, status, datetime.now(UTC), note)
+    if row.kind in SETTLED_BY_DELIVERER:
+        return status.value
+    if not await outbox.settle(row.id, row.attempts, status, datetime.now(UTC), note):
+        return "superseded"  # this attempt outlived its lease; another one owns the row
     return status.value
 
 
 async def _failed(runtime: Runtime, row: Claimed, error: str) -> str:
     settings = runtime.settings.outbox
-    next_at = await outbox.failed(
+    outcome, next_at = await outbox.failed(
         row.id, row.attempts, error, datetime.now(UTC), settings.max_attempts
     )
-    if next_at is None:
+    if outcome == "dead":
         log.warning(
             "outbox %s (%s) is dead after %d attempts: %s", row.id, row.kind, row.attempts, error
         )
-        return "dead"
+    if next_at is None:
+        return outcome
     await runtime.queue.enqueue_job(
         "deliver_outbox", row.id, _job_id=f"outbox:{row.id}:{row.attempts}", _defer_until=next_at
     )
@@ -161,9 +173,13 @@ async def _fetch(runtime: Runtime, row: Claimed, now: datetime) -> Outcome:
                 now,
                 flags,
             )
-        await outbox.settle(row.id, Status.delivered, now)
+        if not await outbox.settle(row.id, row.attempts, Status.delivered, now):
+            raise Superseded(row.id)  # roll the attachment back: another attempt owns it
     return Status.delivered, None
 
+
+# Kinds whose deliverer settles the row in the transaction of its own writes.
+SETTLED_BY_DELIVERER = frozenset({"fetch"})
 
 DELIVERERS: dict[str, Deliverer] = {
     "notification": _notification,
@@ -218,8 +234,10 @@ async def pump(runtime: Runtime) -> None:
                 await enqueue_due(runtime)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(wake.wait(), every)
-        except (OSError, asyncpg.PostgresError, RedisError) as exc:
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, RedisError) as exc:
             log.warning("outbox pump interrupted: %s; retrying", exc)
+        except Exception:  # the pump must outlive any one bad pass: log it and go on
+            log.exception("outbox pump pass failed; retrying")
         finally:
             if conn is not None:
                 conn.terminate()

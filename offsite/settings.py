@@ -282,8 +282,12 @@ class OutboxSettings(_Section, frozen=True, kw_only=True):
         int, env("OFFSITE_OUTBOX_MAX_ATTEMPTS", "Delivery attempts before a row is dead.")
     ] = 10
     lease_s: Annotated[
-        float, env("OFFSITE_OUTBOX_LEASE_S", "How long one attempt may hold its row, s.")
-    ] = 60.0
+        float,
+        env(
+            "OFFSITE_OUTBOX_LEASE_S",
+            "How long one attempt may hold its row, s (longer than the job timeout, 120 s).",
+        ),
+    ] = 180.0
     reconcile_every_s: Annotated[
         float, env("OFFSITE_OUTBOX_RECONCILE_S", "Rescan for due rows at least this often, s.")
     ] = 5.0

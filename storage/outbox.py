@@ -88,36 +88,47 @@ async def claim(outbox_id: int, now: datetime, lease_s: float) -> Claimed | None
     )
 
 
-async def settle(outbox_id: int, status: Status, now: datetime, note: str | None = None) -> None:
-    """The attempt ended for good: delivered or skipped."""
-    await Outbox.raw(
+async def settle(
+    outbox_id: int, attempt: int, status: Status, now: datetime, note: str | None = None
+) -> bool:
+    """Attempt ``attempt`` ended for good: delivered or skipped. False when that attempt
+    no longer holds the row (its lease ran out and another attempt took it)."""
+    rows = await Outbox.raw(
         """UPDATE outbox SET status = {}, delivered_at = {}, lease_until = NULL,
                   last_error = coalesce({}, last_error)
-            WHERE id = {}""",
+            WHERE id = {} AND attempts = {} AND status = 'pending'
+        RETURNING id""",
         status.value,
         now,
         note,
         outbox_id,
+        attempt,
     )
+    return bool(rows)
 
 
 async def failed(
     outbox_id: int, attempts: int, error: str, now: datetime, max_attempts: int
-) -> datetime | None:
+) -> tuple[str, datetime | None]:
     """The attempt failed: try again after the back-off, or give up (``dead``) after the
-    last attempt. Returns when the next attempt is due (None: dead)."""
+    last attempt. ("retry", when), ("dead", None), or ("superseded", None) when this
+    attempt no longer holds the row."""
     dead = attempts >= max_attempts
     next_at = now + timedelta(seconds=backoff_s(attempts))
-    await Outbox.raw(
+    rows = await Outbox.raw(
         """UPDATE outbox SET status = {}, lease_until = NULL, next_attempt_at = {},
                   last_error = {}
-            WHERE id = {}""",
+            WHERE id = {} AND attempts = {} AND status = 'pending'
+        RETURNING id""",
         (Status.dead if dead else Status.pending).value,
         next_at,
         error[:1000],
         outbox_id,
+        attempts,
     )
-    return None if dead else next_at
+    if not rows:
+        return "superseded", None
+    return ("dead", None) if dead else ("retry", next_at)
 
 
 class OutboxRow(msgspec.Struct, frozen=True, kw_only=True):

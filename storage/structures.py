@@ -10,7 +10,7 @@ from typing import Any
 
 import msgspec
 
-from domain.errors import InvalidInput, NotFound
+from domain.errors import Conflict, InvalidInput, NotFound
 from domain.evidence import Kind, Status
 from domain.geo import Location
 from domain.subjects.model import StructureDetails, SubjectInput, SubjectKind
@@ -103,6 +103,8 @@ async def register(
             ),
             now,
         )
+        if await IllegalStructure.exists().where(IllegalStructure.case == case_id):
+            raise Conflict("structure_exists", "this case has registered its structure already")
         rows = await IllegalStructure.insert(
             IllegalStructure(
                 subject=subject.id,

@@ -251,9 +251,17 @@ async def import_rows(geo: GeoIndex, subjects: list[SubjectInput], now: datetime
     return ImportCounts(created, updated)
 
 
-async def export_rows(kind: SubjectKind | None) -> list[SubjectRecord]:
-    """Every subject (of a kind), by id: what the export writes."""
-    where = "WHERE s.kind = {}" if kind is not None else ""
-    args = [kind.value] if kind is not None else []
-    rows = await Subject.raw(_SELECT + f" FROM subject s {where} ORDER BY s.id", *args)
+async def export_rows(kind: SubjectKind | None, squad: int | None = None) -> list[SubjectRecord]:
+    """Every subject (of a kind, of a squad), by id: what the export writes."""
+    where: list[str] = ["TRUE"]
+    args: list[object] = []
+    if kind is not None:
+        where.append("s.kind = {}")
+        args.append(kind.value)
+    if squad is not None:
+        where.append("s.squad = {}")
+        args.append(squad)
+    rows = await Subject.raw(
+        _SELECT + " FROM subject s WHERE " + " AND ".join(where) + " ORDER BY s.id", *args
+    )
     return [_record(r) for r in rows]

@@ -122,9 +122,17 @@ class FeedController(Controller):
         if record is None:
             raise NotFound("case_not_found", f"no case {case_id}")
         d = await detail(record)
-        row = await Case.select(Case.complainant).output(load_json=True).where(Case.id == case_id)
+        row = (
+            await Case.select(Case.complainant, Case.origin_key)
+            .output(load_json=True)
+            .where(Case.id == case_id)
+        )
         person = row[0]["complainant"] if row else None
-        unmasked = IntegratorScope.personal_data_read.value in caller.scopes
+        # Only the system that sent the complaint in, and only with the scope, sees it whole.
+        unmasked = (
+            IntegratorScope.personal_data_read.value in caller.scopes
+            and row[0]["origin_key"] == caller.key_id
+        )
         return IntegratorCase(
             id=d.id,
             number=d.number,
@@ -153,12 +161,16 @@ class FeedController(Controller):
         "/webhooks",
         operation_id="create_webhook",
         status_code=HTTP_201_CREATED,
-        guards=[requires_scope(IntegratorScope.webhooks_manage)],
+        guards=[
+            requires_scope(IntegratorScope.webhooks_manage),
+            requires_scope(IntegratorScope.events_read),
+        ],
     )
     async def subscribe(
         self, caller: IntegratorCaller, data: JSONBody[WebhookCreate]
     ) -> WebhookCreated:
-        """Subscribe a URL to feed topics. Each delivery is a POST of one feed item (with
+        """Subscribe a URL to feed topics (the key needs ``events:read`` too: a webhook
+        is the feed, pushed). Each delivery is a POST of one feed item (with
         ``pos`` and ``topic``) signed ``X-Offsite-Signature: t=<unix>,v1=<hex>``, where hex
         = HMAC-SHA256(secret, "<t>." + raw body); reject a ``t`` more than 300 s from your
         clock. ``X-Offsite-Delivery`` (also ``Idempotency-Key``) is the same on every retry

@@ -151,7 +151,10 @@ class SubjectController(Controller):
         return SubjectPage(items, more)
 
     @post("/", operation_id="create_subject", status_code=HTTP_201_CREATED, guards=[writers])
-    async def create(self, rt: Rt, data: JSONBody[SubjectInput]) -> SubjectRead:
+    async def create(self, rt: Rt, principal: Caller, data: JSONBody[SubjectInput]) -> SubjectRead:
+        """Squad leaders register subjects inside their own squad."""
+        placed = await rt.geo.place(data.location.to_wgs84())
+        check_jurisdiction(principal, placed.squad.id if placed.squad else None)
         return SubjectRead.of(await subjects.create(rt.geo, data, datetime.now(UTC)))
 
     @get("/{subject_id:int}", operation_id="read_subject")
@@ -168,6 +171,8 @@ class SubjectController(Controller):
         current = await _get(subject_id)
         check_jurisdiction(principal, current.squad_id)
         merged = _merge(current, data)
+        placed = await rt.geo.place(merged.location.to_wgs84())  # nor move it out of it
+        check_jurisdiction(principal, placed.squad.id if placed.squad else None)
         return SubjectRead.of(await subjects.update(rt.geo, subject_id, merged, datetime.now(UTC)))
 
     @post(
@@ -212,10 +217,14 @@ class SubjectController(Controller):
 
     @get("/export", operation_id="export_subjects", guards=[writers])
     async def export(
-        self, kind: FromQuery[SubjectKind | None] = None, format: FromQuery[Format] = Format.xlsx
+        self,
+        principal: Caller,
+        kind: FromQuery[SubjectKind | None] = None,
+        format: FromQuery[Format] = Format.xlsx,
     ) -> Response[bytes]:
-        """Every subject (of a kind) as a register file, in the columns import reads."""
-        header, rows = _register(await subjects.export_rows(kind))
+        """Every subject (of a kind) as a register file, in the columns import reads;
+        squad leaders get their own squad's."""
+        header, rows = _register(await subjects.export_rows(kind, principal.scope.squad_id))
         media = XLSX_TYPE if format is Format.xlsx else "text/csv; charset=utf-8"
         return Response(
             write_table(header, rows, format),

@@ -27,6 +27,7 @@ from domain.subjects.structures import (
     Verify,
 )
 from storage import structures
+from storage.cases import records
 from storage.structures import (
     MonthFigures,
     StructureRecord,
@@ -68,8 +69,12 @@ class StructureController(Controller):
     async def register(
         self, rt: Rt, principal: Caller, data: JSONBody[StructureCreate]
     ) -> StructureRecord:
-        """Register a structure found by a case: a subject of kind ``illegal_structure``
-        in ``discovered``; every later step needs photos of that case."""
+        """Register a structure found by a case (once per case): a subject of kind
+        ``illegal_structure`` in ``discovered``; every later step needs photos of that case."""
+        case = await records.get(data.case_id)
+        if case is None:
+            raise NotFound("case_not_found", f"no case {data.case_id}")
+        check_jurisdiction(principal, case.squad_id)
         return await structures.register(
             rt.geo,
             case_id=data.case_id,

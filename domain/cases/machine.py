@@ -23,6 +23,7 @@ from domain.cases.model import (
 )
 from domain.errors import Conflict, Forbidden, InvalidInput
 from domain.org import Role
+from domain.subjects.inspections import INSPECTION_TYPE
 
 _NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL
 Text = Annotated[str, msgspec.Meta(max_length=2000, pattern=_NO_NUL)]
@@ -219,6 +220,7 @@ class CaseFacts(msgspec.Struct, frozen=True, kw_only=True):
     outcome: Outcome | None
     rectify_by: datetime | None = None
     source: Source | None = None
+    violation_type: str | None = None
 
 
 class Transition(msgspec.Struct, frozen=True, kw_only=True):
@@ -460,8 +462,15 @@ def decide(case: CaseFacts, actor: Actor, command: msgspec.Struct, now: datetime
             )
         case RecordInspection():
             _require_worker(actor, case, "record the inspection")
-            if s is not State.in_progress or case.source is not Source.inspection:
+            # Once a checklist found a violation the case is one of it: no second checklist.
+            if (
+                s is not State.in_progress
+                or case.source is not Source.inspection
+                or case.violation_type != INSPECTION_TYPE
+            ):
                 raise _refuse_state(command, s)
+            if command.violation_type == INSPECTION_TYPE:
+                raise InvalidInput("violation_type_required", "name the violation found")
             if command.clean:
                 if command.violation_type:
                     raise InvalidInput("inspection_clean", "a clean inspection found no violation")

@@ -70,8 +70,17 @@ def _decode(data: bytes) -> str:
     raise InvalidInput("register_unreadable", "the CSV is neither UTF-8 nor GB18030")
 
 
+def _inert(value: object) -> object:
+    """Text that Excel or WPS would run as a formula (=, +, -, @, tab, CR first) is
+    written with a leading apostrophe: registers carry text from outside."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
 def write_table(header: Sequence[str], rows: Iterable[Sequence[object]], fmt: Format) -> bytes:
     """A header and rows as a CSV (UTF-8 with BOM, so Excel opens it right) or an .xlsx."""
+    rows = ([_inert(v) for v in row] for row in rows)
     if fmt is Format.csv:
         out = io.StringIO()
         writer = csv.writer(out)

@@ -308,6 +308,7 @@ async def _notify(case: CaseRecord, t: Transition, seq: int, now: datetime) -> N
         Action.assign,
         Action.return_,
         Action.reopen,
+        Action.recheck,  # a notified party did not correct it: the squad takes it on
     ):
         if case.assignee_id:
             rows.append(("case.assigned", case.assignee_id, None))

@@ -61,6 +61,7 @@ class CaseRecord(msgspec.Struct, frozen=True, kw_only=True):
             outcome=self.outcome,
             rectify_by=self.rectify_by,
             source=self.source,
+            violation_type=self.violation_type,
         )
 
     @property

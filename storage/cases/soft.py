@@ -92,15 +92,15 @@ async def _officer(record: CaseRecord) -> int | None:
 
 
 async def _cleared_since_notice(case_id: int) -> bool:
+    """The camera's latest word since the notice is "cleared" (a "still present" after a
+    "cleared" means it came back)."""
     rows = await Case.raw(
-        """SELECT EXISTS (
-             SELECT 1 FROM case_event e
-              WHERE e."case" = {} AND e.action = 'observation'
-                AND e.data->>'observation' = 'cleared'
-                AND e.seq > (SELECT max(seq) FROM case_event n
-                              WHERE n."case" = {} AND n.action = 'notify_party')
-           ) AS cleared""",
+        """SELECT e.data->>'observation' AS last FROM case_event e
+            WHERE e."case" = {} AND e.action = 'observation'
+              AND e.seq > (SELECT max(seq) FROM case_event n
+                            WHERE n."case" = {} AND n.action = 'notify_party')
+            ORDER BY e.seq DESC LIMIT 1""",
         case_id,
         case_id,
     )
-    return bool(rows[0]["cleared"])
+    return bool(rows) and rows[0]["last"] == "cleared"

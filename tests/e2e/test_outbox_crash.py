@@ -45,7 +45,7 @@ async def test_a_worker_killed_mid_delivery_loses_nothing_and_sends_nothing_twic
     first = _worker(lease_s=2.0)
     second: subprocess.Popen[bytes] | None = None
     try:
-        key, _ = await _key(client, ["complaints:write", "webhooks:manage"])
+        key, _ = await _key(client, ["complaints:write", "webhooks:manage", "events:read"])
         hook = await client.post(
             "/integrator/v1/webhooks",
             headers=key,

@@ -135,3 +135,8 @@ async def test_a_clean_inspection_closes_and_a_failed_one_becomes_a_violation_ca
     assert (found["state"], found["violation_type"]["code"]) == ("in_progress", "05-04")
     assert found["subject_id"] in ids and found["source"] == "inspection"
     assert {d["kind"] for d in found["deadlines"] if d.get("cleared_at") is None} >= {"handle"}
+    # A case that became a violation takes no second checklist (that would erase it).
+    erased = await command(
+        client, tokens, found, "inspect", expect=409, items=[{"item": "门责区整洁", "passed": True}]
+    )
+    assert erased["code"] == "case_state_invalid"

@@ -134,6 +134,16 @@ async def test_a_complaint_becomes_one_case_however_often_it_is_sent(client: App
     body = read.json()
     assert (body["source"], body["violation_type"]["code"]) == ("complaint", "05-01")
     assert body["complainant"] == {"name": "张**", "phone": "138****5678"}
+    sender, _ = await _key(client, ["complaints:write", "cases:read", "personal_data:read"])
+    own = await client.post(
+        "/integrator/v1/complaints", headers=sender, json=_complaint(f"own-{time.time_ns()}")
+    )
+    whole = (
+        await client.get(f"/integrator/v1/cases/{own.json()['case_id']}", headers=sender)
+    ).json()
+    assert whole["complainant"]["phone"] == "13812345678", "the sender, with the scope"
+    other = (await client.get(f"/integrator/v1/cases/{case_id}", headers=sender)).json()
+    assert other["complainant"]["phone"] == "138****5678", "not another system's caller"
 
     unknown = await client.post(
         "/integrator/v1/complaints", headers=key, json=_complaint("x-1", category="外星人")
@@ -185,7 +195,7 @@ async def test_the_feed_is_ordered_and_resumable(client: AppClient) -> None:
 async def test_webhooks_are_signed_and_survive_a_redis_flush(
     client: AppClient, receiver: Receiver
 ) -> None:
-    writer, _ = await _key(client, ["complaints:write", "webhooks:manage"])
+    writer, _ = await _key(client, ["complaints:write", "webhooks:manage", "events:read"])
     created = await client.post(
         "/integrator/v1/webhooks",
         headers=writer,
@@ -255,6 +265,9 @@ async def test_a_delivery_cut_off_mid_way_is_retried_with_the_same_delivery_id(
     await Outbox.update({Outbox.lease_until: now - timedelta(seconds=1)}).where(Outbox.id == first)
 
     assert await deliver_outbox({"runtime": runtime}, first) == "delivered"
+    # The dead worker's attempt, were it to come back late, changes nothing any more.
+    late = await outbox.failed(first, claimed.attempts, "late", datetime.now(UTC), 10)
+    assert late == ("superseded", None)
     ids = [h["x-offsite-delivery"] for h, _ in receiver.requests]
     assert ids == [f"offsite-{first}", f"offsite-{first}"], "same id: applied once"
     headers, sent = receiver.requests[-1]
@@ -290,7 +303,7 @@ async def test_a_webhook_into_the_internal_network_is_refused_in_production(
     runtime = dataclasses.replace(
         base, settings=msgspec.structs.replace(base.settings, outbox=strict)
     )
-    writer, _ = await _key(client, ["complaints:write", "webhooks:manage"])
+    writer, _ = await _key(client, ["complaints:write", "webhooks:manage", "events:read"])
     hook = await client.post(
         "/integrator/v1/webhooks",
         headers=writer,
@@ -322,7 +335,7 @@ async def test_a_dead_delivery_is_listed_and_can_be_retried(
         base, settings=msgspec.structs.replace(base.settings, outbox=once)
     )
     admin = await login(client, await make_user(Role.admin))
-    writer, _ = await _key(client, ["complaints:write", "webhooks:manage"])
+    writer, _ = await _key(client, ["complaints:write", "webhooks:manage", "events:read"])
     hook = await client.post(
         "/integrator/v1/webhooks",
         headers=writer,

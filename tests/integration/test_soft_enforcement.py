@@ -134,7 +134,7 @@ async def test_a_camera_that_saw_it_cleared_closes_the_case_without_a_visit(
         )
     ).returning(Camera.id)
     made = []
-    for _ in range(2):
+    for _ in range(3):
         made.append(
             await create_case(
                 runtime.cases,
@@ -149,9 +149,12 @@ async def test_a_camera_that_saw_it_cleared_closes_the_case_without_a_visit(
                 now,
             )
         )
-    cleared, still_there = made
+    cleared, still_there, came_back = made
     assert {c.state.value for c in made} == {"awaiting_rectification"}
     await alerts.observe(cleared.id, "cleared", {"camera_id": cameras[0]["id"]}, now)
+    # Cleared for a while, then back: the camera's latest word is what counts.
+    await alerts.observe(came_back.id, "cleared", {"camera_id": cameras[0]["id"]}, now)
+    await alerts.observe(came_back.id, "still_present", {"camera_id": cameras[0]["id"]}, now)
 
     later = cleared.rectify_by + timedelta(minutes=1)  # type: ignore[operator]
     counts = await settle_due(runtime.cases, later)
@@ -159,11 +162,12 @@ async def test_a_camera_that_saw_it_cleared_closes_the_case_without_a_visit(
     states = {
         r["id"]: (r["state"], r["outcome"])
         for r in await Case.select(Case.id, Case.state, Case.outcome).where(
-            Case.id.is_in([cleared.id, still_there.id])
+            Case.id.is_in([cleared.id, still_there.id, came_back.id])
         )
     }
     assert states[cleared.id] == ("closed", "self_corrected")
     assert states[still_there.id] == ("dispatched", None)
+    assert states[came_back.id] == ("dispatched", None)
     assert await settle_due(runtime.cases, later) == {}, "each deadline is settled once"
 
 

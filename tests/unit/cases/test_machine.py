@@ -102,6 +102,7 @@ class Model(msgspec.Struct, kw_only=True):
             outcome=self.outcome,
             rectify_by=self.rectify_by,
             source=self.source,
+            violation_type=self.violation_type,
         )
 
     def apply(self, t: Transition) -> None:
@@ -316,6 +317,7 @@ class CaseMachine(RuleBasedStateMachine):
         # A placed case already has its squad (soft enforcement may start at once).
         self.model.squad_id = SQUAD if placed else None
         self.model.source = source
+        self.model.violation_type = "90-01" if source is Source.inspection else "05-05"
         self._append(SYSTEM, "created", None, State.pending_triage, {"source": source.value})
         self.seen.add(self.model.state)
 
@@ -409,7 +411,7 @@ class CaseMachine(RuleBasedStateMachine):
             assert case.squad_id is not None
         if kind is RecordInspection:
             assert isinstance(command, RecordInspection)
-            assert case.source is Source.inspection
+            assert case.source is Source.inspection and case.violation_type == "90-01"
             assert (t.to_state is State.closed) == command.clean
             assert (t.violation_type is not None) == (not command.clean)
         if case.state is State.dismissed:
