@@ -8,7 +8,7 @@ from typing import Any
 
 from integrations.sms import SmsGateway, SmsOutcome
 from offsite.runtime import Runtime
-from storage.cases.soft import settle_due
+from storage.cases.soft import party_unreachable, settle_due
 from storage.outbox import Claimed, Status
 
 log = logging.getLogger("offsite.jobs")
@@ -37,4 +37,6 @@ async def deliver_sms(runtime: Runtime, row: Claimed, now: datetime) -> tuple[St
     if outcome is SmsOutcome.sent:
         return Status.delivered, f"message {detail}"
     log.warning("SMS refused", extra={"outbox": row.id, "reason": detail})
+    if row.case is not None:
+        await party_unreachable(runtime.cases, row.case, now)
     return Status.skipped, detail

@@ -53,6 +53,33 @@ async def settle_due(deps: Deps, now: datetime, limit: int = 200) -> dict[str, i
     return dict(counts)
 
 
+async def party_unreachable(deps: Deps, case_id: int, now: datetime) -> bool:
+    """The notice could not reach the party (number refused by the gateway): an officer
+    goes now instead of waiting out a deadline nobody was told of. False when the case
+    has moved on already."""
+    async with engine().transaction():
+        record = await records.lock(case_id)
+        if record is None or not _waiting_for_party(record):
+            return False
+        assert record.squad_id is not None  # NotifyParty needs a squad
+        command = Dispatch(
+            squad_id=record.squad_id,
+            officer_id=await _officer(record),
+            note="the party could not be notified",
+        )
+        transition = decide(record.facts, SYSTEM, command, now)
+        await apply_transition(deps, record, SYSTEM, command, transition, now, None)
+    return True
+
+
+def _waiting_for_party(record: CaseRecord) -> bool:
+    return (
+        record.state.value == "awaiting_rectification"
+        and record.outcome is None
+        and record.assignee_id is None
+    )
+
+
 async def _settle(deps: Deps, record: CaseRecord, now: datetime) -> str:
     command: msgspec.Struct
     if record.camera_id is not None:

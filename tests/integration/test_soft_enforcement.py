@@ -185,3 +185,24 @@ async def test_without_a_registered_number_an_officer_goes_at_once(client: AppCl
     )
     assert made.json()["state"] != "awaiting_rectification"
     assert await _sms_rows(made.json()["id"]) == []
+
+
+async def test_a_party_the_gateway_cannot_reach_gets_an_officer_at_once(client: AppClient) -> None:
+    runtime: Runtime = client.app.state.runtime
+    reporter = await login(client, await make_user(Role.officer))
+    made = await client.post(
+        "/api/v1/cases",
+        headers=bearer(reporter),
+        json={
+            "violation_type": OUTSIDE_SHOP,
+            "location": JIANGCHUAN_POINT,
+            "description": "店外经营",
+            "subject_id": await _merchant(phone="021-5555"),  # a landline: no SMS
+        },
+    )
+    case = made.json()
+    assert case["state"] == "awaiting_rectification"
+    (row,) = await _sms_rows(case["id"])
+    assert await deliver_outbox({"runtime": runtime}, row["id"]) == "skipped"
+    record = await records.get(case["id"])
+    assert record is not None and record.state.value == "dispatched"
