@@ -15,6 +15,7 @@ import msgspec
 
 from domain.errors import NotFound
 from domain.subjects.grading import Grade, GradingPolicy, Violation, effective, grade
+from domain.subjects.inspections import every
 from storage.db import engine
 from storage.tables import Subject
 
@@ -116,7 +117,7 @@ async def _grade_batch(
              FROM subject WHERE id = ANY({}::int[]) FOR UPDATE""",
         ids,
     )
-    updates: list[tuple[int, str, str, float, bool]] = []
+    updates: list[tuple[int, str, str, float, bool, datetime]] = []
     for c in current:
         graded = grade(by_subject.get(c["id"], []), policy, now.date())
         override = Grade(c["grade_override"]) if c["grade_override"] else None
@@ -130,7 +131,10 @@ async def _grade_batch(
             or expired
             or source == "on_demand"
         ):
-            updates.append((c["id"], in_force.value, graded.grade.value, graded.points, expired))
+            soonest = now + every(in_force, policy)
+            updates.append(
+                (c["id"], in_force.value, graded.grade.value, graded.points, expired, soonest)
+            )
     if updates:
         cols = list(zip(*updates, strict=True))
         await Subject.raw(
@@ -140,9 +144,12 @@ async def _grade_batch(
                       grade_override_reason = CASE WHEN u.expired THEN NULL
                                                    ELSE s.grade_override_reason END,
                       grade_override_until = CASE WHEN u.expired THEN NULL
-                                                  ELSE s.grade_override_until END
-                 FROM unnest({}::int[], {}::text[], {}::text[], {}::float8[], {}::bool[])
-                      AS u(id, grade, computed, points, expired)
+                                                  ELSE s.grade_override_until END,
+                      -- a riskier grade brings the next routine inspection forward
+                      next_inspection_at = least(s.next_inspection_at, u.soonest)
+                 FROM unnest({}::int[], {}::text[], {}::text[], {}::float8[], {}::bool[],
+                             {}::timestamptz[])
+                      AS u(id, grade, computed, points, expired, soonest)
                 WHERE s.id = u.id""",
             now,
             *[list(c) for c in cols],
@@ -150,7 +157,7 @@ async def _grade_batch(
         before = {c["id"]: (c["grade"], c["grade_computed"]) for c in current}
         history = [
             (i, g, comp, pts, "override_ended" if exp else source)
-            for i, g, comp, pts, exp in updates
+            for i, g, comp, pts, exp, _ in updates
             if (g, comp) != before[i] or exp or source == "on_demand"
         ]
         if history:
@@ -168,18 +175,26 @@ async def _grade_batch(
 
 
 async def set_override(
-    subject_id: int, override: Grade, reason: str, until: datetime, actor: int, now: datetime
+    subject_id: int,
+    override: Grade,
+    reason: str,
+    until: datetime,
+    actor: int,
+    now: datetime,
+    policy: GradingPolicy,
 ) -> GradeState:
     """Hold a subject at ``override`` until ``until``, for ``reason`` (kept in history)."""
     async with engine().transaction():
         rows = await Subject.raw(
             """UPDATE subject SET grade = {}, grade_override = {}, grade_override_reason = {},
-                      grade_override_until = {}
+                      grade_override_until = {},
+                      next_inspection_at = least(next_inspection_at, {})
                 WHERE id = {} RETURNING grade_computed, grade_points""",
             override.value,
             override.value,
             reason,
             until,
+            now + every(override, policy),
             subject_id,
         )
         if not rows:

@@ -56,7 +56,7 @@ class GradeController(Controller):
 
     @put("/grade-override", operation_id="override_subject_grade", guards=[graders])
     async def override(
-        self, principal: Caller, subject_id: FromPath[int], data: JSONBody[GradeOverride]
+        self, rt: Rt, principal: Caller, subject_id: FromPath[int], data: JSONBody[GradeOverride]
     ) -> GradeState:
         """Hold the subject at a grade until ``until``, for a reason (kept in history)."""
         now = datetime.now(UTC)
@@ -65,7 +65,13 @@ class GradeController(Controller):
         if data.until <= now:
             raise InvalidInput("override_until_past", "an override must end in the future")
         return await grading.set_override(
-            subject_id, data.grade, data.reason, data.until, principal.user_id, now
+            subject_id,
+            data.grade,
+            data.reason,
+            data.until,
+            principal.user_id,
+            now,
+            rt.grading_policy,
         )
 
     @delete(

@@ -60,7 +60,12 @@ async def test_a_repeat_offender_is_graded_d_and_its_new_cases_are_urgent(
 
     # 05-10 is severity 2 (3 points); four within 90 days of each other: 3 + 3 × 4.5.
     await _established(client, subject, [100, 60, 30, 5])
+    month_away = datetime.now(UTC) + timedelta(days=30)  # an A subject's next visit
+    await Subject.update({Subject.next_inspection_at: month_away}).where(Subject.id == subject)
     await grading.grade_all(runtime.grading_policy, await severities(), datetime.now(UTC))
+    visit = await Subject.select(Subject.next_inspection_at).where(Subject.id == subject).first()
+    assert visit["next_inspection_at"] <= datetime.now(UTC) + timedelta(days=1), "D: daily"
+
     state = await grading.state(subject)
     assert (state.grade, state.computed, state.points) == ("D", "D", 16.5)
     history = await grading.history(subject)
