@@ -23,11 +23,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import httpx
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.harness import offsite, serve, wait_up
 from offsite import devstack
 
 API_PORT, BARE_PORT, NOCACHE_PORT = 18100, 18101, 18102
@@ -37,16 +36,6 @@ OPEN_STATES = ("dispatched", "in_progress", "awaiting_rectification")
 def stack_env(stack: devstack.Stack) -> dict[str, str]:
     info = stack.up()
     return dict(os.environ, **info.env, OFFSITE_LOG_LEVEL="WARNING", OFFSITE_ENV="bench")
-
-
-def offsite(env: dict[str, str], *args: str) -> None:
-    subprocess.run(
-        [sys.executable, "-m", "offsite.cli", *args],
-        env=env,
-        check=True,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-    )
 
 
 async def load_data(cases: int) -> None:
@@ -127,25 +116,6 @@ async def load_data(cases: int) -> None:
     )
     await db.run_ddl("ANALYZE")
     del by_squad
-
-
-def serve(env: dict[str, str], target: str, port: int) -> subprocess.Popen[bytes]:
-    code = (
-        "from granian import Granian; from granian.constants import Interfaces;"
-        f"Granian({target!r}, address='127.0.0.1', port={port}, interface=Interfaces.ASGI,"
-        " workers=1, factory=True, log_enabled=False).serve()"
-    )
-    return subprocess.Popen([sys.executable, "-c", code], env=env, cwd=ROOT)
-
-
-def wait_up(url: str) -> None:
-    for _ in range(200):
-        try:
-            httpx.get(url, timeout=1)
-            return
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    raise SystemExit(f"{url} did not come up")
 
 
 def hammer(

@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import subprocess
 import sys
 import time
 from datetime import UTC, datetime
@@ -27,20 +26,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.harness import offsite
 from offsite import devstack
 
 FIRST_CASE = 20_000_001  # clear of bench_cases.py's ids
 ESTABLISHED = ("corrected_on_site", "rectification_ordered", "case_filed", "self_corrected")
-
-
-def offsite(env: dict[str, str], *args: str) -> None:
-    subprocess.run(
-        [sys.executable, "-m", "offsite.cli", *args],
-        env=env,
-        check=True,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-    )
 
 
 async def load(subjects: int, violations: int) -> None:

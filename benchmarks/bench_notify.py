@@ -36,6 +36,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.harness import offsite, serve, wait_up
 from offsite import devstack
 
 API_PORT = 18120
@@ -63,26 +64,6 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: object) -> None:
         pass
-
-
-def offsite(env: dict[str, str], *args: str) -> None:
-    subprocess.run(
-        [sys.executable, "-m", "offsite.cli", *args],
-        env=env,
-        check=True,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-    )
-
-
-def wait_up(url: str) -> None:
-    for _ in range(300):
-        try:
-            httpx.get(url, timeout=1)
-            return
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    raise SystemExit(f"{url} did not come up")
 
 
 async def setup(receiver_url: str) -> tuple[dict[str, str], dict[str, str]]:
@@ -272,17 +253,7 @@ async def main() -> None:
     receiver = Receiver()
     threading.Thread(target=receiver.serve_forever, daemon=True).start()
     children = [
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-c",
-                "from granian import Granian; from granian.constants import Interfaces;"
-                f"Granian('api.app:create_app', address='127.0.0.1', port={API_PORT},"
-                " interface=Interfaces.ASGI, workers=1, factory=True, log_enabled=False).serve()",
-            ],
-            env=env,
-            cwd=ROOT,
-        ),
+        serve(env, "api.app:create_app", API_PORT),
         subprocess.Popen([sys.executable, "-m", "offsite.cli", "worker"], env=env, cwd=ROOT),
     ]
     from storage.db import close_pool, open_pool
