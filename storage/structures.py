@@ -4,14 +4,12 @@ against the year's targets (new-construction control and stock removal apart).""
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 from typing import Any
 
 import msgspec
 
 from domain.errors import Conflict, InvalidInput, NotFound
-from domain.evidence import Kind, Status
 from domain.geo import Location
 from domain.subjects.model import StructureDetails, SubjectInput, SubjectKind
 from domain.subjects.structures import (
@@ -27,10 +25,10 @@ from domain.subjects.structures import (
     Verify,
     next_state,
 )
-from storage import subjects
+from storage import photos, subjects
 from storage.db import engine
 from storage.geography import GeoIndex
-from storage.tables import Case, Evidence, IllegalStructure, StructureEvent, StructureTarget
+from storage.tables import Case, IllegalStructure, StructureEvent, StructureTarget
 
 
 class StructureRecord(msgspec.Struct, frozen=True, kw_only=True):
@@ -130,7 +128,7 @@ async def advance(structure_id: int, step: Step, actor: int, now: datetime) -> S
         if record is None:
             raise NotFound("structure_not_found", f"no illegal structure {structure_id}")
         to = next_state(Facts(record.state, record.verified_area_m2), step, now)
-        await _check_photos(record.case_id, step.evidence_ids)
+        await photos.require_accepted(record.case_id, step.evidence_ids)
         values: dict[Any, Any] = {
             IllegalStructure.state: to.value,
             IllegalStructure.updated_at: now,
@@ -176,23 +174,6 @@ async def _measured(subject_id: int, step: Verify) -> None:
         msgspec.json.encode(details).decode(),
         subject_id,
     )
-
-
-async def _check_photos(case_id: int, ids: tuple[str, ...]) -> None:
-    try:
-        wanted = {uuid.UUID(i) for i in ids}
-    except ValueError as exc:
-        raise InvalidInput("evidence_invalid", "evidence_ids must be evidence ids") from exc
-    usable = await Evidence.count().where(
-        Evidence.id.is_in(list(wanted))
-        & (Evidence.case == case_id)
-        & Evidence.status.is_in([Status.processing.value, Status.verified.value])
-        & Evidence.kind.is_in([Kind.photo.value, Kind.video.value])
-    )
-    if usable != len(wanted):
-        raise InvalidInput(
-            "evidence_invalid", "every photo must be an accepted upload of the structure's case"
-        )
 
 
 async def _event(

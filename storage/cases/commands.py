@@ -7,7 +7,6 @@ with an idempotency key is answered from the first run when it comes again.
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -33,17 +32,16 @@ from domain.cases.machine import (
 from domain.cases.model import Action, Outcome, Source, State
 from domain.catalogue import AutoDispatch, FirstStep, Urgency, ViolationType
 from domain.errors import Conflict, InvalidInput, NotFound
-from domain.evidence import Kind, Status
 from domain.geo import LngLat
 from domain.org import Role, Scope
 from domain.sla.calendar import WorkCalendar
-from storage import idempotency
+from storage import idempotency, photos
 from storage.cases import catalogue, changes, deadlines, records, timeline
 from storage.cases.records import CaseRecord
 from storage.cases.views import CaseDetail, detail
 from storage.db import engine
 from storage.geography import GeoIndex
-from storage.tables import Case, Evidence, Outbox, Squad, StaffUser, Subject
+from storage.tables import Case, Outbox, Squad, StaffUser, Subject
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # Fields of a request body that are not the command itself.
@@ -164,23 +162,7 @@ async def _check_photos(record: CaseRecord, actor: Actor, command: msgspec.Struc
         return
     if isinstance(command, RecordInspection) and command.clean:
         return  # nothing found: the checklist is the record
-    ids = command.evidence_ids
-    if not ids:
-        raise InvalidInput("photo_required", "attach at least one photo (evidence_ids)")
-    try:
-        wanted = [uuid.UUID(i) for i in ids]
-    except ValueError as exc:
-        raise InvalidInput("evidence_invalid", "evidence_ids must be evidence ids") from exc
-    usable = await Evidence.count().where(
-        Evidence.id.is_in(wanted)
-        & (Evidence.case == record.id)
-        & Evidence.status.is_in([Status.processing.value, Status.verified.value])
-        & Evidence.kind.is_in([Kind.photo.value, Kind.video.value])
-    )
-    if usable != len(set(wanted)):
-        raise InvalidInput(
-            "evidence_invalid", "every evidence id must be an accepted upload of this case"
-        )
+    await photos.require_accepted(record.id, command.evidence_ids)
 
 
 async def _check_people(record: CaseRecord, command: msgspec.Struct) -> None:
