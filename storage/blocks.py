@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import msgspec
 from shapely import Point, Polygon, prepare
 
-from domain.blocks.scoring import BlockPolicy, CaseInBlock, SpotCheck, score
+from domain.blocks.scoring import BlockPolicy, CaseInBlock, SpotCheck, check_item, score
 from domain.errors import InvalidInput, NotFound
 from domain.geo import LngLat
 from domain.subjects.inspections import INSPECTION_TYPE
@@ -106,8 +106,16 @@ async def listing(squad: int | None) -> list[BlockRecord]:
 
 
 async def spot_check(
-    block_id: int, item: str, deduction: float, note: str, supervisor: int, at: datetime
+    policy: BlockPolicy,
+    block_id: int,
+    item: str,
+    deduction: float,
+    note: str,
+    supervisor: int,
+    at: datetime,
 ) -> None:
+    """Record what a supervisor's spot check found wrong (an item of the policy's list)."""
+    check_item(policy, item)
     if await get(block_id) is None:
         raise NotFound("block_not_found", f"no street block {block_id}")
     await BlockSpotCheck.insert(

@@ -6,7 +6,6 @@ command centre and admins write it and import the bureau's registers.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -24,7 +23,7 @@ from domain.geo import CoordType, Location
 from domain.org import Role
 from domain.subjects.grading import Grade
 from domain.subjects.model import Details, SubjectInput, SubjectKind
-from domain.subjects.registers import RowError, parse_rows
+from domain.subjects.registers import EXPORT_COLUMNS, RowError, export_row, parse_rows
 from domain.subjects.spreadsheets import XLSX_TYPE, Format, format_of, read_table, write_table
 from storage import subjects
 from storage.subjects import SubjectHistory, SubjectRecord
@@ -256,45 +255,9 @@ def _merge(current: SubjectRecord, patch: SubjectPatch) -> SubjectInput:
     )
 
 
-EXPORT_COLUMNS: tuple[tuple[str, Callable[[SubjectRecord], object]], ...] = (
-    ("类型", lambda r: r.kind.label_zh),
-    ("名称", lambda r: r.name),
-    ("地址", lambda r: r.address),
-    ("经度", lambda r: r.lng),
-    ("纬度", lambda r: r.lat),
-    ("统一社会信用代码", lambda r: r.credit_code or ""),
-    ("联系人", lambda r: r.contact_name or ""),
-    ("联系电话", lambda r: r.contact_phone or ""),
-)
-DETAIL_COLUMNS = (
-    ("店招", "shop_sign"),
-    ("经营类别", "business_type"),
-    ("营业时间", "opening_hours"),
-    ("施工许可证号", "permit_number"),
-    ("施工单位", "contractor"),
-    ("开工日期", "period_from"),
-    ("竣工日期", "period_to"),
-    ("场所类型", "premises_kind"),
-    ("许可证号", "licence_number"),
-    ("面积", "area_m2"),
-    ("层数", "floors"),
-    ("结构", "structure_type"),
-    ("建成时间", "built_when"),
-    ("产权人", "owner"),
-)
-
-
 def _register(records: list[SubjectRecord]) -> tuple[list[str], list[list[object]]]:
-    header = [h for h, _ in EXPORT_COLUMNS] + [h for h, _ in DETAIL_COLUMNS]
-    rows = []
-    for r in records:
-        details = msgspec.to_builtins(r.details)
-        rows.append(
-            [get(r) for _, get in EXPORT_COLUMNS]
-            + [_cell(details.get(field)) for _, field in DETAIL_COLUMNS]
-        )
+    header = [h for h, _ in EXPORT_COLUMNS]
+    rows = [
+        export_row({**msgspec.to_builtins(r.details), **msgspec.structs.asdict(r)}) for r in records
+    ]
     return header, rows
-
-
-def _cell(value: object) -> object:
-    return "" if value is None else value

@@ -12,6 +12,8 @@ from typing import Annotated
 
 import msgspec
 
+from domain.errors import InvalidInput
+
 DEFAULT_POLICY = Path(__file__).with_name("block_policy.json")
 NonNegative = Annotated[float, msgspec.Meta(ge=0)]
 
@@ -57,6 +59,13 @@ class Score(msgspec.Struct, frozen=True):
 @functools.cache
 def load_policy(path: str = "") -> BlockPolicy:
     return msgspec.json.decode(Path(path or DEFAULT_POLICY).read_bytes(), type=BlockPolicy)
+
+
+def check_item(policy: BlockPolicy, item: str) -> None:
+    """A spot check names one of the policy's items, or is refused."""
+    if item not in policy.spot_check_items:
+        items = "、".join(policy.spot_check_items)
+        raise InvalidInput("spot_check_item_unknown", f"the items are: {items}")
 
 
 def score(cases: Iterable[CaseInBlock], checks: Iterable[SpotCheck], policy: BlockPolicy) -> Score:

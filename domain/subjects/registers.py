@@ -72,6 +72,41 @@ HEADERS: dict[str, str] = {
     "owner": "owner",
 }
 
+# What an export writes, in order: (header, column), read back by ``HEADERS``.
+EXPORT_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("类型", "kind"),
+    ("名称", "name"),
+    ("地址", "address"),
+    ("经度", "lng"),
+    ("纬度", "lat"),
+    ("统一社会信用代码", "credit_code"),
+    ("联系人", "contact_name"),
+    ("联系电话", "contact_phone"),
+    ("店招", "shop_sign"),
+    ("经营类别", "business_type"),
+    ("营业时间", "opening_hours"),
+    ("施工许可证号", "permit_number"),
+    ("施工单位", "contractor"),
+    ("开工日期", "period_from"),
+    ("竣工日期", "period_to"),
+    ("场所类型", "premises_kind"),
+    ("许可证号", "licence_number"),
+    ("面积", "area_m2"),
+    ("层数", "floors"),
+    ("结构", "structure_type"),
+    ("建成时间", "built_when"),
+    ("产权人", "owner"),
+)
+
+
+def export_row(cells: Mapping[str, object]) -> list[object]:
+    """One register row from a subject's fields (its details among them) by column name;
+    the kind is written as its Chinese label, missing cells as empty."""
+    kind = cells.get("kind")
+    values = {**cells, "kind": SubjectKind(str(kind)).label_zh} if kind else dict(cells)
+    return ["" if values.get(c) is None else values[c] for _, c in EXPORT_COLUMNS]
+
+
 KINDS: dict[str, SubjectKind] = {
     **{k.value: k for k in SubjectKind},
     **{k.label_zh: k for k in SubjectKind},

@@ -114,3 +114,9 @@ def test_a_register_survives_a_round_trip_through_its_file(fmt: Format) -> None:
 def test_a_gb18030_csv_from_excel_reads() -> None:
     data = "名称,类型,经度,纬度\n阿强水果店,沿街商户,121.3994,30.9995\n".encode("gb18030")
     assert read_table(data, Format.csv)[0]["name"] == "阿强水果店"
+
+
+def test_what_the_export_writes_the_import_reads() -> None:
+    from domain.subjects.registers import EXPORT_COLUMNS, column_of
+
+    assert all(column_of(header) == column for header, column in EXPORT_COLUMNS)
