@@ -48,7 +48,6 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import NamedTuple
 
-import httpx
 import numpy as np
 from numpy.typing import NDArray
 from PIL import Image, ImageOps
@@ -56,7 +55,7 @@ from PIL import Image, ImageOps
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from integrations.camera_http import fetch_snapshot
+from integrations.camera_http import fetch_snapshot, open_camera_session
 from vision.change import SceneWatch
 from vision.detect import Detection, Detector
 from vision.detect.card import bundled_card
@@ -336,8 +335,7 @@ async def pipeline(
     state = [Camera() for _ in range(cameras)]
     samples: list[Sample] = []
     loop = asyncio.get_running_loop()
-    limits = httpx.Limits(max_connections=2 * width, max_keepalive_connections=2 * width)
-    async with httpx.AsyncClient(limits=limits) as http:
+    async with open_camera_session(2 * width) as http:
         await fetch_snapshot(http, f"{base}/{route}/{offset}/0")  # open a connection
 
         async def fetcher(lane: int, queue: asyncio.Queue[Item]) -> None:

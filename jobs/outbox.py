@@ -144,7 +144,7 @@ async def _fetch(runtime: Runtime, row: Claimed, now: datetime) -> Outcome:
         raise DeliveryFailed(str(exc)) from exc
     try:
         data = await fetch_snapshot(
-            runtime.http, fetch.url, max_bytes=runtime.settings.outbox.media_max_bytes
+            runtime.cameras, fetch.url, max_bytes=runtime.settings.outbox.media_max_bytes
         )
     except FrameError as exc:
         raise DeliveryFailed(f"{fetch.url}: {exc.reason}") from exc

@@ -194,7 +194,7 @@ async def _grab(runtime: Runtime, src: cameras.CameraSource) -> bytes:
             grab_frame, src.url, username=src.username, password=src.password
         )
     return await fetch_snapshot(
-        runtime.http,
+        runtime.cameras,
         src.url,
         auth=src.auth,
         username=src.username,

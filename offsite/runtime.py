@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import aiohttp
 import httpx
 from arq import ArqRedis, create_pool
 from arq.connections import RedisSettings
@@ -17,6 +18,7 @@ from domain.blocks.scoring import BlockPolicy
 from domain.blocks.scoring import load_policy as load_block_policy
 from domain.sla.calendar import WorkCalendar
 from domain.subjects.grading import Grade, GradingPolicy, load_policy
+from integrations.camera_http import open_camera_session
 from integrations.wechat import WechatClient
 from offsite.settings import Settings
 from storage import db
@@ -32,6 +34,7 @@ class Runtime:
     redis: Redis
     objects: ObjectStore
     http: httpx.AsyncClient
+    cameras: aiohttp.ClientSession  # snapshots: cameras and integrators' image URLs
     wechat: WechatClient
     geo: GeoIndex
     calendar: WorkCalendar
@@ -63,6 +66,7 @@ class Runtime:
     async def close(self) -> None:
         await self.queue.aclose()
         await self.http.aclose()
+        await self.cameras.close()
         await self.redis.aclose()
         if self.owns_pool:
             await db.close_pool()
@@ -81,6 +85,7 @@ async def open_runtime(settings: Settings) -> Runtime:
         redis=redis,
         objects=ObjectStore(settings.s3),
         http=http,
+        cameras=open_camera_session(),
         wechat=WechatClient(settings.wechat, http, redis),
         geo=GeoIndex(),
         calendar=WorkCalendar.load(),
