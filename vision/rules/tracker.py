@@ -51,16 +51,29 @@ class Track(msgspec.Struct, frozen=True, kw_only=True):
 
 def iou_matrix(a: NDArray[np.floating], b: NDArray[np.floating]) -> FloatArray:
     """IoU of every xyxy box in ``a`` (rows) with every box in ``b`` (columns)."""
-    boxes_a = np.asarray(a, dtype=np.float64).reshape(-1, 4)
-    boxes_b = np.asarray(b, dtype=np.float64).reshape(-1, 4)
-    top_left = np.maximum(boxes_a[:, None, :2], boxes_b[None, :, :2])
-    bottom_right = np.minimum(boxes_a[:, None, 2:], boxes_b[None, :, 2:])
-    inter = np.prod(np.clip(bottom_right - top_left, 0.0, None), axis=2)
-    area_a = np.prod(np.clip(boxes_a[:, 2:] - boxes_a[:, :2], 0.0, None), axis=1)
-    area_b = np.prod(np.clip(boxes_b[:, 2:] - boxes_b[:, :2], 0.0, None), axis=1)
-    union = area_a[:, None] + area_b[None, :] - inter
+    ax1, ay1, ax2, ay2 = np.asarray(a, dtype=np.float64).reshape(-1, 4).T
+    bx1, by1, bx2, by2 = np.asarray(b, dtype=np.float64).reshape(-1, 4).T
+    width = np.minimum.outer(ax2, bx2) - np.maximum.outer(ax1, bx1)
+    height = np.minimum.outer(ay2, by2) - np.maximum.outer(ay1, by1)
+    inter = np.maximum(width, 0.0, out=width) * np.maximum(height, 0.0, out=height)
+    area_a = np.maximum(ax2 - ax1, 0.0) * np.maximum(ay2 - ay1, 0.0)
+    area_b = np.maximum(bx2 - bx1, 0.0) * np.maximum(by2 - by1, 0.0)
+    union = np.add.outer(area_a, area_b) - inter
     iou: FloatArray = np.where(union > 0.0, inter / np.where(union > 0.0, union, 1.0), 0.0)
-    return np.clip(iou, 0.0, 1.0)
+    return np.clip(iou, 0.0, 1.0, out=iou)
+
+
+def box_iou(a: Box, b: Box) -> float:
+    """IoU of two xyxy boxes (plain floats: cheaper than numpy for one pair)."""
+    inter_w = min(a[2], b[2]) - max(a[0], b[0])
+    inter_h = min(a[3], b[3]) - max(a[1], b[1])
+    if inter_w <= 0.0 or inter_h <= 0.0:
+        return 0.0
+    inter = inter_w * inter_h
+    area_a = max(a[2] - a[0], 0.0) * max(a[3] - a[1], 0.0)
+    area_b = max(b[2] - b[0], 0.0) * max(b[3] - b[1], 0.0)
+    union = area_a + area_b - inter
+    return min(inter / union, 1.0) if union > 0.0 else 0.0
 
 
 def greedy_match(iou: FloatArray, threshold: float) -> list[tuple[int, int]]:
@@ -116,23 +129,31 @@ class Tracker:
             raise ValueError(f"sample at {at} is before the previous one at {self._last_at}")
         self._last_at = at
         updated: dict[int, Track] = {}
-        unmatched: list[Detection] = []
-        for label in sorted({t.label for t in self._tracks} | {d.label for d in detections}):
-            tracks = [t for t in self._tracks if t.label == label]
-            found = [d for d in detections if d.label == label]
-            iou = iou_matrix(np.array([t.box for t in tracks]), np.array([_box(d) for d in found]))
-            pairs = greedy_match(iou, self.iou_match) if iou.size else []
-            for row, col in pairs:
-                updated[tracks[row].id] = self._continue(tracks[row], found[col], at)
-            matched_cols = {col for _, col in pairs}
-            unmatched.extend(d for i, d in enumerate(found) if i not in matched_cols)
+        # One IoU matrix for the whole sample, zero across labels: greedy matching over it
+        # pairs exactly as matching label by label would.
+        labels = [t.label for t in self._tracks]
+        found = [d.label for d in detections]
+        iou = iou_matrix(
+            np.array([t.box for t in self._tracks]), np.array([_box(d) for d in detections])
+        )
+        if iou.size:
+            iou *= np.equal.outer(np.array(labels, dtype=object), np.array(found, dtype=object))
+        pairs = greedy_match(iou, self.iou_match) if iou.size else []
+        for row, col in pairs:
+            track = self._tracks[row]
+            updated[track.id] = self._continue(track, detections[col], at)
+        matched_cols = {col for _, col in pairs}
+        # New tracks are numbered by label, then in detection order.
+        unmatched = sorted(
+            (i for i in range(len(detections)) if i not in matched_cols), key=lambda i: found[i]
+        )
         survivors = [
             updated[t.id] if t.id in updated else msgspec.structs.replace(t, missed=t.missed + 1)
             for t in self._tracks
         ]
         self._tracks = [t for t in survivors if t.missed <= self.max_missed]
-        for detection in unmatched:
-            self._tracks.append(self._start(detection, at))
+        for index in unmatched:
+            self._tracks.append(self._start(detections[index], at))
         return list(self._tracks)
 
     def _start(self, detection: Detection, at: datetime) -> Track:
@@ -154,7 +175,7 @@ class Tracker:
 
     def _continue(self, track: Track, detection: Detection, at: datetime) -> Track:
         box = _box(detection)
-        still = iou_matrix(np.array([track.anchor]), np.array([box]))[0, 0] >= self.stationary_iou
+        still = box_iou(track.anchor, box) >= self.stationary_iou
         return msgspec.structs.replace(
             track,
             box=box,

@@ -25,6 +25,7 @@ from vision.detect import Detection, Detector, ModelCard, load_card
 from vision.detect.card import bundled_card
 from vision.detect.postprocess import (
     Candidates,
+    _classwise_nms_by_class,
     classwise_nms,
     iou_one_to_many,
     postprocess,
@@ -376,3 +377,28 @@ def test_yolov8_output_decodes_with_class_scores_and_no_objectness(card: ModelCa
         ("car", 0.7, 0.0, 4.0, 12.0, 12.0),
         ("truck", 0.6, 92.0, 20.0, 108.0, 36.0),
     ]
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            _coordinate,
+            _coordinate,
+            st.floats(1, 50, width=32),
+            st.floats(1, 50, width=32),
+            st.floats(0.25, 1, width=32),
+            st.integers(0, 2),
+        ),
+        max_size=40,
+    )
+)
+def test_one_matrix_nms_keeps_what_class_by_class_nms_keeps(rows: list[tuple[Any, ...]]) -> None:
+    boxes = [[x, y, x + w, y + h] for x, y, w, h, _, _ in rows]
+    candidates = _candidates(boxes, [r[4] for r in rows], [r[5] for r in rows])
+
+    matrix = classwise_nms(candidates, 0.45)
+    by_class = _classwise_nms_by_class(candidates, 0.45)
+
+    assert sorted(matrix.tolist()) == sorted(by_class.tolist())
+    assert candidates.scores[matrix].tolist() == candidates.scores[by_class].tolist()
