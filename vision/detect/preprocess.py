@@ -1,8 +1,18 @@
 """Turning frame bytes into a model input tensor: decode, letterbox, lay out as NCHW.
 
-The resize is Pillow's BILINEAR (which antialiases when it shrinks) because the reference
-detections in the test data were made with it; OpenCV's INTER_LINEAR moves near-threshold
-detections noticeably (see testdata/EXPECTED.md, *Sensitivity*).
+Two ways, chosen per detector:
+
+* **fast** (the default): a JPEG much larger than the model input is decoded DCT-scaled
+  by OpenCV's libjpeg-turbo (1/2, 1/4 or 1/8 of its size, straight to BGR, EXIF ignored),
+  and the remaining reduction — under 2× after the DCT scaling, which did the
+  antialiasing — is OpenCV's INTER_LINEAR. A 1080p camera frame for a 416 model costs
+  about 3.1 ms + 0.25 ms, where Pillow's ``draft`` decode and BILINEAR resize took
+  3.7 ms + 1.3 ms (``bench_vision.py``). Other formats decode with Pillow; a reduction of
+  more than 2× left to the resize uses INTER_AREA, which antialiases.
+* **exact**: Pillow decodes at full size and its BILINEAR (which antialiases when it
+  shrinks) resizes, as the reference detections in the test data were made; OpenCV's
+  INTER_LINEAR on a full-size frame moves near-threshold detections noticeably (see
+  testdata/EXPECTED.md, *Sensitivity*).
 """
 
 from __future__ import annotations
@@ -10,6 +20,7 @@ from __future__ import annotations
 import io
 from typing import Final
 
+import cv2
 import msgspec
 import numpy as np
 from numpy.typing import NDArray
@@ -17,30 +28,49 @@ from PIL import Image
 
 from vision.detect.card import ColourOrder, ModelCard
 
-# A DCT-scaled JPEG decode stays at least this many times the letterbox size (the
-# ``reducing_gap`` of Pillow's ``thumbnail``). 1 lets a 1080p frame decode at a quarter
-# (480×270) for a 416 model: decode + letterbox 4.1 ms instead of 6.5 ms at 2 (half size),
-# the DCT scaling itself doing the antialiasing; confident detections stay within 0.05 of
-# the full decode (tests/unit/vision/test_detector.py).
+# A DCT-scaled JPEG decode stays at least this many times the letterbox size. 1 lets a
+# 1080p frame decode at a quarter (480×270) for a 416 model, the DCT scaling itself doing
+# the antialiasing; confident detections stay within 0.05 of the full decode
+# (tests/unit/vision/test_detector.py).
 REDUCING_GAP: Final = 1.0
+
+_DCT_FLAGS: Final = {
+    1: cv2.IMREAD_COLOR,
+    2: cv2.IMREAD_REDUCED_COLOR_2,
+    4: cv2.IMREAD_REDUCED_COLOR_4,
+    8: cv2.IMREAD_REDUCED_COLOR_8,
+}
+_JPEG_END = b"\xff\xd9"
+
+UInt8Array = NDArray[np.uint8]
 
 
 class Frame(msgspec.Struct, frozen=True):
-    """A decoded frame: its pixels, maybe DCT-scaled, and the source size they stand for.
+    """A decoded frame: HWC uint8 ``pixels`` in ``order``, maybe DCT-scaled, and the
+    source size they stand for.
 
     Boxes are always reported in source pixels (``width`` × ``height``); ``scale`` is the
-    JPEG DCT reduction (1, 2, 4 or 8) that ``image`` was decoded at.
+    JPEG DCT reduction (1, 2, 4 or 8) that ``pixels`` were decoded at.
     """
 
-    image: Image.Image
+    pixels: UInt8Array
     width: int
     height: int
+    order: ColourOrder = "rgb"
     scale: int = 1
 
     @classmethod
     def of(cls, image: Image.Image) -> Frame:
         """Wrap an already decoded, full-size image (converted to RGB if it is not)."""
-        return cls(image if image.mode == "RGB" else image.convert("RGB"), *image.size)
+        rgb = image if image.mode == "RGB" else image.convert("RGB")
+        return cls(np.asarray(rgb), *image.size)
+
+    @classmethod
+    def of_array(cls, pixels: UInt8Array, order: ColourOrder = "rgb") -> Frame:
+        """Wrap an HWC uint8 array (e.g. a video frame; ``bgr`` from OpenCV or FFmpeg)."""
+        if pixels.ndim != 3 or pixels.shape[2] != 3 or pixels.dtype != np.uint8:
+            raise ValueError(f"expected an HxWx3 uint8 array, got {pixels.dtype} {pixels.shape}")
+        return cls(pixels, pixels.shape[1], pixels.shape[0], order)
 
 
 class Fit(msgspec.Struct, frozen=True):
@@ -67,55 +97,72 @@ def fit(source: tuple[int, int], card: ModelCard) -> Fit:
     return Fit(ratio, new_w, new_h, 0, 0)
 
 
+def dct_scale(source: tuple[int, int], target: tuple[int, int], reducing_gap: float) -> int:
+    """The largest JPEG DCT reduction (1, 2, 4 or 8) that keeps a ``source`` (w, h) frame
+    at least ``reducing_gap`` times its letterbox size on a ``target`` (w, h) input."""
+    (width, height), (in_w, in_h) = source, target
+    ratio = min(in_w / width, in_h / height)
+    wanted_w = max(1, int(width * ratio * reducing_gap))
+    wanted_h = max(1, int(height * ratio * reducing_gap))
+    room = min(width // wanted_w, height // wanted_h)
+    return max(scale for scale in (1, 2, 4, 8) if scale <= max(room, 1))
+
+
 def decode_frame(
     data: bytes, target: tuple[int, int], *, reducing_gap: float | None = REDUCING_GAP
 ) -> Frame:
-    """Decode image bytes to an RGB frame for a model whose input is ``target`` (w, h).
+    """Decode image bytes to a frame for a model whose input is ``target`` (w, h).
 
-    A JPEG much larger than the model input is decoded DCT-scaled (``draft``), several
-    times cheaper; the reduction stops while the decoded image is still ``reducing_gap``
-    times the letterbox size. Confident detections stay put, but ones near the score
-    threshold can shift or flip; ``reducing_gap=None`` decodes at full size, exactly as
-    the reference pipeline in the test data does.
-    EXIF orientation is not applied: boxes refer to the pixels as stored, as the evidence is.
+    With ``reducing_gap``, a JPEG is decoded by OpenCV, DCT-scaled when it is much larger
+    than the model input (``dct_scale``), to BGR. ``None`` decodes at full size with
+    Pillow, to RGB, exactly as the reference pipeline in the test data does; so does any
+    other format. EXIF orientation is not applied: boxes refer to the pixels as stored,
+    as the evidence is. A JPEG cut short raises ``OSError``, as Pillow would.
     """
-    opened = Image.open(io.BytesIO(data))
+    opened = Image.open(io.BytesIO(data))  # reads the header only
     width, height = opened.size
-    scale = 1
     if opened.format == "JPEG" and reducing_gap is not None:
-        in_w, in_h = target
-        ratio = min(in_w / width, in_h / height)
-        wanted = (
-            max(1, int(width * ratio * reducing_gap)),
-            max(1, int(height * ratio * reducing_gap)),
-        )
-        # Pillow picks the largest DCT scale whose output still covers ``wanted``.
-        drafted = opened.draft("RGB", wanted)
-        if drafted is not None:
-            scale = round(width / drafted[1][2])  # the box is (0, 0, width/scale, height/scale)
-    if opened.mode != "RGB":
-        return Frame(opened.convert("RGB"), width, height, scale)
-    opened.load()
-    return Frame(opened, width, height, scale)
+        opened.close()
+        scale = dct_scale((width, height), target, reducing_gap)
+        if _JPEG_END not in data[-32:]:
+            raise OSError("JPEG frame is truncated (no end-of-image marker)")
+        flags = _DCT_FLAGS[scale] | cv2.IMREAD_IGNORE_ORIENTATION
+        decoded = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), flags)
+        if decoded is None:
+            raise OSError("JPEG frame could not be decoded")
+        return Frame(decoded.astype(np.uint8, copy=False), width, height, "bgr", scale)
+    with opened:
+        rgb = opened if opened.mode == "RGB" else opened.convert("RGB")
+        return Frame(np.asarray(rgb), width, height)
 
 
 def letterbox(
-    frame: Frame | Image.Image, card: ModelCard, *, source_order: ColourOrder = "rgb"
+    frame: Frame | Image.Image, card: ModelCard, *, exact: bool = False
 ) -> tuple[NDArray[np.float32], float]:
     """Resize and pad a frame onto the card's input; returns (tensor [1,3,H,W], ratio).
 
     ``ratio`` maps source pixels to letterbox pixels (divide a model box by it, after
-    removing the ``fit`` offset). ``source_order`` is the channel order of ``frame``'s
-    pixels (``bgr`` for an OpenCV/ffmpeg array wrapped with ``Image.fromarray``).
+    removing the ``fit`` offset). ``exact`` resizes with Pillow's BILINEAR, as the
+    reference did; otherwise OpenCV resizes (see the module notes). A DCT-scaled frame
+    whose size is not a multiple of its scale is resized as decoded: its last row and
+    column stand for part of a block, an error under one decoded pixel.
     """
     if isinstance(frame, Image.Image):
         frame = Frame.of(frame)
     placed = fit((frame.width, frame.height), card)
-    # ``box`` is the part of a DCT-scaled image that covers the source frame: its last
-    # row/column may stand for only part of a block, so the true scale is exactly 1/scale.
-    box = (0.0, 0.0, frame.width / frame.scale, frame.height / frame.scale)
-    resized = frame.image.resize((placed.width, placed.height), Image.Resampling.BILINEAR, box)
-    return to_tensor(np.asarray(resized), card, placed, source_order=source_order), placed.ratio
+    size = (placed.width, placed.height)
+    pixels = frame.pixels
+    if exact:
+        box = (0.0, 0.0, frame.width / frame.scale, frame.height / frame.scale)
+        image = Image.fromarray(np.ascontiguousarray(pixels))
+        resized = np.asarray(image.resize(size, Image.Resampling.BILINEAR, box))
+    elif size == (pixels.shape[1], pixels.shape[0]):
+        resized = pixels
+    else:
+        shrink = min(size[0] / pixels.shape[1], size[1] / pixels.shape[0])
+        method = cv2.INTER_LINEAR if shrink >= 0.5 else cv2.INTER_AREA
+        resized = cv2.resize(pixels, size, interpolation=method)
+    return to_tensor(resized, card, placed, source_order=frame.order), placed.ratio
 
 
 def to_tensor(

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Final, TypeVar
 
+import cv2
 import msgspec
 import numpy as np
 import onnxruntime as ort
@@ -127,7 +128,7 @@ class Detector:
     def __init__(self, session: Any, card: ModelCard, *, fast_decode: bool = True) -> None:
         self._session = session
         self.card = card
-        self._reducing_gap = REDUCING_GAP if fast_decode else None
+        self._exact = not fast_decode
         self.providers: tuple[str, ...] = tuple(session.get_providers())
         self._input = session.get_inputs()[0].name
         self._output = session.get_outputs()[0].name
@@ -148,8 +149,9 @@ class Detector:
         """Open ``model_path`` (a deployment setting) with ``card``, check that they
         agree, and warm the session up so the first real frame is not the slow one.
 
-        ``fast_decode`` decodes JPEGs much larger than the model input DCT-scaled (see
-        ``decode_frame``); turn it off to reproduce a full-decode reference exactly.
+        ``fast_decode`` decodes JPEGs much larger than the model input DCT-scaled and
+        resizes with OpenCV (see ``vision.detect.preprocess``); turn it off to reproduce
+        the full-decode, Pillow-resized reference exactly.
         """
         session = open_session(
             model_path,
@@ -158,6 +160,10 @@ class Detector:
             use_tensorrt=use_tensorrt,
         )
         check_model_fits_card(session, card)
+        # OpenCV's thread pool is process-wide: resizing a quarter-scale frame gains
+        # nothing from it, and a vision worker already runs one lane per core, so its
+        # threads would only compete with the session's (about 0.3 ms a frame here).
+        cv2.setNumThreads(1)
         detector = cls(session, card, fast_decode=fast_decode)
         log.info("detector %s loaded on %s", card.name, ", ".join(detector.providers))
         detector.warm_up(warmup_runs)
@@ -181,27 +187,25 @@ class Detector:
     def detect(self, data: bytes) -> list[Detection]:
         """Detections in an encoded image (JPEG, PNG, …), best first, in its pixels."""
         frame, decode_ms = _timed(
-            lambda: decode_frame(data, self.card.input_size, reducing_gap=self._reducing_gap)
+            lambda: decode_frame(
+                data, self.card.input_size, reducing_gap=None if self._exact else REDUCING_GAP
+            )
         )
-        return self._detect(frame, "rgb", decode_ms)
+        return self._detect(frame, decode_ms)
 
     def detect_image(self, image: Image.Image) -> list[Detection]:
         """Detections in a decoded Pillow image, best first, in its pixels."""
-        return self._detect(Frame.of(image), "rgb", 0.0)
+        return self._detect(Frame.of(image), 0.0)
 
     def detect_array(
         self, pixels: NDArray[np.uint8], *, colour_order: ColourOrder = "rgb"
     ) -> list[Detection]:
         """Detections in an HWC uint8 array (e.g. a video frame; ``bgr`` from OpenCV)."""
-        if pixels.ndim != 3 or pixels.shape[2] != 3 or pixels.dtype != np.uint8:
-            raise ValueError(f"expected an HxWx3 uint8 array, got {pixels.dtype} {pixels.shape}")
-        # fromarray shares the array's memory; letterbox handles the channel order.
-        frame = Frame.of(Image.fromarray(np.ascontiguousarray(pixels)))
-        return self._detect(frame, colour_order, 0.0)
+        return self._detect(Frame.of_array(pixels, colour_order), 0.0)
 
-    def _detect(self, frame: Frame, order: ColourOrder, decode_ms: float) -> list[Detection]:
+    def _detect(self, frame: Frame, decode_ms: float) -> list[Detection]:
         source = (frame.width, frame.height)
-        (tensor, _), preprocess_ms = _timed(lambda: letterbox(frame, self.card, source_order=order))
+        (tensor, _), preprocess_ms = _timed(lambda: letterbox(frame, self.card, exact=self._exact))
         output, infer_ms = _timed(lambda: self.infer(tensor))
         placed = fit(source, self.card)
         detections, postprocess_ms = _timed(lambda: postprocess(output, self.card, placed, source))

@@ -134,7 +134,7 @@ def test_a_large_jpeg_decodes_dct_scaled_with_the_same_detections(
 
     frame = decode_frame(data, card.input_size)
     assert (frame.width, frame.height, frame.scale) == (4000, 3000, 8)
-    assert frame.image.size == (500, 375)
+    assert frame.pixels.shape == (375, 500, 3)
 
     fast, full = detector.detect(data), reference_detector.detect(data)
     assert sorted(d.label for d in fast) == sorted(d.label for d in full)
@@ -258,7 +258,30 @@ def test_small_jpegs_and_pngs_decode_at_full_size(card: ModelCard) -> None:
 
         frame = decode_frame(buffer.getvalue(), card.input_size)
 
-        assert (frame.image.mode, frame.image.size, frame.scale) == ("RGB", (640, 480), 1)
+        assert (frame.pixels.shape, frame.scale) == ((480, 640, 3), 1)
+
+
+def test_a_large_jpeg_decodes_dct_scaled_to_bgr(card: ModelCard) -> None:
+    buffer = io.BytesIO()
+    Image.new("RGB", (1920, 1080), (200, 100, 50)).save(buffer, "JPEG", quality=95)
+
+    frame = decode_frame(buffer.getvalue(), card.input_size)
+
+    assert (frame.width, frame.height, frame.scale, frame.order) == (1920, 1080, 4, "bgr")
+    assert frame.pixels.shape == (270, 480, 3)
+    assert np.abs(frame.pixels[135, 240].astype(int) - [50, 100, 200]).max() <= 2
+    tensor, _ = letterbox(frame, card)
+    assert np.abs(tensor[0, :, 100, 200] - [50, 100, 200]).max() <= 2  # the card is BGR
+
+
+def test_a_truncated_jpeg_is_refused_as_pillow_would(card: ModelCard) -> None:
+    buffer = io.BytesIO()
+    Image.new("RGB", (1920, 1080), (200, 100, 50)).save(buffer, "JPEG")
+
+    with pytest.raises(OSError, match="truncated"):
+        decode_frame(buffer.getvalue()[:-4000], card.input_size)
+    with pytest.raises(OSError):
+        decode_frame(buffer.getvalue()[:-4000], card.input_size, reducing_gap=None)
 
 
 # --- decoding and NMS ---------------------------------------------------------------------
