@@ -19,11 +19,11 @@ served from a lean asyncio HTTP server in a child process (its CPU per frame is 
 Test data: ``../shared/testdata`` beside the repository, or ``OFFSITE_TESTDATA_DIR``.
 
 ``--skip-unchanged`` adds a separate row: the worker's per-camera change detector
-(``vision.change.SceneWatch``: 1/8 DCT-scaled greyscale decode, compared inside the zones
-with the frame last inferred) skips inference on unchanged samples and reuses that
-frame's detections. It is measured on a scenario
-where each camera's scene holds for ``--hold`` samples, so its figure depends on that
-scenario and is not the goal figure.
+(``vision.change.SceneWatch``: an eighth-scale greyscale thumbnail of the decoded frame,
+compared inside the zones with the frame last inferred) skips inference on unchanged
+samples and reuses that frame's detections. It is measured on a scenario where each
+camera's scene holds for ``--hold`` samples, so its figure depends on that scenario and
+is not the goal figure.
 
 The machine may be shared: raw-model and pipeline rounds are interleaved, each figure is
 the best of ``--repeat`` rounds, and the ``others`` column says how many cores other
@@ -229,18 +229,24 @@ def process(
     scene_changed: bool,
 ) -> Sample:
     """One sample of one camera, in its lane's thread: detect (or skip), then rules."""
-    change_ms = 0.0
+    change_ms = decode_ms = 0.0
     inferred = True
     if skip_unchanged:
         start = time.perf_counter()
-        inferred = camera.watch.should_infer(data, [ZONE.polygon])
+        frame = detector.decode(data)
+        decode_ms = (time.perf_counter() - start) * 1000.0
+        start = time.perf_counter()
+        inferred = camera.watch.should_infer(frame, [ZONE.polygon])
         change_ms = (time.perf_counter() - start) * 1000.0
-    if inferred:
+        if inferred:
+            camera.detections = detector.detect_frame(frame, decode_ms=decode_ms)
+    else:
         camera.detections = detector.detect(data)
+    if inferred:
         t = detector.last_timings
         stages = (t.decode_ms, t.preprocess_ms, t.infer_ms, t.postprocess_ms)
     else:
-        stages = (0.0, 0.0, 0.0, 0.0)
+        stages = (decode_ms, 0.0, 0.0, 0.0)
     start = time.perf_counter()
     at = T0 + timedelta(seconds=SAMPLE_EVERY_S * sample)
     tracks = camera.tracker.update(camera.detections, at)

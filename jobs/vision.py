@@ -10,7 +10,6 @@ after its slot has passed is skipped and counted (the worker is behind).
 from __future__ import annotations
 
 import asyncio
-import io
 import logging
 import time
 from dataclasses import dataclass, field
@@ -18,8 +17,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
-
-from PIL import Image
 
 from domain.cameras import SourceKind, ZoneSpec
 from domain.catalogue import ViolationType
@@ -141,18 +138,17 @@ async def sample(
         return "stale"
     if not src.enabled or not src.url:
         return "disabled"
+    zones = _zones(src.zones, await state.catalogue())
     try:
         frame = await _grab(runtime, src)
+        seen = await asyncio.to_thread(_look, runtime.settings, state, camera_id, frame, zones)
     except FrameError as exc:
         await cameras.record_failure(
             camera_id, exc.reason, runtime.settings.vision.offline_after, now
         )
         return f"failed:{exc.reason}"
     await cameras.record_frame(camera_id, now)
-    zones = _zones(src.zones, await state.catalogue())
-    detections = await asyncio.to_thread(_look, runtime.settings, state, camera_id, frame, zones)
-    with Image.open(io.BytesIO(frame)) as header:
-        width, height = header.size
+    detections, (width, height) = seen
     tracks = state.trackers.setdefault(camera_id, Tracker()).update(detections, now)
     engine = state.engines.setdefault(
         camera_id, RuleEngine(cleared_after=runtime.settings.vision.cleared_after)
@@ -164,10 +160,16 @@ async def sample(
 
 
 def _look(
-    settings: Settings, state: VisionState, camera_id: int, frame: bytes, zones: dict[str, Zone]
-) -> list[Detection]:
-    """The frame's detections: the model's, or those of the frame last inferred when the
-    zones look unchanged since (in a worker thread: both decode and inference are CPU)."""
+    settings: Settings, state: VisionState, camera_id: int, data: bytes, zones: dict[str, Zone]
+) -> tuple[list[Detection], tuple[int, int]]:
+    """The frame's detections and size: the model's detections, or those of the frame last
+    inferred when the zones look unchanged since (in a worker thread: decoding and
+    inference are CPU). A frame that does not decode is the camera's failure."""
+    try:
+        frame = state.detector.decode(data)
+    except (OSError, ValueError) as exc:
+        raise FrameError("undecodable", str(exc)[:200]) from exc
+    size = (frame.width, frame.height)
     vision = settings.vision
     if vision.skip_unchanged:
         watch = state.watches.get(camera_id)
@@ -177,15 +179,15 @@ def _look(
         last = state.detections.get(camera_id)
         if unchanged and last is not None:
             state.inferences_skipped += 1
-            return last
+            return last, size
     try:
-        detections = state.detector.detect(frame)
+        detections = state.detector.detect_frame(frame)
     except Exception:
         state.watches.pop(camera_id, None)  # the reference frame was never looked at
         raise
     state.detections[camera_id] = detections
     state.inferences += 1
-    return detections
+    return detections, size
 
 
 async def _grab(runtime: Runtime, src: cameras.CameraSource) -> bytes:

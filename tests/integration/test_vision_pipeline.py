@@ -285,3 +285,44 @@ async def test_an_rtsp_camera_raises_its_case_the_same_way(client: AppClient, se
     frames = await Evidence.select(Evidence.kind).where(Evidence.case == cases[0]["id"])
     assert sorted(f["kind"] for f in frames) == ["annotated_frame", "camera_frame"]
     assert rtsp.requests.count("PLAY") == 4, "one stream opened per sample"
+
+
+async def test_a_frame_that_does_not_decode_is_the_cameras_failure(
+    client: AppClient, settings, camera
+) -> None:
+    from storage.tables import Camera as CameraTable
+
+    cam, url = camera
+    whole = (IMAGES / "road_traffic_cn.jpg").read_bytes()
+    cam.frame = whole[: len(whole) // 2]  # a camera that cut its JPEG short
+    admin = await login(client, await make_user(Role.admin))
+    created = await client.post(
+        "/api/v1/cameras",
+        headers=bearer(admin),
+        json={
+            "device_id": f"HALF-{datetime.now(UTC):%H%M%S%f}",
+            "name": "半帧探头",
+            "location": {"lng": 121.3994755, "lat": 30.9995505},
+            "source": {
+                "kind": "http_snapshot",
+                "url": url,
+                "auth": "basic",
+                "username": "viewer",
+                "password": "s3cret",
+            },
+        },
+    )
+    camera_id = created.json()["id"]
+    state = VisionState(load_detector(settings))
+
+    result = await sample(client.app.state.runtime, state, camera_id, datetime.now(UTC))
+
+    assert result == "failed:undecodable"
+    row = (
+        await CameraTable.select(CameraTable.consecutive_failures, CameraTable.last_error)
+        .where(CameraTable.id == camera_id)
+        .first()
+    )
+    assert row is not None and row["consecutive_failures"] == 1
+    assert row["last_error"].startswith("undecodable")
+    assert state.inferences == 0

@@ -184,13 +184,22 @@ class Detector:
         outputs = self._session.run([self._output], {self._input: tensor})
         return np.asarray(outputs[0], dtype=np.float32)
 
+    def decode(self, data: bytes) -> Frame:
+        """Decode encoded image bytes (JPEG, PNG, …) as this detector reads them: DCT-scaled
+        or at full size (see ``Detector.load``). OSError or ValueError when they are not
+        a readable image."""
+        return decode_frame(
+            data, self.card.input_size, reducing_gap=None if self._exact else REDUCING_GAP
+        )
+
     def detect(self, data: bytes) -> list[Detection]:
         """Detections in an encoded image (JPEG, PNG, …), best first, in its pixels."""
-        frame, decode_ms = _timed(
-            lambda: decode_frame(
-                data, self.card.input_size, reducing_gap=None if self._exact else REDUCING_GAP
-            )
-        )
+        frame, decode_ms = _timed(lambda: self.decode(data))
+        return self.detect_frame(frame, decode_ms=decode_ms)
+
+    def detect_frame(self, frame: Frame, *, decode_ms: float = 0.0) -> list[Detection]:
+        """Detections in a frame from ``decode``, best first, in its source pixels
+        (``decode_ms``: what decoding it took, for ``last_timings``)."""
         return self._detect(frame, decode_ms)
 
     def detect_image(self, image: Image.Image) -> list[Detection]:

@@ -7,12 +7,16 @@ import io
 import numpy as np
 from PIL import Image, ImageDraw
 
-from vision.change import ChangePolicy, SceneWatch, window
+from vision.change import ChangePolicy, SceneWatch, thumbnail, window
+from vision.detect.preprocess import Frame, decode_frame
+
+MODEL_INPUT = (416, 416)
 
 KERB = ((0.0, 0.5), (1.0, 0.5), (1.0, 1.0), (0.0, 1.0))  # the lower half
 
 
-def jpeg(box: tuple[int, int, int, int] | None = None, noise: float = 0.0, seed: int = 0) -> bytes:
+def jpeg(box: tuple[int, int, int, int] | None = None, noise: float = 0.0, seed: int = 0) -> Frame:
+    """A 1080p camera frame as the detector decodes it (a quarter-scale JPEG decode)."""
     rng = np.random.default_rng(seed)
     base = np.tile(np.linspace(40, 200, 1920, dtype=np.float32), (1080, 1))
     pixels = np.clip(base + rng.normal(0, noise, base.shape), 0, 255) if noise else base
@@ -21,7 +25,20 @@ def jpeg(box: tuple[int, int, int, int] | None = None, noise: float = 0.0, seed:
         ImageDraw.Draw(image).rectangle(box, fill=(250, 20, 20))
     out = io.BytesIO()
     image.save(out, "JPEG", quality=90)
-    return out.getvalue()
+    return decode_frame(out.getvalue(), MODEL_INPUT)
+
+
+def test_the_thumbnail_is_an_eighth_of_the_source_whatever_the_decode() -> None:
+    image = Image.new("RGB", (1920, 1080), (200, 100, 50))
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    full = decode_frame(out.getvalue(), MODEL_INPUT)  # a PNG decodes at full size, RGB
+    quarter = jpeg()  # BGR, 480×270
+
+    assert (full.scale, full.order, quarter.scale, quarter.order) == (1, "rgb", 4, "bgr")
+    grey = thumbnail(full)
+    assert grey.shape == thumbnail(quarter).shape == (135, 240)
+    assert np.all(np.abs(grey - round(0.299 * 200 + 0.587 * 100 + 0.114 * 50)) <= 1)
 
 
 def test_an_unchanged_scene_skips_until_max_skips() -> None:
