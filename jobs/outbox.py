@@ -83,6 +83,9 @@ async def _failed(runtime: Runtime, row: Claimed, error: str) -> str:
         log.warning(
             "outbox %s (%s) is dead after %d attempts: %s", row.id, row.kind, row.attempts, error
         )
+        given_up = ON_DEAD.get(row.kind)
+        if given_up is not None:
+            await given_up(runtime, row, datetime.now(UTC))
     if next_at is None:
         return outcome
     await runtime.queue.enqueue_job(
@@ -188,6 +191,12 @@ DELIVERERS: dict[str, Deliverer] = {
     "fetch": _fetch,
     "wechat": wechat.deliver,
     "sms": parties.deliver_sms,
+}
+
+# What a kind's last failed attempt means for the case it serves. A dead SMS notice is a
+# party nobody told: the case must not wait out a deadline the party never heard of.
+ON_DEAD: dict[str, Callable[[Runtime, Claimed, datetime], Awaitable[None]]] = {
+    "sms": parties.notice_not_delivered,
 }
 
 

@@ -72,6 +72,12 @@ async def party_unreachable(deps: Deps, case_id: int, now: datetime) -> bool:
     return True
 
 
+async def waits_for_party(case_id: int) -> bool:
+    """Whether the case still waits for its party (a notice sent now still means something)."""
+    record = await records.get(case_id)
+    return record is not None and _waiting_for_party(record)
+
+
 def _waiting_for_party(record: CaseRecord) -> bool:
     return (
         record.state.value == "awaiting_rectification"

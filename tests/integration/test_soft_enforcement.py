@@ -15,7 +15,7 @@ from domain.geo import LngLat
 from domain.org import Role
 from jobs.outbox import deliver_outbox
 from offsite.runtime import Runtime
-from storage import alerts
+from storage import alerts, outbox
 from storage.cases import records
 from storage.cases.commands import NewCase, create_case
 from storage.cases.soft import settle_due
@@ -206,3 +206,38 @@ async def test_a_party_the_gateway_cannot_reach_gets_an_officer_at_once(client: 
     assert await deliver_outbox({"runtime": runtime}, row["id"]) == "skipped"
     record = await records.get(case["id"])
     assert record is not None and record.state.value == "dispatched"
+
+
+async def test_a_notice_the_gateway_never_took_sends_an_officer(
+    client: AppClient, fake_sms: tuple[FakeSms, str]
+) -> None:
+    runtime: Runtime = client.app.state.runtime
+    fake, _ = fake_sms
+    reporter = await login(client, await make_user(Role.officer))
+    made = await client.post(
+        "/api/v1/cases",
+        headers=bearer(reporter),
+        json={
+            "violation_type": OUTSIDE_SHOP,
+            "location": JIANGCHUAN_POINT,
+            "description": "店外经营",
+            "subject_id": await _merchant(),
+        },
+    )
+    case = made.json()
+    (row,) = await _sms_rows(case["id"])
+    # The gateway is down through the last attempt.
+    fake.fail_next = 1
+    last = runtime.settings.outbox.max_attempts - 1
+    await Outbox.update({Outbox.attempts: last}).where(Outbox.id == row["id"])
+
+    assert await deliver_outbox({"runtime": runtime}, row["id"]) == "dead"
+
+    record = await records.get(case["id"])
+    assert record is not None and record.state.value == "dispatched"
+    assert f"offsite-{row['id']}" not in fake.sent
+
+    # An operator retrying the dead notice now would announce a deadline that no longer holds.
+    assert await outbox.retry(row["id"], datetime.now(UTC)) is not None
+    assert await deliver_outbox({"runtime": runtime}, row["id"]) == "skipped"
+    assert f"offsite-{row['id']}" not in fake.sent
