@@ -6,7 +6,8 @@ import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from storage import idempotency, sessions
+from offsite.runtime import Runtime
+from storage import idempotency, outbox, sessions
 
 log = logging.getLogger("offsite.jobs")
 
@@ -29,4 +30,19 @@ async def purge_old_idempotency_records(ctx: dict[str, Any]) -> int:
     """Forget first answers older than a week."""
     purged = await idempotency.purge(datetime.now(UTC) - IDEMPOTENCY_KEEP)
     log.info("purged idempotency records", extra={"count": purged})
+    return purged
+
+
+async def purge_settled_outbox(ctx: dict[str, Any]) -> int:
+    """Delete outbox rows that are done with: delivered or skipped ones after
+    ``OFFSITE_OUTBOX_KEEP_DAYS``, dead ones after ``OFFSITE_OUTBOX_DEAD_KEEP_DAYS``. What
+    happened stays in the case timeline and the integrator feed; the rows only held the
+    delivery (and an SMS row the party's number)."""
+    runtime: Runtime = ctx["runtime"]
+    settings = runtime.settings.outbox
+    now = datetime.now(UTC)
+    purged = await outbox.purge(
+        now - timedelta(days=settings.keep_days), now - timedelta(days=settings.dead_keep_days)
+    )
+    log.info("purged settled outbox rows", extra={"count": purged})
     return purged

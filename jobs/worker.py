@@ -17,7 +17,11 @@ from jobs.blocks import score_blocks
 from jobs.escalation import escalate_deadlines
 from jobs.evidence import check_evidence, check_stuck_evidence, clean_up_uploads
 from jobs.grading import grade_subjects
-from jobs.housekeeping import purge_expired_refresh_tokens, purge_old_idempotency_records
+from jobs.housekeeping import (
+    purge_expired_refresh_tokens,
+    purge_old_idempotency_records,
+    purge_settled_outbox,
+)
 from jobs.inspections import plan_inspections
 from jobs.outbox import deliver_outbox, pump
 from jobs.parties import settle_party_deadlines
@@ -69,6 +73,7 @@ class WorkerSettings:
     functions: ClassVar[list[Any]] = [
         purge_expired_refresh_tokens,
         purge_old_idempotency_records,
+        purge_settled_outbox,
         escalate_deadlines,
         check_evidence,
         check_stuck_evidence,
@@ -85,6 +90,7 @@ class WorkerSettings:
     cron_jobs: ClassVar[list[Any]] = [
         cron(purge_expired_refresh_tokens, hour={3}, minute={17}, unique=True, timeout=300),
         cron(purge_old_idempotency_records, hour={3}, minute={27}, unique=True, timeout=600),
+        cron(purge_settled_outbox, hour={3}, minute={37}, unique=True, timeout=1800),
         # Every minute (second 0); several workers may run it, the scan skips locked cases.
         cron(escalate_deadlines, second={0}, unique=True, timeout=120, run_at_startup=True),
         cron(check_stuck_evidence, second={30}, unique=True, timeout=300),

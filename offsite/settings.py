@@ -288,6 +288,20 @@ class OutboxSettings(_Section, frozen=True, kw_only=True):
             "How long one attempt may hold its row, s (longer than the job timeout, 120 s).",
         ),
     ] = 180.0
+    keep_days: Annotated[
+        int,
+        env(
+            "OFFSITE_OUTBOX_KEEP_DAYS",
+            "Delivered and skipped rows are deleted this many days after they were written.",
+        ),
+    ] = 30
+    dead_keep_days: Annotated[
+        int,
+        env(
+            "OFFSITE_OUTBOX_DEAD_KEEP_DAYS",
+            "Dead rows stay this many days for operators to retry, then are deleted.",
+        ),
+    ] = 90
     reconcile_every_s: Annotated[
         float, env("OFFSITE_OUTBOX_RECONCILE_S", "Rescan for due rows at least this often, s.")
     ] = 5.0

@@ -174,3 +174,36 @@ async def retry(outbox_id: int, now: datetime) -> OutboxRow | None:
         outbox_id,
     )
     return msgspec.convert(rows[0], OutboxRow) if rows else None
+
+
+async def purge(settled_before: datetime, dead_before: datetime, batch: int = 5000) -> int:
+    """Delete delivered and skipped rows written before ``settled_before`` and dead rows
+    written before ``dead_before`` (their payloads may hold phone numbers); pending rows
+    stay whatever their age. Walks the table once in id order, a batch per statement, so
+    no long transaction holds back the feed relay's horizon. Returns how many went."""
+    oldest_kept = max(settled_before, dead_before)
+    purged, after = 0, 0
+    while True:
+        rows = await Outbox.raw(
+            """WITH batch AS (
+                   SELECT id, status, created_at FROM outbox
+                    WHERE id > {} AND created_at < {}
+                    ORDER BY id LIMIT {}
+               ), gone AS (
+                   DELETE FROM outbox o USING batch b
+                    WHERE o.id = b.id
+                      AND ((b.status IN ('delivered', 'skipped') AND b.created_at < {})
+                           OR (b.status = 'dead' AND b.created_at < {}))
+                   RETURNING o.id
+               )
+               SELECT (SELECT max(id) FROM batch) AS last,
+                      (SELECT count(*) FROM gone) AS gone""",
+            after,
+            oldest_kept,
+            batch,
+            settled_before,
+            dead_before,
+        )
+        if rows[0]["last"] is None:
+            return purged
+        after, purged = rows[0]["last"], purged + rows[0]["gone"]
