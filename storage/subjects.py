@@ -14,6 +14,7 @@ from domain.errors import Conflict, NotFound
 from domain.geo import LngLat
 from domain.subjects.grading import Grade
 from domain.subjects.model import DETAILS_OF, Details, SubjectInput, SubjectKind
+from domain.subjects.registers import ParsedRow
 from storage.db import engine
 from storage.geography import GeoIndex
 from storage.tables import Case, Subject
@@ -226,15 +227,28 @@ class ImportCounts(msgspec.Struct, frozen=True):
     updated: int
 
 
-async def import_rows(geo: GeoIndex, subjects: list[SubjectInput], now: datetime) -> ImportCounts:
-    """Write checked register rows in one transaction: a row whose kind and credit code
-    match a subject updates it, any other row is a new subject."""
+async def unknown_ids(ids: list[int]) -> set[int]:
+    """Which of ``ids`` name no subject (register rows that cannot be matched)."""
+    if not ids:
+        return set()
+    rows = await Subject.raw(
+        "SELECT u.id FROM unnest({}::int[]) AS u(id)"
+        " WHERE NOT EXISTS (SELECT 1 FROM subject s WHERE s.id = u.id)",
+        ids,
+    )
+    return {r["id"] for r in rows}
+
+
+async def import_rows(geo: GeoIndex, rows: list[ParsedRow], now: datetime) -> ImportCounts:
+    """Write checked register rows in one transaction. A row that names its subject (编号,
+    from an export) updates it; otherwise a row whose kind and credit code match a subject
+    updates that one; any other row is a new subject."""
     created = updated = 0
     async with engine().transaction():
-        for subject in subjects:
-            existing = None
-            if subject.credit_code:
-                existing = (
+        for row in rows:
+            subject, existing = row.subject, row.subject_id
+            if existing is None and subject.credit_code:
+                found = (
                     await Subject.select(Subject.id)
                     .where(
                         (Subject.kind == subject.kind.value)
@@ -242,8 +256,9 @@ async def import_rows(geo: GeoIndex, subjects: list[SubjectInput], now: datetime
                     )
                     .first()
                 )
+                existing = found["id"] if found is not None else None
             if existing is not None:
-                await update(geo, existing["id"], subject, now)
+                await update(geo, existing, subject, now)
                 updated += 1
             else:
                 await create(geo, subject, now)

@@ -23,7 +23,13 @@ from domain.geo import CoordType, Location
 from domain.org import Role
 from domain.subjects.grading import Grade
 from domain.subjects.model import Details, SubjectInput, SubjectKind
-from domain.subjects.registers import EXPORT_COLUMNS, RowError, export_row, parse_rows
+from domain.subjects.registers import (
+    EXPORT_COLUMNS,
+    Parsed,
+    RowError,
+    export_row,
+    parse_rows,
+)
 from domain.subjects.spreadsheets import XLSX_TYPE, Format, format_of, read_table, write_table
 from storage import subjects
 from storage.subjects import SubjectHistory, SubjectRecord
@@ -192,11 +198,20 @@ class SubjectController(Controller):
         ``.xlsx``), one subject per row, columns by their Chinese or English header
         (名称/name, 类型/kind, 地址, 经度, 纬度, 坐标系, 统一社会信用代码, 联系人, 联系电话, and
         the kind's own: 店招, 经营类别, 营业时间, 施工许可证号, 施工单位, 开工日期, 竣工日期,
-        场所类型, 许可证号, 面积, 层数, 结构, 建成时间, 产权人). A row whose kind and credit
-        code are known updates that subject. ``dry_run`` (the default) only reports; a
-        real import with any rejected row imports nothing (``register_rows_rejected``)."""
+        场所类型, 许可证号, 面积, 层数, 结构, 建成时间, 产权人). A row with a 编号 (as the
+        export writes it) updates that subject; otherwise a row whose kind and credit code
+        are known updates that subject. ``dry_run`` (the default) only reports; a real
+        import with any rejected row imports nothing (``register_rows_rejected``)."""
         fmt = format_of(request.headers.get("content-type", ""), filename)
         parsed = parse_rows(read_table(await request.body(), fmt))
+        named = {r.subject_id: r.row for r in parsed.rows if r.subject_id is not None}
+        unknown = await subjects.unknown_ids(sorted(named))
+        if unknown:
+            errors = [RowError(named[i], "id", f"no subject has 编号 {i}") for i in unknown]
+            parsed = Parsed(
+                [r for r in parsed.rows if r.subject_id not in unknown],
+                sorted([*parsed.errors, *errors], key=lambda e: e.row),
+            )
         rows = len(parsed.rows) + len({e.row for e in parsed.errors})
         report = ImportReport(
             dry_run=dry_run, rows=rows, valid=len(parsed.rows), rejected=parsed.errors
@@ -209,9 +224,7 @@ class SubjectController(Controller):
                 f"{len({e.row for e in parsed.errors})} rows rejected: nothing imported",
                 rejected=msgspec.to_builtins(parsed.errors),
             )
-        counts = await subjects.import_rows(
-            rt.geo, [r.subject for r in parsed.rows], datetime.now(UTC)
-        )
+        counts = await subjects.import_rows(rt.geo, parsed.rows, datetime.now(UTC))
         return msgspec.structs.replace(report, created=counts.created, updated=counts.updated)
 
     @get("/export", operation_id="export_subjects", guards=[writers])

@@ -2,7 +2,10 @@
 reason a row is refused — so an import is all-or-nothing and a dry run says why.
 
 Columns are recognised by their Chinese or English header; unknown columns are
-ignored. Coordinates default to WGS-84; a ``坐标系`` column may say gcj02 or bd09.
+ignored. An export carries each subject's ``编号`` (id): a row that keeps it updates that
+subject when read back, so a register edited in Excel and imported again changes its
+subjects instead of doubling the ones without a credit code. Coordinates default to
+WGS-84; a ``坐标系`` column may say gcj02 or bd09.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from domain.subjects.model import DETAILS_OF, SubjectInput, SubjectKind
 
 HEADERS: dict[str, str] = {
     # common
+    "编号": "id",
+    "id": "id",
     "类型": "kind",
     "kind": "kind",
     "名称": "name",
@@ -74,6 +79,7 @@ HEADERS: dict[str, str] = {
 
 # What an export writes, in order: (header, column), read back by ``HEADERS``.
 EXPORT_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("编号", "id"),
     ("类型", "kind"),
     ("名称", "name"),
     ("地址", "address"),
@@ -115,6 +121,7 @@ KINDS: dict[str, SubjectKind] = {
     "场所": SubjectKind.business_premises,
 }
 _COMMON = {
+    "id",
     "kind",
     "name",
     "address",
@@ -136,6 +143,7 @@ class RowError(msgspec.Struct, frozen=True):
 class ParsedRow(msgspec.Struct, frozen=True):
     row: int
     subject: SubjectInput
+    subject_id: int | None = None  # the 编号 of an exported row: update that subject
 
 
 class Parsed(msgspec.Struct, frozen=True):
@@ -151,16 +159,32 @@ def parse_rows(rows: Iterable[Mapping[str, object]], first_row: int = 2) -> Pars
     """Subjects from rows keyed by our column names; every refusal with its row."""
     parsed: list[ParsedRow] = []
     errors: list[RowError] = []
+    seen: dict[int, int] = {}  # subject id: the row that named it first
     for number, raw in enumerate(rows, start=first_row):
         cells = {k: _text(v) for k, v in raw.items() if k}
         if not any(cells.values()):
             continue  # blank lines in a spreadsheet are not rows
         row_errors: list[RowError] = []
+        subject_id = _subject_id(number, cells.get("id", ""), seen, row_errors)
         subject = _subject(number, cells, row_errors)
         if subject is not None and not row_errors:
-            parsed.append(ParsedRow(number, subject))
+            parsed.append(ParsedRow(number, subject, subject_id))
         errors.extend(row_errors)
     return Parsed(parsed, errors)
+
+
+def _subject_id(number: int, cell: str, seen: dict[int, int], errors: list[RowError]) -> int | None:
+    if not cell:
+        return None
+    if not cell.isdigit() or int(cell) < 1:
+        errors.append(RowError(number, "id", f"编号 {cell!r} is not a subject id"))
+        return None
+    subject_id = int(cell)
+    if subject_id in seen:
+        errors.append(RowError(number, "id", f"编号 {subject_id} is on row {seen[subject_id]} too"))
+        return None
+    seen[subject_id] = number
+    return subject_id
 
 
 def _subject(number: int, cells: dict[str, str], errors: list[RowError]) -> SubjectInput | None:

@@ -132,7 +132,7 @@ async def test_the_export_reads_back_as_a_register(client: AppClient) -> None:
     assert exported.status_code == 200
     sheet = load_workbook(io.BytesIO(exported.content)).worksheets[0]
     header = [c.value for c in next(sheet.iter_rows(max_row=1))]
-    assert header[:3] == ["类型", "名称", "地址"]
+    assert header[:4] == ["编号", "类型", "名称", "地址"]
     back = await client.post(
         "/api/v1/subjects/import",
         headers={
@@ -143,3 +143,35 @@ async def test_the_export_reads_back_as_a_register(client: AppClient) -> None:
     )
     assert back.status_code == 200, back.text
     assert back.json()["rejected"] == [] and back.json()["valid"] == sheet.max_row - 1
+
+
+async def test_an_edited_export_updates_its_subjects_instead_of_doubling_them(
+    client: AppClient,
+) -> None:
+    admin = await login(client, await make_user(Role.admin))
+    name = f"无照摊{time.time_ns()}"
+    body = {**_merchant(), "name": name, "credit_code": None}  # a stall has no credit code
+    made = await client.post("/api/v1/subjects", headers=bearer(admin), json=body)
+    assert made.status_code == 201, made.text
+    subject_id = made.json()["id"]
+    exported = await client.get(
+        "/api/v1/subjects/export?kind=merchant&format=csv", headers=bearer(admin)
+    )
+    lines = exported.content.decode("utf-8-sig").splitlines()
+    ours = next(line for line in lines[1:] if line.split(",")[0] == str(subject_id))
+    edited = (lines[0] + "\n" + ours.replace(name, name + "（已改名）") + "\n").encode()
+    headers = {**bearer(admin), "Content-Type": "text/csv"}
+
+    done = await client.post(
+        "/api/v1/subjects/import?dry_run=false", headers=headers, content=edited
+    )
+
+    assert done.status_code == 200, done.text
+    assert (done.json()["created"], done.json()["updated"]) == (0, 1)
+    assert await Subject.count().where(Subject.name.like(f"{name}%")) == 1
+    again = await client.get(f"/api/v1/subjects/{subject_id}", headers=bearer(admin))
+    assert again.json()["subject"]["name"] == name + "（已改名）"
+
+    stranger = edited.replace(f"\n{subject_id},".encode(), b"\n999999999,")
+    dry = await client.post("/api/v1/subjects/import", headers=headers, content=stranger)
+    assert [(e["row"], e["field"]) for e in dry.json()["rejected"]] == [(2, "id")]

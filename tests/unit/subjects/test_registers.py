@@ -120,3 +120,18 @@ def test_what_the_export_writes_the_import_reads() -> None:
     from domain.subjects.registers import EXPORT_COLUMNS, column_of
 
     assert all(column_of(header) == column for header, column in EXPORT_COLUMNS)
+
+
+def test_an_exported_id_names_the_subject_and_may_appear_once() -> None:
+    row = {"kind": "沿街商户", "name": "阿强", "lng": "121.39", "lat": "30.99"}
+    parsed = parse_rows(
+        [
+            {**row, "id": "12"},
+            {**row, "id": ""},
+            {**row, "id": "12"},
+            {**row, "id": "x1"},
+        ]
+    )
+
+    assert [(r.row, r.subject_id) for r in parsed.rows] == [(2, 12), (3, None)]
+    assert [(e.row, e.field) for e in parsed.errors] == [(4, "id"), (5, "id")]
