@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 
-import httpx
+import aiohttp
 
 from domain.integration.signing import HEADER, signature
 
@@ -18,7 +18,7 @@ class DeliveryFailed(Exception):
 
 
 async def post_signed(
-    http: httpx.AsyncClient,
+    http: aiohttp.ClientSession,
     url: str,
     secret: str,
     body: bytes,
@@ -37,9 +37,18 @@ async def post_signed(
         "User-Agent": "Offsite-Webhooks/1",
     }
     try:
-        response = await http.post(url, content=body, headers=headers, timeout=timeout_s)
-    except httpx.HTTPError as exc:
+        async with http.post(
+            url,
+            data=body,
+            headers=headers,
+            allow_redirects=False,
+            timeout=aiohttp.ClientTimeout(total=timeout_s),
+        ) as response:
+            if not 200 <= response.status < 300:
+                said = (await response.content.read(200)).decode("utf-8", "replace")
+                raise DeliveryFailed(f"HTTP {response.status}: {said}")
+            return response.status
+    except TimeoutError as exc:
+        raise DeliveryFailed(f"no answer within {timeout_s:g} s") from exc
+    except aiohttp.ClientError as exc:
         raise DeliveryFailed(f"{type(exc).__name__}: {exc}") from exc
-    if not 200 <= response.status_code < 300:
-        raise DeliveryFailed(f"HTTP {response.status_code}: {response.text[:200]}")
-    return response.status_code

@@ -126,7 +126,7 @@ async def _post(runtime: Runtime, row: Claimed, target: webhooks.Target) -> Outc
     except TargetRefused as exc:
         raise DeliveryFailed(str(exc)) from exc
     await post_signed(
-        runtime.http,
+        runtime.outbound,
         target.url,
         target.secret,
         msgspec.json.encode(row.payload),
@@ -147,7 +147,7 @@ async def _fetch(runtime: Runtime, row: Claimed, now: datetime) -> Outcome:
         raise DeliveryFailed(str(exc)) from exc
     try:
         data = await fetch_snapshot(
-            runtime.cameras, fetch.url, max_bytes=runtime.settings.outbox.media_max_bytes
+            runtime.outbound, fetch.url, max_bytes=runtime.settings.outbox.media_max_bytes
         )
     except FrameError as exc:
         raise DeliveryFailed(f"{fetch.url}: {exc.reason}") from exc

@@ -19,6 +19,7 @@ from domain.blocks.scoring import load_policy as load_block_policy
 from domain.sla.calendar import WorkCalendar
 from domain.subjects.grading import Grade, GradingPolicy, load_policy
 from integrations.camera_http import open_camera_session
+from integrations.outbound import open_outbound_session
 from integrations.wechat import WechatClient
 from offsite.settings import Settings
 from storage import db
@@ -34,7 +35,8 @@ class Runtime:
     redis: Redis
     objects: ObjectStore
     http: httpx.AsyncClient
-    cameras: aiohttp.ClientSession  # snapshots: cameras and integrators' image URLs
+    cameras: aiohttp.ClientSession  # snapshots from cameras (the private video network)
+    outbound: aiohttp.ClientSession  # integrator-given URLs: webhooks, callbacks, pictures
     wechat: WechatClient
     geo: GeoIndex
     calendar: WorkCalendar
@@ -67,6 +69,7 @@ class Runtime:
         await self.queue.aclose()
         await self.http.aclose()
         await self.cameras.close()
+        await self.outbound.close()
         await self.redis.aclose()
         if self.owns_pool:
             await db.close_pool()
@@ -86,6 +89,7 @@ async def open_runtime(settings: Settings) -> Runtime:
         objects=ObjectStore(settings.s3),
         http=http,
         cameras=open_camera_session(),
+        outbound=open_outbound_session(settings.private_targets_allowed),
         wechat=WechatClient(settings.wechat, http, redis),
         geo=GeoIndex(),
         calendar=WorkCalendar.load(),
