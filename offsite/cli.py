@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import os
 import signal
 import subprocess
@@ -25,6 +26,8 @@ import httpx
 
 from offsite import logs
 from offsite.settings import Settings, describe, get_settings
+
+log = logging.getLogger("offsite")
 
 SERVICE_URLS = ("DATABASE_URL", "REDIS_URL", "S3_ENDPOINT")
 
@@ -51,9 +54,22 @@ async def _migrate(settings: Settings, to: str = "all") -> None:
         await db.migrate(to)
         if to == "all":
             await catalogue.seed(datetime.now(UTC))
+            await _seal_credentials(settings)
     finally:
         await db.close_pool()
     await asyncio.to_thread(ObjectStore(settings.s3).ensure_bucket)
+
+
+async def _seal_credentials(settings: Settings) -> None:
+    """Seal credentials stored before sealing existed (see ``storage.sealing``)."""
+    from storage import sealing
+
+    if not settings.auth.data_key:
+        log.warning("OFFSITE_DATA_KEY is not set: stored credentials were not sealed")
+        return
+    sealing.configure(settings.auth.data_key)
+    if sealed := await sealing.reseal_plaintext():
+        log.info("sealed %d stored credentials", sealed)
 
 
 async def _seed(settings: Settings) -> None:

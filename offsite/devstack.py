@@ -9,6 +9,7 @@ reuses what is running or what is on disk.
 
 from __future__ import annotations
 
+import base64
 import importlib.util
 import json
 import logging
@@ -392,6 +393,7 @@ class Stack:
                 "S3_ACCESS_KEY": access,
                 "S3_SECRET_KEY": secret,
                 "OFFSITE_JWT_SECRET": self._jwt_secret(),
+                "OFFSITE_DATA_KEY": self._data_key(),
             }
         )
 
@@ -399,6 +401,13 @@ class Stack:
         path = self.root / "jwt_secret"
         if not path.exists():
             path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+    def _data_key(self) -> str:
+        path = self.root / "data_key"
+        if not path.exists():
+            path.write_text(base64.b64encode(secrets.token_bytes(32)).decode())
             path.chmod(0o600)
         return path.read_text().strip()
 

@@ -22,7 +22,7 @@ from integrations.camera_http import open_camera_session
 from integrations.outbound import open_outbound_session
 from integrations.wechat import WechatClient
 from offsite.settings import Settings
-from storage import db
+from storage import db, sealing
 from storage.cases.changes import ReadCache
 from storage.cases.commands import Deps
 from storage.geography import GeoIndex
@@ -77,6 +77,7 @@ class Runtime:
 
 async def open_runtime(settings: Settings) -> Runtime:
     """Open the pool and the clients; the caller closes them with ``Runtime.close``."""
+    sealing.configure(settings.auth.data_key)  # before anything can read a credential
     owns_pool = await db.open_pool(settings.database.pool_min, settings.database.pool_max)
     http = httpx.AsyncClient(timeout=httpx.Timeout(10.0), follow_redirects=False)
     queue = await create_pool(

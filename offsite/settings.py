@@ -130,6 +130,15 @@ class AuthSettings(_Section, frozen=True, kw_only=True):
     jwt_secret: Annotated[
         str, env("OFFSITE_JWT_SECRET", "HMAC key for access tokens; at least 32 bytes.")
     ] = ""
+    data_key: Annotated[
+        str,
+        env(
+            "OFFSITE_DATA_KEY",
+            "32 random bytes in base64 sealing stored credentials (camera passwords, webhook"
+            " and callback secrets); `openssl rand -base64 32`. Keep it: sealed values do"
+            " not open without it.",
+        ),
+    ] = ""
     jwt_issuer: Annotated[str, env("OFFSITE_JWT_ISSUER", "`iss` claim of access tokens.")] = (
         "offsite"
     )

@@ -14,6 +14,7 @@ from domain.org import Scope
 from storage.cases import catalogue
 from storage.db import engine
 from storage.geography import GeoIndex
+from storage.sealing import seal, unseal
 from storage.tables import Camera, CameraZone, Case, Outbox, Subject
 
 
@@ -149,6 +150,8 @@ async def save(
             "squad": placed.squad.id if placed.squad else None,
             "grid": placed.grid.id if placed.grid else None,
         }
+    if "source_password" in values:
+        values["source_password"] = seal(values["source_password"], "camera.source_password")
     changes: dict[Any, Any] = {**values, "updated_at": now}
     async with engine().transaction():
         if camera_id is None:
@@ -233,7 +236,7 @@ async def source(camera_id: int) -> CameraSource:
         url=row["source_url"],
         auth=row["source_auth"],
         username=row["source_username"],
-        password=row["source_password"],
+        password=unseal(row["source_password"], "camera.source_password"),
         sample_interval_s=row["sample_interval_s"],
         consecutive_failures=row["consecutive_failures"],
         position=LngLat(row["lng"], row["lat"]),

@@ -7,6 +7,7 @@ from typing import Any
 
 import msgspec
 
+from storage.sealing import seal
 from storage.tables import IntegratorKey
 
 
@@ -61,7 +62,9 @@ async def insert_key(
             created_by=created_by,
             created_at=now,
             callback_url=callback_url,
-            callback_secret=callback_secret,
+            callback_secret=seal(callback_secret, "integrator_key.callback_secret")
+            if callback_secret
+            else None,
         )
     ).returning(*_COLUMNS)
     return _record(rows[0])

@@ -7,6 +7,7 @@ from datetime import datetime
 import msgspec
 
 from domain.errors import NotFound
+from storage.sealing import seal, unseal
 from storage.tables import IntegratorKey, WebhookSubscription
 
 
@@ -36,7 +37,13 @@ async def subscribe(
     key: int, url: str, topics: list[str], secret: str, now: datetime
 ) -> Subscription:
     rows = await WebhookSubscription.insert(
-        WebhookSubscription(key=key, url=url, topics=topics, secret=secret, created_at=now)
+        WebhookSubscription(
+            key=key,
+            url=url,
+            topics=topics,
+            secret=seal(secret, "webhook_subscription.secret"),
+            created_at=now,
+        )
     ).returning(*_COLUMNS)
     return msgspec.convert(rows[0], Subscription)
 
@@ -75,7 +82,9 @@ async def webhook_target(subscription: int) -> Target | None:
             WHERE s.id = {} AND s.active AND k.revoked_at IS NULL""",
         subscription,
     )
-    return Target(rows[0]["url"], rows[0]["secret"]) if rows else None
+    if not rows:
+        return None
+    return Target(rows[0]["url"], unseal(rows[0]["secret"], "webhook_subscription.secret"))
 
 
 async def callback_target(key: int) -> Target | None:
@@ -87,4 +96,6 @@ async def callback_target(key: int) -> Target | None:
     )
     if row is None or not row["callback_url"] or not row["callback_secret"]:
         return None
-    return Target(row["callback_url"], row["callback_secret"])
+    return Target(
+        row["callback_url"], unseal(row["callback_secret"], "integrator_key.callback_secret")
+    )

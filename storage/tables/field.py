@@ -18,6 +18,7 @@ from piccolo.columns import (
     Integer,
     OnDelete,
     Serial,
+    Text,
     Timestamptz,
     Varchar,
 )
@@ -47,7 +48,7 @@ class Camera(Table, tablename="camera"):
     source_url = Varchar(length=512, default="", help_text="Without credentials.")
     source_auth = Varchar(length=8, default="none", help_text="none | basic | digest")
     source_username = Varchar(length=128, default="", secret=True)
-    source_password = Varchar(length=256, default="", secret=True)
+    source_password = Text(default="", secret=True, help_text="sealed (storage/sealing.py)")
     sample_interval_s = Integer(default=10)
     active_schedule = JSONB(default="[]", help_text='[["07:00","22:00"], ...]; empty: always')
     health = Varchar(length=16, default="unknown", help_text="unknown | online | offline")

@@ -54,7 +54,7 @@ class WebhookSubscription(Table, tablename="webhook_subscription"):
     key = ForeignKey(references=IntegratorKey, on_delete=OnDelete.cascade, null=False)
     url = Varchar(length=500)
     topics = Array(base_column=Varchar(length=32))
-    secret = Varchar(length=64, secret=True, help_text="HMAC-SHA256 key; shown once")
+    secret = Text(secret=True, help_text="HMAC-SHA256 key, shown once; sealed (storage/sealing.py)")
     active = Boolean(default=True)
     created_at = Timestamptz(default=TimestamptzNow())
     deleted_at = Timestamptz(null=True, default=None)

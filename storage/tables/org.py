@@ -12,6 +12,7 @@ from piccolo.columns import (
     Integer,
     OnDelete,
     Serial,
+    Text,
     Timestamptz,
     Varchar,
 )
@@ -124,4 +125,6 @@ class IntegratorKey(Table, tablename="integrator_key"):
     callback_url = Varchar(
         length=500, null=True, default=None, help_text="Status callbacks for its complaints."
     )
-    callback_secret = Varchar(length=64, null=True, default=None, secret=True)
+    callback_secret = Text(
+        null=True, default=None, secret=True, help_text="sealed (storage/sealing.py)"
+    )
