@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image
@@ -59,6 +60,31 @@ def camera() -> Iterator[tuple[type[Camera], str]]:
         server.server_close()
 
 
+async def _register(
+    client: AppClient, admin: dict[str, Any], prefix: str, url: str, **extra: object
+) -> int:
+    """A camera serving ``url`` behind the fixture camera's basic auth; its id."""
+    created = await client.post(
+        "/api/v1/cameras",
+        headers=bearer(admin),
+        json={
+            "device_id": f"{prefix}-{datetime.now(UTC):%H%M%S%f}",
+            "name": "测试探头",
+            "location": {"lng": 121.3994755, "lat": 30.9995505},
+            "source": {
+                "kind": "http_snapshot",
+                "url": url,
+                "auth": "basic",
+                "username": "viewer",
+                "password": "s3cret",
+            },
+            **extra,
+        },
+    )
+    assert created.status_code == 201, created.text
+    return int(created.json()["id"])
+
+
 async def test_cars_in_a_no_parking_zone_become_one_case_then_clear(
     client: AppClient, settings, camera
 ) -> None:
@@ -78,27 +104,15 @@ async def test_cars_in_a_no_parking_zone_become_one_case_then_clear(
         )
     ).returning(Subject.id)
     subject = rows[0]
-    created = await client.post(
-        "/api/v1/cameras",
-        headers=bearer(admin),
-        json={
-            "device_id": f"VISION-{datetime.now(UTC):%H%M%S%f}",
-            "name": "测试探头",
-            "location": {"lng": 121.3994755, "lat": 30.9995505},
-            "source": {
-                "kind": "http_snapshot",
-                "url": url,
-                "auth": "basic",
-                "username": "viewer",
-                "password": "s3cret",
-            },
-            "published_location": "测试路口",
-            "legal_review_date": "2026-10-01",
-            "technical_review_date": "2026-10-02",
-        },
+    camera_id = await _register(
+        client,
+        admin,
+        "VISION",
+        url,
+        published_location="测试路口",
+        legal_review_date="2026-10-01",
+        technical_review_date="2026-10-02",
     )
-    assert created.status_code == 201, created.text
-    camera_id = created.json()["id"]
     zones = await client.put(
         f"/api/v1/cameras/{camera_id}/zones",
         headers=bearer(admin),
@@ -296,23 +310,7 @@ async def test_a_frame_that_does_not_decode_is_the_cameras_failure(
     whole = (IMAGES / "road_traffic_cn.jpg").read_bytes()
     cam.frame = whole[: len(whole) // 2]  # a camera that cut its JPEG short
     admin = await login(client, await make_user(Role.admin))
-    created = await client.post(
-        "/api/v1/cameras",
-        headers=bearer(admin),
-        json={
-            "device_id": f"HALF-{datetime.now(UTC):%H%M%S%f}",
-            "name": "半帧探头",
-            "location": {"lng": 121.3994755, "lat": 30.9995505},
-            "source": {
-                "kind": "http_snapshot",
-                "url": url,
-                "auth": "basic",
-                "username": "viewer",
-                "password": "s3cret",
-            },
-        },
-    )
-    camera_id = created.json()["id"]
+    camera_id = await _register(client, admin, "HALF", url)
     state = VisionState(load_detector(settings))
 
     result = await sample(client.app.state.runtime, state, camera_id, datetime.now(UTC))

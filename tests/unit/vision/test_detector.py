@@ -330,23 +330,29 @@ def test_nms_of_nothing_is_nothing() -> None:
 _coordinate = st.floats(0, 100, allow_nan=False, width=32)
 
 
-@settings(max_examples=50, deadline=None)
-@given(
-    st.lists(
-        st.tuples(
-            _coordinate,
-            _coordinate,
-            st.floats(1, 50, width=32),
-            st.floats(1, 50, width=32),
-            st.floats(0.25, 1, width=32),
-            st.integers(0, 2),
-        ),
-        max_size=30,
-    )
+# Candidate rows: x, y, width, height, score, class.
+_rows = st.lists(
+    st.tuples(
+        _coordinate,
+        _coordinate,
+        st.floats(1, 50, width=32),
+        st.floats(1, 50, width=32),
+        st.floats(0.25, 1, width=32),
+        st.integers(0, 2),
+    ),
+    max_size=40,
 )
-def test_nms_leaves_no_same_class_pair_overlapping(rows: list[tuple[Any, ...]]) -> None:
+
+
+def _of_rows(rows: list[tuple[Any, ...]]) -> Candidates:
     boxes = [[x, y, x + w, y + h] for x, y, w, h, _, _ in rows]
-    candidates = _candidates(boxes, [r[4] for r in rows], [r[5] for r in rows])
+    return _candidates(boxes, [r[4] for r in rows], [r[5] for r in rows])
+
+
+@settings(max_examples=50, deadline=None)
+@given(_rows)
+def test_nms_leaves_no_same_class_pair_overlapping(rows: list[tuple[Any, ...]]) -> None:
+    candidates = _of_rows(rows)
 
     kept = classwise_nms(candidates, 0.45)
 
@@ -403,22 +409,9 @@ def test_yolov8_output_decodes_with_class_scores_and_no_objectness(card: ModelCa
 
 
 @settings(max_examples=50, deadline=None)
-@given(
-    st.lists(
-        st.tuples(
-            _coordinate,
-            _coordinate,
-            st.floats(1, 50, width=32),
-            st.floats(1, 50, width=32),
-            st.floats(0.25, 1, width=32),
-            st.integers(0, 2),
-        ),
-        max_size=40,
-    )
-)
+@given(_rows)
 def test_one_matrix_nms_keeps_what_class_by_class_nms_keeps(rows: list[tuple[Any, ...]]) -> None:
-    boxes = [[x, y, x + w, y + h] for x, y, w, h, _, _ in rows]
-    candidates = _candidates(boxes, [r[4] for r in rows], [r[5] for r in rows])
+    candidates = _of_rows(rows)
 
     matrix = classwise_nms(candidates, 0.45)
     by_class = _classwise_nms_by_class(candidates, 0.45)
