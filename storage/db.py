@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from pathlib import Path
 from typing import cast
 
@@ -14,6 +16,7 @@ from piccolo.engine.postgres import PostgresEngine
 
 APP_NAME = "storage"
 MIGRATIONS = Path(__file__).parent / "migrations"
+log = logging.getLogger("offsite.db")
 
 
 def engine() -> PostgresEngine:
@@ -40,8 +43,20 @@ async def open_pool(min_size: int, max_size: int) -> bool:
     return True
 
 
-async def close_pool() -> None:
-    await engine().close_connection_pool()
+async def close_pool(timeout_s: float = 5.0) -> None:
+    """Close the pool, waiting up to ``timeout_s`` for connections still in use, then
+    terminating them. asyncpg's graceful close waits for every connection to come back,
+    forever: one leaked by a task cancelled mid-rollback at shutdown would keep the
+    process from exiting on SIGTERM."""
+    pool = engine().pool
+    if pool is None:
+        return
+    try:
+        await asyncio.wait_for(pool.close(), timeout_s)
+    except TimeoutError:
+        log.warning("database connections still in use after %.0f s; terminating them", timeout_s)
+        pool.terminate()
+    engine().pool = None
 
 
 async def migrate(to: str = "all") -> None:

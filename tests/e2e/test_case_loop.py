@@ -42,7 +42,12 @@ def worker(settings: Settings) -> Iterator[subprocess.Popen[bytes]]:
     )
     yield proc
     proc.terminate()
-    proc.wait(timeout=20)
+    try:
+        proc.wait(timeout=20)  # a worker must stop on SIGTERM
+    except subprocess.TimeoutExpired:
+        proc.kill()  # not left to disturb the tests after this one
+        proc.wait()
+        raise
 
 
 async def test_patrol_report_through_the_whole_loop(
