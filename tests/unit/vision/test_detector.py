@@ -31,7 +31,7 @@ from vision.detect.postprocess import (
     postprocess,
     yolox_grid,
 )
-from vision.detect.preprocess import Fit, decode_frame, fit, letterbox
+from vision.detect.preprocess import Fit, Frame, decode_frame, fit, letterbox
 from vision.detect.session import CPU, check_model_fits_card, open_session, session_options
 
 TESTDATA = Path(
@@ -272,6 +272,17 @@ def test_a_large_jpeg_decodes_dct_scaled_to_bgr(card: ModelCard) -> None:
     assert np.abs(frame.pixels[135, 240].astype(int) - [50, 100, 200]).max() <= 2
     tensor, _ = letterbox(frame, card)
     assert np.abs(tensor[0, :, 100, 200] - [50, 100, 200]).max() <= 2  # the card is BGR
+
+
+def test_a_large_decoded_frame_is_averaged_not_aliased(card: ModelCard) -> None:
+    # A one-pixel checkerboard: shrinking it to a fifth must give grey, not a pattern.
+    board = ((np.indices((1080, 1920)).sum(axis=0) % 2) * 255).astype(np.uint8)
+    frame = Frame.of_array(np.repeat(board[:, :, None], 3, axis=2), "bgr")
+
+    tensor, _ = letterbox(frame, card)
+
+    content = tensor[0, :, :234, :]
+    assert np.abs(content - 127.5).max() <= 2
 
 
 def test_a_truncated_jpeg_is_refused_as_pillow_would(card: ModelCard) -> None:
