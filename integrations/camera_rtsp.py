@@ -2,17 +2,20 @@
 
 Each sample opens the stream, decodes the first picture and closes it: with samples
 seconds apart a held-open stream only buffers stale frames, so reuse would not pay.
-Blocking; callers run it in a thread.
+The picture comes back as decoded BGR pixels, ready for the detector: encoding it to
+JPEG (21 ms of CPU for 1080p) only to decode it again (3.6 ms) is left to the rare
+sample whose frame becomes evidence. Blocking; callers run it in a thread.
 """
 
 from __future__ import annotations
 
-import io
 import re
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import av
+import numpy as np
 from av.error import FFmpegError
+from numpy.typing import NDArray
 
 from integrations.camera_http import FrameError
 
@@ -35,8 +38,8 @@ def grab_frame(
     password: str = "",
     timeout_s: float = 5.0,
     max_frames: int = 100,
-) -> bytes:
-    """One decoded frame of the stream as JPEG bytes, or FrameError."""
+) -> NDArray[np.uint8]:
+    """One decoded frame of the stream as BGR pixels (height × width × 3), or FrameError."""
     options = {
         "rtsp_transport": "tcp",
         "timeout": str(int(timeout_s * 1_000_000)),
@@ -53,9 +56,7 @@ def grab_frame(
             for count, frame in enumerate(container.decode(stream)):
                 if count >= max_frames:
                     break
-                out = io.BytesIO()
-                frame.to_image().save(out, "JPEG", quality=90)  # type: ignore[no-untyped-call]
-                return out.getvalue()
+                return frame.to_ndarray(format="bgr24").astype(np.uint8, copy=False)
     except (FFmpegError, OSError, IndexError) as exc:
         # FFmpeg's messages quote the URL it was given, credentials included.
         raise FrameError("rtsp", _CREDENTIALS.sub(r"\1***@", str(exc))[:200]) from exc

@@ -18,6 +18,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import numpy as np
+from numpy.typing import NDArray
+
 from domain.cameras import SourceKind, ZoneSpec
 from domain.catalogue import ViolationType
 from integrations.camera_http import FrameError, fetch_snapshot
@@ -30,6 +33,8 @@ from vision.annotate import annotate
 from vision.change import ChangePolicy, SceneWatch
 from vision.detect import Detection, Detector, load_card
 from vision.detect.card import bundled_card
+from vision.detect.preprocess import Frame
+from vision.imaging import encode_jpeg
 from vision.rules.engine import Cleared, Firing, RuleEngine, StillPresent
 from vision.rules.tracker import Tracker
 from vision.rules.zones import Zone, ZoneRule
@@ -140,8 +145,8 @@ async def sample(
         return "disabled"
     zones = _zones(src.zones, await state.catalogue())
     try:
-        frame = await _grab(runtime, src)
-        seen = await asyncio.to_thread(_look, runtime.settings, state, camera_id, frame, zones)
+        shot = await _grab(runtime, src)
+        seen = await asyncio.to_thread(_look, runtime.settings, state, camera_id, shot, zones)
     except FrameError as exc:
         await cameras.record_failure(
             camera_id, exc.reason, runtime.settings.vision.offline_after, now
@@ -155,20 +160,23 @@ async def sample(
     )
     events = engine.evaluate(tracks, list(zones.values()), width, height, now, SHANGHAI)
     for event in events:
-        await _handle(runtime, state, src, zones, event, frame, now)
+        await _handle(runtime, state, src, zones, event, shot, now)
     return f"ok:{len(detections)}:{len(events)}"
 
 
 def _look(
-    settings: Settings, state: VisionState, camera_id: int, data: bytes, zones: dict[str, Zone]
+    settings: Settings, state: VisionState, camera_id: int, shot: Shot, zones: dict[str, Zone]
 ) -> tuple[list[Detection], tuple[int, int]]:
     """The frame's detections and size: the model's detections, or those of the frame last
     inferred when the zones look unchanged since (in a worker thread: decoding and
     inference are CPU). A frame that does not decode is the camera's failure."""
-    try:
-        frame = state.detector.decode(data)
-    except (OSError, ValueError) as exc:
-        raise FrameError("undecodable", str(exc)[:200]) from exc
+    if not isinstance(shot, bytes):
+        frame = Frame.of_array(shot, "bgr")  # a video frame, decoded already
+    else:
+        try:
+            frame = state.detector.decode(shot)
+        except (OSError, ValueError) as exc:
+            raise FrameError("undecodable", str(exc)[:200]) from exc
     size = (frame.width, frame.height)
     vision = settings.vision
     if vision.skip_unchanged:
@@ -190,7 +198,12 @@ def _look(
     return detections, size
 
 
-async def _grab(runtime: Runtime, src: cameras.CameraSource) -> bytes:
+# One sample's picture: a snapshot's bytes as the camera sent them, or a video frame's
+# BGR pixels (encoded to JPEG only when it becomes evidence).
+Shot = bytes | NDArray[np.uint8]
+
+
+async def _grab(runtime: Runtime, src: cameras.CameraSource) -> Shot:
     if src.kind is SourceKind.rtsp:
         return await asyncio.to_thread(
             grab_frame, src.url, username=src.username, password=src.password
@@ -242,7 +255,7 @@ async def _handle(
     src: cameras.CameraSource,
     zones: dict[str, Zone],
     event: Firing | StillPresent | Cleared,
-    frame: bytes,
+    shot: Shot,
     now: datetime,
 ) -> None:
     zone = zones[event.zone_id]
@@ -255,6 +268,7 @@ async def _handle(
         rule = next(r for r in zone.rules if r.violation_type == event.violation_type)
         caption = f"{src.device_id}  {now.astimezone(SHANGHAI):%Y-%m-%d %H:%M:%S}  {zone.id}"
         boxes = [(rule.violation_type, 1.0, b) for b in event.boxes]
+        frame = shot if isinstance(shot, bytes) else await asyncio.to_thread(encode_jpeg, shot)
         annotated = await asyncio.to_thread(annotate, frame, boxes, [zone.polygon], caption)
         case_id = await alerts.raise_alert(
             runtime.cases,
