@@ -61,15 +61,16 @@ async def _migrate(settings: Settings, to: str = "all") -> None:
 
 
 async def _seal_credentials(settings: Settings) -> None:
-    """Seal credentials stored before sealing existed (see ``storage.sealing``)."""
+    """Seal credentials stored before sealing existed or under a retired key (see
+    ``storage.sealing``)."""
     from storage import sealing
 
     if not settings.auth.data_key:
         log.warning("OFFSITE_DATA_KEY is not set: stored credentials were not sealed")
         return
-    sealing.configure(settings.auth.data_key)
-    if sealed := await sealing.reseal_plaintext():
-        log.info("sealed %d stored credentials", sealed)
+    sealing.configure(settings.auth.data_key, settings.auth.data_keys_retired)
+    if sealed := await sealing.reseal():
+        log.info("sealed %d stored credentials under the current data key", sealed)
 
 
 async def _seed(settings: Settings) -> None:

@@ -139,6 +139,14 @@ class AuthSettings(_Section, frozen=True, kw_only=True):
             " not open without it.",
         ),
     ] = ""
+    data_keys_retired: Annotated[
+        str,
+        env(
+            "OFFSITE_DATA_KEYS_RETIRED",
+            "Earlier data keys, comma-separated, while `offsite migrate` reseals their values"
+            " under OFFSITE_DATA_KEY (key rotation).",
+        ),
+    ] = ""
     jwt_issuer: Annotated[str, env("OFFSITE_JWT_ISSUER", "`iss` claim of access tokens.")] = (
         "offsite"
     )

@@ -7,8 +7,13 @@ the column's name as associated data, so a sealed value copied into another colu
 not open. A database dump or a read replica alone no longer gives them away.
 
 A stored value is ``sealed:v1:`` + base64(nonce ‖ ciphertext ‖ tag). A value without the
-prefix was written before sealing: it is read as it is, and ``reseal_plaintext`` (run by
-``offsite migrate``) seals it in place. An empty value (no credentials) stays empty.
+prefix was written before sealing: it is read as it is, and ``reseal`` (run by ``offsite
+migrate``) seals it in place. An empty value (no credentials) stays empty.
+
+Rotating the key: put a new one in ``OFFSITE_DATA_KEY`` and the old one in
+``OFFSITE_DATA_KEYS_RETIRED``, restart and run ``offsite migrate`` (values sealed under
+the old key open meanwhile, and ``reseal`` moves them to the new one), then drop the
+retired key.
 """
 
 from __future__ import annotations
@@ -34,31 +39,40 @@ COLUMNS: Final[tuple[Column, ...]] = (
     "integrator_key.callback_secret",
 )
 
-_cipher: AESGCM | None = None
+_ciphers: list[AESGCM] = []  # the current key first, then retired ones (they only open)
 
 
 class DataKeyError(RuntimeError):
     """The data key is missing or malformed, or a sealed value does not open with it."""
 
 
-def configure(data_key: str) -> None:
-    """Use ``data_key`` (base64 of 32 bytes) from now on, in this process."""
-    global _cipher
+def _cipher_of(data_key: str, name: str) -> AESGCM:
     try:
-        raw = base64.b64decode(data_key, validate=True)
+        raw = base64.b64decode(data_key.strip(), validate=True)
     except (binascii.Error, ValueError):
         raw = b""
     if len(raw) != 32:
         raise DataKeyError(
-            "OFFSITE_DATA_KEY must be 32 random bytes in base64 (e.g. `openssl rand -base64 32`)"
+            f"{name} must be 32 random bytes in base64 (e.g. `openssl rand -base64 32`)"
         )
-    _cipher = AESGCM(raw)
+    return AESGCM(raw)
 
 
-def _aead() -> AESGCM:
-    if _cipher is None:
+def configure(data_key: str, retired: str = "") -> None:
+    """Seal with ``data_key`` (base64 of 32 bytes) from now on, in this process; values
+    sealed under a ``retired`` key (comma-separated) still open, until ``reseal`` has
+    moved them to the current one."""
+    ciphers = [_cipher_of(data_key, "OFFSITE_DATA_KEY")]
+    ciphers += [
+        _cipher_of(k, "each of OFFSITE_DATA_KEYS_RETIRED") for k in retired.split(",") if k.strip()
+    ]
+    _ciphers[:] = ciphers
+
+
+def _current() -> AESGCM:
+    if not _ciphers:
         raise DataKeyError("the data key is not configured (OFFSITE_DATA_KEY)")
-    return _cipher
+    return _ciphers[0]
 
 
 def seal(plain: str, column: Column) -> str:
@@ -66,35 +80,47 @@ def seal(plain: str, column: Column) -> str:
     if not plain:
         return plain
     nonce = os.urandom(12)
-    sealed = _aead().encrypt(nonce, plain.encode(), column.encode())
+    sealed = _current().encrypt(nonce, plain.encode(), column.encode())
     return PREFIX + base64.b64encode(nonce + sealed).decode()
 
 
 def unseal(stored: str, column: Column) -> str:
     """The usable value of what ``column`` holds (plaintext from before sealing as is)."""
+    return _open(stored, column)[0]
+
+
+def _open(stored: str, column: Column) -> tuple[str, int | None]:
+    """The value and the index of the key that opened it (None: not sealed)."""
     if not stored.startswith(PREFIX):
-        return stored
+        return stored, None
     raw = base64.b64decode(stored[len(PREFIX) :])
-    try:
-        return _aead().decrypt(raw[:12], raw[12:], column.encode()).decode()
-    except InvalidTag as exc:
-        raise DataKeyError(f"a sealed {column} does not open with this data key") from exc
+    _current()
+    for index, cipher in enumerate(_ciphers):
+        try:
+            return cipher.decrypt(raw[:12], raw[12:], column.encode()).decode(), index
+        except InvalidTag:
+            continue
+    raise DataKeyError(f"a sealed {column} opens with none of the configured data keys")
 
 
-async def reseal_plaintext() -> int:
-    """Seal, in place, values written before sealing; returns how many there were."""
+async def reseal() -> int:
+    """Seal, in place, values written before sealing and values sealed under a retired
+    key, with the current key; returns how many were rewritten."""
     count = 0
     async with engine().transaction():
         for column in COLUMNS:
             table, field = column.split(".")
             rows = await Camera.raw(
                 f"SELECT id, {field} AS value FROM {table}"  # our own names, not input
-                f" WHERE {field} <> '' AND {field} NOT LIKE 'sealed:%' FOR UPDATE"
+                f" WHERE {field} <> '' FOR UPDATE"
             )
             for row in rows:
+                plain, key = _open(row["value"], column)
+                if key == 0:
+                    continue
                 await Camera.raw(
                     f"UPDATE {table} SET {field} = {{}} WHERE id = {{}}",
-                    seal(row["value"], column),
+                    seal(plain, column),
                     row["id"],
                 )
                 count += 1

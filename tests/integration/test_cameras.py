@@ -143,7 +143,33 @@ async def test_credentials_are_stored_sealed_and_old_ones_get_sealed(client: App
     # A password written before sealing existed: read as it is, sealed by `offsite migrate`.
     await Camera.update({Camera.source_password: "legacy-pass"}).where(Camera.id == camera_id)
     assert (await cameras.source(camera_id)).password == "legacy-pass"
-    assert await sealing.reseal_plaintext() >= 1
+    assert await sealing.reseal() >= 1
     row = await Camera.select(Camera.source_password).where(Camera.id == camera_id).first()
     assert row is not None and row["source_password"].startswith(sealing.PREFIX)
     assert (await cameras.source(camera_id)).password == "legacy-pass"
+
+
+async def test_rotating_the_data_key_reseals_what_the_old_one_sealed(client: AppClient) -> None:
+    import base64
+
+    from storage import cameras, sealing
+    from storage.tables import Camera
+
+    admin = await login(client, await make_user(Role.admin))
+    made = await client.post("/api/v1/cameras", headers=bearer(admin), json=camera_body())
+    camera_id = made.json()["id"]
+    password = (await cameras.source(camera_id)).password
+    current = client.app.state.runtime.settings.auth.data_key
+    new = base64.b64encode(b"\x07" * 32).decode()
+    try:
+        sealing.configure(new, retired=current)  # the operator's rotation
+        assert (await cameras.source(camera_id)).password == password  # opens meanwhile
+        assert await sealing.reseal() >= 1
+        sealing.configure(new)  # the retired key dropped
+        assert (await cameras.source(camera_id)).password == password
+    finally:
+        sealing.configure(current, retired=new)
+        await sealing.reseal()  # back under the key the rest of the session uses
+        sealing.configure(current)
+    row = await Camera.select(Camera.source_password).where(Camera.id == camera_id).first()
+    assert row is not None and sealing.unseal(row["source_password"], "camera.source_password")
