@@ -14,7 +14,12 @@ from domain.integration.signing import HEADER, signature
 
 
 class DeliveryFailed(Exception):
-    """The receiver did not take it (network error, timeout, or a non-2xx answer)."""
+    """The receiver did not take it (network error, timeout, or a non-2xx answer);
+    ``unreachable`` when it did not answer at all."""
+
+    def __init__(self, message: str, *, unreachable: bool = False) -> None:
+        super().__init__(message)
+        self.unreachable = unreachable
 
 
 async def post_signed(
@@ -49,6 +54,6 @@ async def post_signed(
                 raise DeliveryFailed(f"HTTP {response.status}: {said}")
             return response.status
     except TimeoutError as exc:
-        raise DeliveryFailed(f"no answer within {timeout_s:g} s") from exc
+        raise DeliveryFailed(f"no answer within {timeout_s:g} s", unreachable=True) from exc
     except aiohttp.ClientError as exc:
-        raise DeliveryFailed(f"{type(exc).__name__}: {exc}") from exc
+        raise DeliveryFailed(f"{type(exc).__name__}: {exc}", unreachable=True) from exc

@@ -17,6 +17,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import asyncpg
 import msgspec
@@ -120,20 +121,35 @@ async def _callback(runtime: Runtime, row: Claimed, now: datetime) -> Outcome:
     return await _post(runtime, row, target)
 
 
+# A receiver that did not answer is not called again for this long (by any worker): the
+# deliveries owed to it fail at once and back off, instead of each holding one of the
+# worker's job slots for a whole timeout while staff notifications wait behind them.
+UNREACHABLE_PAUSE_S = 30
+
+
 async def _post(runtime: Runtime, row: Claimed, target: webhooks.Target) -> Outcome:
     try:
         await ensure_public(target.url, runtime.settings.private_targets_allowed)
     except TargetRefused as exc:
         raise DeliveryFailed(str(exc)) from exc
-    await post_signed(
-        runtime.outbound,
-        target.url,
-        target.secret,
-        msgspec.json.encode(row.payload),
-        delivery_id=f"offsite-{row.id}",
-        topic=row.topic,
-        timeout_s=runtime.settings.outbox.webhook_timeout_s,
-    )
+    parts = urlsplit(target.url)
+    paused = f"offsite:receiver-down:{parts.scheme}://{parts.netloc}"
+    if await runtime.redis.exists(paused):
+        raise DeliveryFailed(f"{parts.netloc} did not answer moments ago; not called again yet")
+    try:
+        await post_signed(
+            runtime.outbound,
+            target.url,
+            target.secret,
+            msgspec.json.encode(row.payload),
+            delivery_id=f"offsite-{row.id}",
+            topic=row.topic,
+            timeout_s=runtime.settings.outbox.webhook_timeout_s,
+        )
+    except DeliveryFailed as exc:
+        if exc.unreachable:
+            await runtime.redis.set(paused, "1", ex=UNREACHABLE_PAUSE_S)
+        raise
     return Status.delivered, None
 
 

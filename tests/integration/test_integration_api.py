@@ -374,3 +374,35 @@ async def test_a_dead_delivery_is_listed_and_can_be_retried(
     assert await _deliver_rows(runtime, mine) == ["delivered"]
     again = await client.post(f"/api/v1/outbox/{row['id']}/retry", headers=bearer(admin))
     assert (again.status_code, again.json()["code"]) == (404, "outbox_row_not_dead")
+
+
+async def test_a_receiver_that_does_not_answer_is_left_alone_for_a_while(
+    client: AppClient,
+) -> None:
+    import socket
+
+    with socket.socket() as probe:  # a port nobody listens on: connections are refused
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    writer, _ = await _key(client, ["complaints:write", "webhooks:manage", "events:read"])
+    hook = await client.post(
+        "/integrator/v1/webhooks",
+        headers=writer,
+        json={"url": f"http://127.0.0.1:{port}/hook", "topics": ["case.created"]},
+    )
+    runtime = _runtime(client)
+    mine = Outbox.target == hook.json()["webhook"]["id"]
+    try:
+        for n in range(2):
+            await client.post(
+                "/integrator/v1/complaints", headers=writer, json=_complaint(f"down-{n}-{port}")
+            )
+        await _relay(runtime)
+
+        assert await _deliver_rows(runtime, mine) == ["retry", "retry"]
+
+        errors = await Outbox.select(Outbox.last_error).where(mine).order_by(Outbox.id)
+        assert "Connect" in errors[0]["last_error"]  # tried, and refused
+        assert "not called again yet" in errors[1]["last_error"]  # not tried
+    finally:
+        await runtime.redis.delete(f"offsite:receiver-down:http://127.0.0.1:{port}")
