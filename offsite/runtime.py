@@ -77,9 +77,8 @@ class Runtime:
 
 async def open_runtime(settings: Settings) -> Runtime:
     """Open the pool and the clients; the caller closes them with ``Runtime.close``."""
-    sealing.configure(
-        settings.auth.data_key, settings.auth.data_keys_retired
-    )  # before anything can read a credential
+    # Before anything can read a credential.
+    sealing.configure(settings.auth.data_key, settings.auth.data_keys_retired)
     owns_pool = await db.open_pool(settings.database.pool_min, settings.database.pool_max)
     http = httpx.AsyncClient(timeout=httpx.Timeout(10.0), follow_redirects=False)
     queue = await create_pool(

@@ -200,19 +200,6 @@ class Detector:
     def detect_frame(self, frame: Frame, *, decode_ms: float = 0.0) -> list[Detection]:
         """Detections in a frame from ``decode``, best first, in its source pixels
         (``decode_ms``: what decoding it took, for ``last_timings``)."""
-        return self._detect(frame, decode_ms)
-
-    def detect_image(self, image: Image.Image) -> list[Detection]:
-        """Detections in a decoded Pillow image, best first, in its pixels."""
-        return self._detect(Frame.of(image), 0.0)
-
-    def detect_array(
-        self, pixels: NDArray[np.uint8], *, colour_order: ColourOrder = "rgb"
-    ) -> list[Detection]:
-        """Detections in an HWC uint8 array (e.g. a video frame; ``bgr`` from OpenCV)."""
-        return self._detect(Frame.of_array(pixels, colour_order), 0.0)
-
-    def _detect(self, frame: Frame, decode_ms: float) -> list[Detection]:
         source = (frame.width, frame.height)
         (tensor, _), preprocess_ms = _timed(lambda: letterbox(frame, self.card, exact=self._exact))
         output, infer_ms = _timed(lambda: self.infer(tensor))
@@ -220,6 +207,16 @@ class Detector:
         detections, postprocess_ms = _timed(lambda: postprocess(output, self.card, placed, source))
         self.last_timings = StageTimings(decode_ms, preprocess_ms, infer_ms, postprocess_ms)
         return detections
+
+    def detect_image(self, image: Image.Image) -> list[Detection]:
+        """Detections in a decoded Pillow image, best first, in its pixels."""
+        return self.detect_frame(Frame.of(image))
+
+    def detect_array(
+        self, pixels: NDArray[np.uint8], *, colour_order: ColourOrder = "rgb"
+    ) -> list[Detection]:
+        """Detections in an HWC uint8 array (e.g. a video frame; ``bgr`` from OpenCV)."""
+        return self.detect_frame(Frame.of_array(pixels, colour_order))
 
 
 def check_model_fits_card(session: Any, card: ModelCard) -> None:
