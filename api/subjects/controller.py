@@ -25,7 +25,6 @@ from domain.subjects.grading import Grade
 from domain.subjects.model import Details, SubjectInput, SubjectKind
 from domain.subjects.registers import (
     EXPORT_COLUMNS,
-    Parsed,
     RowError,
     export_row,
     parse_rows,
@@ -204,14 +203,7 @@ class SubjectController(Controller):
         import with any rejected row imports nothing (``register_rows_rejected``)."""
         fmt = format_of(request.headers.get("content-type", ""), filename)
         parsed = parse_rows(read_table(await request.body(), fmt))
-        named = {r.subject_id: r.row for r in parsed.rows if r.subject_id is not None}
-        unknown = await subjects.unknown_ids(sorted(named))
-        if unknown:
-            errors = [RowError(named[i], "id", f"no subject has 编号 {i}") for i in unknown]
-            parsed = Parsed(
-                [r for r in parsed.rows if r.subject_id not in unknown],
-                sorted([*parsed.errors, *errors], key=lambda e: e.row),
-            )
+        parsed = parsed.without_unknown(await subjects.unknown_ids(parsed.named_ids()))
         rows = len(parsed.rows) + len({e.row for e in parsed.errors})
         report = ImportReport(
             dry_run=dry_run, rows=rows, valid=len(parsed.rows), rejected=parsed.errors

@@ -150,6 +150,21 @@ class Parsed(msgspec.Struct, frozen=True):
     rows: list[ParsedRow]
     errors: list[RowError]
 
+    def named_ids(self) -> list[int]:
+        """The subject ids (编号) the valid rows name, to be looked up."""
+        return sorted(r.subject_id for r in self.rows if r.subject_id is not None)
+
+    def without_unknown(self, unknown: set[int]) -> Parsed:
+        """The same rows, those naming a subject that does not exist moved to the errors."""
+        if not unknown:
+            return self
+        refused = [r for r in self.rows if r.subject_id in unknown]
+        errors = [RowError(r.row, "id", f"no subject has 编号 {r.subject_id}") for r in refused]
+        return Parsed(
+            [r for r in self.rows if r.subject_id not in unknown],
+            sorted([*self.errors, *errors], key=lambda e: e.row),
+        )
+
 
 def column_of(header: str) -> str | None:
     return HEADERS.get(header.strip().lower()) or HEADERS.get(header.strip())

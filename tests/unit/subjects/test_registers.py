@@ -135,3 +135,14 @@ def test_an_exported_id_names_the_subject_and_may_appear_once() -> None:
 
     assert [(r.row, r.subject_id) for r in parsed.rows] == [(2, 12), (3, None)]
     assert [(e.row, e.field) for e in parsed.errors] == [(4, "id"), (5, "id")]
+
+
+def test_a_row_naming_an_unknown_subject_becomes_an_error() -> None:
+    row = {"kind": "沿街商户", "name": "阿强", "lng": "121.39", "lat": "30.99"}
+    parsed = parse_rows([{**row, "id": "12"}, {**row, "id": "7"}, {**row, "id": "x"}])
+
+    assert parsed.named_ids() == [7, 12]
+    checked = parsed.without_unknown({7})
+    assert [(r.row, r.subject_id) for r in checked.rows] == [(2, 12)]
+    assert [(e.row, e.field) for e in checked.errors] == [(3, "id"), (4, "id")]
+    assert parsed.without_unknown(set()) is parsed
