@@ -49,6 +49,23 @@ async def _merchant(phone: str | None = "13812345678") -> int:
     return subject
 
 
+async def _outside_shop(
+    client: AppClient, description: str, phone: str | None = "13812345678"
+) -> Any:
+    """An officer reports 店外经营 by a merchant with that registered number."""
+    reporter = await login(client, await make_user(Role.officer))
+    return await client.post(
+        "/api/v1/cases",
+        headers=bearer(reporter),
+        json={
+            "violation_type": OUTSIDE_SHOP,
+            "location": JIANGCHUAN_POINT,
+            "description": description,
+            "subject_id": await _merchant(phone=phone),
+        },
+    )
+
+
 async def _sms_rows(case_id: int) -> list[dict[str, Any]]:
     return await Outbox.select(Outbox.id, Outbox.status).where(
         (Outbox.case == case_id) & (Outbox.kind == "sms")
@@ -62,17 +79,7 @@ async def test_a_notified_party_that_did_not_correct_gets_an_officer(
     fake, _ = fake_sms
     officer = await make_user(Role.officer)
     await StaffUser.update({StaffUser.on_duty: True}).where(StaffUser.id == officer["id"])
-    reporter = await login(client, await make_user(Role.officer))
-    made = await client.post(
-        "/api/v1/cases",
-        headers=bearer(reporter),
-        json={
-            "violation_type": OUTSIDE_SHOP,
-            "location": JIANGCHUAN_POINT,
-            "description": "水果摆到店外人行道",
-            "subject_id": await _merchant(),
-        },
-    )
+    made = await _outside_shop(client, "水果摆到店外人行道")
     assert made.status_code == 201, made.text
     case = made.json()
     assert (case["state"], case["outcome"], case["assignee"]) == (
@@ -172,34 +179,14 @@ async def test_a_camera_that_saw_it_cleared_closes_the_case_without_a_visit(
 
 
 async def test_without_a_registered_number_an_officer_goes_at_once(client: AppClient) -> None:
-    reporter = await login(client, await make_user(Role.officer))
-    made = await client.post(
-        "/api/v1/cases",
-        headers=bearer(reporter),
-        json={
-            "violation_type": OUTSIDE_SHOP,
-            "location": JIANGCHUAN_POINT,
-            "description": "店外经营",
-            "subject_id": await _merchant(phone=None),
-        },
-    )
+    made = await _outside_shop(client, "店外经营", phone=None)
     assert made.json()["state"] != "awaiting_rectification"
     assert await _sms_rows(made.json()["id"]) == []
 
 
 async def test_a_party_the_gateway_cannot_reach_gets_an_officer_at_once(client: AppClient) -> None:
     runtime: Runtime = client.app.state.runtime
-    reporter = await login(client, await make_user(Role.officer))
-    made = await client.post(
-        "/api/v1/cases",
-        headers=bearer(reporter),
-        json={
-            "violation_type": OUTSIDE_SHOP,
-            "location": JIANGCHUAN_POINT,
-            "description": "店外经营",
-            "subject_id": await _merchant(phone="021-5555"),  # a landline: no SMS
-        },
-    )
+    made = await _outside_shop(client, "店外经营", phone="021-5555")  # a landline: no SMS
     case = made.json()
     assert case["state"] == "awaiting_rectification"
     (row,) = await _sms_rows(case["id"])
@@ -213,17 +200,7 @@ async def test_a_notice_the_gateway_never_took_sends_an_officer(
 ) -> None:
     runtime: Runtime = client.app.state.runtime
     fake, _ = fake_sms
-    reporter = await login(client, await make_user(Role.officer))
-    made = await client.post(
-        "/api/v1/cases",
-        headers=bearer(reporter),
-        json={
-            "violation_type": OUTSIDE_SHOP,
-            "location": JIANGCHUAN_POINT,
-            "description": "店外经营",
-            "subject_id": await _merchant(),
-        },
-    )
+    made = await _outside_shop(client, "店外经营")
     case = made.json()
     (row,) = await _sms_rows(case["id"])
     # The gateway is down through the last attempt.
