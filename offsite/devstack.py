@@ -45,11 +45,58 @@ class Ports(msgspec.Struct, frozen=True):
     weed_admin: int
 
 
+# Fixed ports for the stacks people reach by hand. weed mini opens each HTTP port + 10000
+# for gRPC, so no port here may equal another's + 10000 (``test_profile_ports_never_collide``).
 PROFILES = {
     "run": Ports(15432, 16379, 18333, 19333, 18080, 18888, 13646),
-    "test": Ports(25432, 26379, 28333, 29333, 28080, 28888, 23647),
     "bench": Ports(35432, 36379, 38333, 39333, 38080, 38888, 33648),
 }
+# The test stack is wiped at every run and nobody types its URLs: it takes free ports of
+# its own (kept in ``ports.json``), so suites of two checkouts, and a ``make run``, can run
+# side by side.
+EPHEMERAL_PROFILES = frozenset({"test"})
+_EPHEMERAL_RANGE = (40000, 45000)  # below 55535 (gRPC = HTTP + 10000 must be a port)
+
+
+def all_ports(ports: Ports) -> set[int]:
+    """Every port a stack listens on, weed mini's gRPC ports included."""
+    http = [ports.weed_master, ports.weed_volume, ports.weed_filer, ports.s3]
+    return {*msgspec.structs.astuple(ports), *(p + 10000 for p in http)}
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return not port_open(port)
+
+
+def free_ports(attempts: int = 200) -> Ports:
+    """Seven ports (and their gRPC twins) that nothing listens on right now."""
+    rng = secrets.SystemRandom()
+    taken = set().union(*(all_ports(p) for p in PROFILES.values()))
+    for _ in range(attempts):
+        base = rng.randrange(*_EPHEMERAL_RANGE, 10)
+        candidate = Ports(*(base + i for i in range(7)))
+        wanted = all_ports(candidate)
+        if not wanted & taken and all(_port_free(p) for p in wanted):
+            return candidate
+    raise StackError("found no free ports for the test stack")
+
+
+def profile_ports(root: Path, profile: str) -> Ports:
+    """The ports of ``profile``'s stack under ``root`` (chosen once for ephemeral ones)."""
+    if profile not in EPHEMERAL_PROFILES:
+        return PROFILES[profile]
+    path = root / "ports.json"
+    if path.exists():
+        return msgspec.json.decode(path.read_bytes(), type=Ports)
+    ports = free_ports()
+    root.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(msgspec.json.encode(ports))
+    return ports
 
 
 class StackInfo(msgspec.Struct, frozen=True):
@@ -365,8 +412,11 @@ class Stack:
     """The three embedded services of one profile, under ``<data_dir>/<profile>``."""
 
     def __init__(self, data_dir: Path, profile: str = "run") -> None:
+        if profile not in PROFILES and profile not in EPHEMERAL_PROFILES:
+            raise StackError(f"no profile {profile!r}")
         self.root = (data_dir / profile).resolve()
-        self.ports = PROFILES[profile]
+        self.profile = profile
+        self.ports = profile_ports(self.root, profile)
         self.database = "offsite"
         self.postgres = EmbeddedPostgres(self.root, self.ports.postgres, durable=profile != "test")
         self.redis = EmbeddedRedis(self.root, self.ports.redis)
@@ -417,6 +467,11 @@ class Stack:
         self.s3.stop()
 
     def wipe(self) -> None:
-        """Stop everything and delete the profile's data (used for the test profile)."""
+        """Stop everything and delete the profile's data (used for the test profile);
+        an ephemeral profile then takes new free ports."""
         self.down()
         shutil.rmtree(self.root, ignore_errors=True)
+        self.ports = profile_ports(self.root, self.profile)
+        self.postgres = EmbeddedPostgres(self.root, self.ports.postgres, durable=False)
+        self.redis = EmbeddedRedis(self.root, self.ports.redis)
+        self.s3 = EmbeddedS3(self.root, self.ports)
