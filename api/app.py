@@ -35,6 +35,7 @@ from api.notifications.controller import NotificationController
 from api.operations.outbox import OutboxController
 from api.org.controllers import MeController, SquadController, UserController
 from api.org.service import ensure_bootstrap_admin
+from api.scoping import jurisdiction_guard
 from api.security import BearerAuthMiddleware, VerifiedTokens
 from api.stats.controller import StatsController
 from api.subjects.controller import SubjectController
@@ -155,6 +156,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             OutboxController,
         ],
         dependencies=DEPENDENCIES,
+        guards=[jurisdiction_guard],
         middleware=[
             request_id_middleware,
             DefineMiddleware(BearerAuthMiddleware, exclude=["^/schema"]),

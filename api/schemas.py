@@ -26,6 +26,15 @@ def json_response(body: bytes) -> Response[Any]:
 
 
 LimitQuery = Annotated[int, QueryParameter(ge=1, le=200, description="Page size.")]
+INT4_MAX = 2**31 - 1
+SquadQuery = Annotated[
+    int | None,
+    QueryParameter(
+        ge=1,
+        le=INT4_MAX,
+        description="Only this squad (中队); squad roles may name only their own (else 403).",
+    ),
+]
 CursorQuery = Annotated[
     str | None, QueryParameter(description="`next_cursor` of the previous page.")
 ]
@@ -43,7 +52,7 @@ def decode_cursor(cursor: str | None) -> int:
         kind, _, value = (
             base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode().partition(":")
         )
-        if kind != "id":
+        if kind != "id" or not value.isdigit() or int(value) > 2**63 - 1:
             raise ValueError(kind)
         return int(value)
     except ValueError as exc:

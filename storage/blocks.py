@@ -13,9 +13,11 @@ from shapely import Point, Polygon, prepare
 from domain.blocks.scoring import BlockPolicy, CaseInBlock, SpotCheck, check_item, score
 from domain.errors import InvalidInput, NotFound
 from domain.geo import LngLat
+from domain.org import DISTRICT, Scope
 from domain.subjects.inspections import INSPECTION_TYPE
 from storage.db import engine
 from storage.geography import GeoIndex
+from storage.scoping import squad_filter
 from storage.tables import BlockScore, BlockSpotCheck, StreetBlock
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -96,11 +98,13 @@ def _record(row: dict[str, Any]) -> BlockRecord:
     )
 
 
-async def listing(squad: int | None) -> list[BlockRecord]:
-    where = "WHERE squad = {}" if squad is not None else ""
+async def listing(scope: Scope) -> list[BlockRecord]:
+    args: list[object] = []
+    where = squad_filter(scope, "squad", args)
     rows = await StreetBlock.raw(
-        f"SELECT id, name, squad AS squad_id, polygon FROM street_block {where} ORDER BY id",
-        *([squad] if squad is not None else []),
+        f"SELECT id, name, squad AS squad_id, polygon FROM street_block WHERE TRUE{where}"
+        " ORDER BY id",
+        *args,
     )
     return [_record(r) for r in rows]
 
@@ -131,7 +135,7 @@ async def compute_month(
     """Score every block (or one) for ``month`` from its cases and spot checks, and keep
     the scores (a month is recomputed until it is over; its last computation stands)."""
     start, end = month_bounds(month)
-    blocks = [await get(block_id)] if block_id is not None else await listing(None)
+    blocks = [await get(block_id)] if block_id is not None else await listing(DISTRICT)
     results = []
     async with engine().transaction():
         for block in blocks:
@@ -223,21 +227,31 @@ def _score(row: dict[str, Any]) -> MonthScore:
     )
 
 
-async def ranking(month: str) -> tuple[list[Ranked], list[Ranked]]:
-    """Blocks by their score for the month, and squads by the mean score of their blocks."""
+async def ranking(month: str, scope: Scope) -> tuple[list[Ranked], list[Ranked]]:
+    """Blocks by their score for the month, and squads by the mean score of their blocks.
+    Ranks are the district's; a squad's scope sees only its own rows of the two tables."""
+    block_args: list[object] = [month]
+    own_blocks = squad_filter(scope, "squad", block_args)
     blocks = await BlockScore.raw(
-        """SELECT rank() OVER (ORDER BY s.score DESC) AS rank, b.id, b.name, s.score
-             FROM block_score s JOIN street_block b ON b.id = s.block
-            WHERE s.month = {} ORDER BY s.score DESC, b.id""",
-        month,
+        f"""SELECT rank, id, name, score FROM (
+                SELECT rank() OVER (ORDER BY s.score DESC) AS rank, b.id, b.name, s.score,
+                       b.squad
+                  FROM block_score s JOIN street_block b ON b.id = s.block
+                 WHERE s.month = {{}}) AS ranked
+             WHERE TRUE{own_blocks} ORDER BY score DESC, id""",
+        *block_args,
     )
+    squad_args: list[object] = [month]
+    own_squad = squad_filter(scope, "id", squad_args)
     squads = await BlockScore.raw(
-        """SELECT rank() OVER (ORDER BY avg(s.score) DESC) AS rank, q.id, q.name_zh AS name,
-                  round(avg(s.score)::numeric, 2)::float8 AS score
-             FROM block_score s JOIN street_block b ON b.id = s.block
-             JOIN squad q ON q.id = b.squad
-            WHERE s.month = {} GROUP BY q.id, q.name_zh ORDER BY score DESC, q.id""",
-        month,
+        f"""SELECT rank, id, name, score FROM (
+                SELECT rank() OVER (ORDER BY avg(s.score) DESC) AS rank, q.id,
+                       q.name_zh AS name, round(avg(s.score)::numeric, 2)::float8 AS score
+                  FROM block_score s JOIN street_block b ON b.id = s.block
+                  JOIN squad q ON q.id = b.squad
+                 WHERE s.month = {{}} GROUP BY q.id, q.name_zh) AS ranked
+             WHERE TRUE{own_squad} ORDER BY score DESC, id""",
+        *squad_args,
     )
     return [msgspec.convert(r, Ranked) for r in blocks], [
         msgspec.convert(r, Ranked) for r in squads

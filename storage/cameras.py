@@ -14,6 +14,7 @@ from domain.org import Scope
 from storage.cases import catalogue
 from storage.db import engine
 from storage.geography import GeoIndex
+from storage.scoping import within
 from storage.sealing import seal, unseal
 from storage.tables import Camera, CameraZone, Case, Outbox, Subject
 
@@ -105,8 +106,7 @@ def _record(row: dict[str, Any], zones: list[ZoneSpec]) -> CameraRecord:
 
 async def list_cameras(scope: Scope, after_id: int, limit: int) -> list[CameraRecord]:
     query = Camera.select(*_PUBLIC).output(load_json=True).where(Camera.id > after_id)
-    if scope.squad_id is not None:
-        query = query.where(Camera.squad == scope.squad_id)
+    query = within(query, scope, Camera.squad)
     rows = await query.order_by(Camera.id).limit(limit)
     zones = await _zones([r["id"] for r in rows])
     return [_record(r, zones.get(r["id"], [])) for r in rows]

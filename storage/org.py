@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from domain.org import GridCell, Role, Scope, Squad, User
+from storage.scoping import within
 from storage.tables import GridCell as GridCellTable
 from storage.tables import Squad as SquadTable
 from storage.tables import StaffUser
@@ -68,9 +69,9 @@ async def get_user_by_openid(openid: str) -> User | None:
 
 
 async def list_users(scope: Scope, *, role: Role | None, after_id: int, limit: int) -> list[User]:
-    query = StaffUser.select(*_USER_COLUMNS).where(StaffUser.id > after_id)
-    if scope.squad_id is not None:
-        query = query.where(StaffUser.squad == scope.squad_id)
+    query = within(
+        StaffUser.select(*_USER_COLUMNS).where(StaffUser.id > after_id), scope, StaffUser.squad
+    )
     if role is not None:
         query = query.where(StaffUser.role == role.value)
     rows = await query.order_by(StaffUser.id).limit(limit)
@@ -113,9 +114,8 @@ def _squad(row: dict[str, Any]) -> Squad:
 
 
 async def list_squads(scope: Scope) -> list[Squad]:
-    query = SquadTable.select().output(load_json=True).order_by(SquadTable.code)
-    if scope.squad_id is not None:
-        query = query.where(SquadTable.id == scope.squad_id)
+    query = within(SquadTable.select().output(load_json=True), scope, SquadTable.id)
+    query = query.order_by(SquadTable.code)
     return [_squad(r) for r in await query]
 
 
@@ -128,13 +128,9 @@ async def squad_exists(squad_id: int) -> bool:
     return bool(await SquadTable.exists().where(SquadTable.id == squad_id))
 
 
-async def list_grids(
-    scope: Scope, squad_id: int | None, after_id: int, limit: int
-) -> list[GridCell]:
+async def list_grids(scope: Scope, after_id: int, limit: int) -> list[GridCell]:
     query = GridCellTable.select().output(load_json=True).where(GridCellTable.id > after_id)
-    for wanted in (scope.squad_id, squad_id):
-        if wanted is not None:
-            query = query.where(GridCellTable.squad == wanted)
+    query = within(query, scope, GridCellTable.squad)
     rows = await query.order_by(GridCellTable.id).limit(limit)
     return [
         GridCell(

@@ -10,6 +10,7 @@ from typing import Any
 
 import msgspec
 
+from domain.org import DISTRICT
 from domain.subjects.inspections import INSPECTION_TYPE
 from storage.blocks import month_bounds
 from storage.structures import figures as structure_figures
@@ -98,7 +99,7 @@ async def programme_figures(month: str) -> list[ProgrammeFigures]:
             WHERE s.month = {} GROUP BY b.squad""",
         month,
     )
-    months, years = await structure_figures(start.year)
+    months, years = await structure_figures(start.year, DISTRICT)
     structure_months = [m for m in months if m.month == month]
 
     squads = sorted(

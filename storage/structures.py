@@ -11,6 +11,7 @@ import msgspec
 
 from domain.errors import Conflict, InvalidInput, NotFound
 from domain.geo import Location
+from domain.org import Scope
 from domain.subjects.model import StructureDetails, SubjectInput, SubjectKind
 from domain.subjects.structures import (
     STEP_NAMES,
@@ -28,6 +29,7 @@ from domain.subjects.structures import (
 from storage import photos, subjects
 from storage.db import engine
 from storage.geography import GeoIndex
+from storage.scoping import squad_filter
 from storage.tables import Case, IllegalStructure, StructureEvent, StructureTarget
 
 
@@ -216,17 +218,15 @@ async def steps(structure_id: int) -> list[StructureStep]:
 
 
 async def listing(
-    squad: int | None, state: StructureState | None, after_id: int, limit: int
+    scope: Scope, state: StructureState | None, after_id: int, limit: int
 ) -> list[StructureRecord]:
-    where, args = ["id > {}"], [after_id]
-    if squad is not None:
-        where.append("squad = {}")
-        args.append(squad)
+    args: list[object] = [after_id]
+    where = "id > {}" + squad_filter(scope, "squad", args)
     if state is not None:
-        where.append("state = {}")
-        args.append(state.value)  # type: ignore[arg-type]
+        where += " AND state = {}"
+        args.append(state.value)
     rows = await IllegalStructure.raw(
-        _SELECT + " WHERE " + " AND ".join(where) + " ORDER BY id LIMIT {}", *args, limit
+        _SELECT + " WHERE " + where + " ORDER BY id LIMIT {}", *args, limit
     )
     return [msgspec.convert(r, StructureRecord) for r in rows]
 
@@ -278,16 +278,12 @@ class YearFigures(msgspec.Struct, frozen=True, kw_only=True):
     new_control_rate: float | None  # new ones taken down / new ones found
 
 
-async def figures(
-    year: int, squad: int | None = None
-) -> tuple[list[MonthFigures], list[YearFigures]]:
+async def figures(year: int, scope: Scope) -> tuple[list[MonthFigures], list[YearFigures]]:
     """Per squad and month, and per squad for the year against its targets (in SQL).
     Months are Shanghai months; a structure counts in the month it was found or came down."""
+    squad = scope.squad_id
     args: list[object] = [year, year]
-    squad_filter = ""
-    if squad is not None:
-        squad_filter = " AND squad = {}"
-        args.append(squad)
+    in_scope = squad_filter(scope, "squad", args)
     months = await IllegalStructure.raw(
         f"""WITH found AS (
                 SELECT squad,
@@ -315,7 +311,7 @@ async def figures(
                    sum(demolished) FILTER (WHERE kind = 'stock') AS stock_demolished,
                    sum(m2) FILTER (WHERE kind = 'stock') AS stock_demolished_m2,
                    sum(retained) AS retained
-              FROM found WHERE TRUE{squad_filter}
+              FROM found WHERE TRUE{in_scope}
              GROUP BY squad, month ORDER BY squad NULLS FIRST, month""",
         *args,
     )

@@ -12,11 +12,13 @@ import msgspec
 
 from domain.errors import Conflict, NotFound
 from domain.geo import LngLat
+from domain.org import Scope
 from domain.subjects.grading import Grade
 from domain.subjects.model import DETAILS_OF, Details, SubjectInput, SubjectKind
 from domain.subjects.registers import ParsedRow
 from storage.db import engine
 from storage.geography import GeoIndex
+from storage.scoping import squad_filter
 from storage.tables import Case, Subject
 
 EARTH_M = 6_371_000.0
@@ -144,6 +146,7 @@ async def get(subject_id: int) -> SubjectRecord | None:
 
 
 async def search(
+    scope: Scope,
     *,
     kind: SubjectKind | None,
     text: str | None,
@@ -154,8 +157,8 @@ async def search(
 ) -> list[SubjectRecord]:
     """Subjects by kind, by text (name, shop sign, credit code) and near a point — nearest
     first when ``near`` is given (within ``radius_m``), else by id (cursor ``after_id``)."""
-    where: list[str] = ["TRUE"]
     args: list[object] = []
+    where: list[str] = ["TRUE" + squad_filter(scope, "s.squad", args)]
     if kind is not None:
         where.append("s.kind = {}")
         args.append(kind.value)
@@ -200,18 +203,21 @@ def _like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-async def history(subject_id: int, recent: int = 20) -> SubjectHistory:
-    """The subject's cases: how many, open, by violation type, the latest ones."""
+async def history(subject_id: int, scope: Scope, recent: int = 20) -> SubjectHistory:
+    """The subject's cases in ``scope``: how many, open, by violation type, the latest
+    (a merchant on a squad's border may have cases in the next squad too)."""
+    args: list[object] = [subject_id]
+    in_scope = squad_filter(scope, "squad", args)
     totals = await Case.raw(
-        """SELECT violation_type, count(*) AS n,
+        f"""SELECT violation_type, count(*) AS n,
                   count(*) FILTER (WHERE state NOT IN ('closed', 'dismissed')) AS open
-             FROM enforcement_case WHERE subject = {} GROUP BY violation_type""",
-        subject_id,
+             FROM enforcement_case WHERE subject = {{}}{in_scope} GROUP BY violation_type""",
+        *args,
     )
     lines = await Case.raw(
-        """SELECT id, number, violation_type, state, outcome, created_at FROM enforcement_case
-            WHERE subject = {} ORDER BY created_at DESC, id DESC LIMIT {}""",
-        subject_id,
+        f"""SELECT id, number, violation_type, state, outcome, created_at FROM enforcement_case
+            WHERE subject = {{}}{in_scope} ORDER BY created_at DESC, id DESC LIMIT {{}}""",
+        *args,
         recent,
     )
     return SubjectHistory(
@@ -266,16 +272,13 @@ async def import_rows(geo: GeoIndex, rows: list[ParsedRow], now: datetime) -> Im
     return ImportCounts(created, updated)
 
 
-async def export_rows(kind: SubjectKind | None, squad: int | None = None) -> list[SubjectRecord]:
-    """Every subject (of a kind, of a squad), by id: what the export writes."""
-    where: list[str] = ["TRUE"]
+async def export_rows(kind: SubjectKind | None, scope: Scope) -> list[SubjectRecord]:
+    """Every subject (of a kind) in ``scope``, by id: what the export writes."""
     args: list[object] = []
+    where: list[str] = ["TRUE" + squad_filter(scope, "s.squad", args)]
     if kind is not None:
         where.append("s.kind = {}")
         args.append(kind.value)
-    if squad is not None:
-        where.append("s.squad = {}")
-        args.append(squad)
     rows = await Subject.raw(
         _SELECT + " FROM subject s WHERE " + " AND ".join(where) + " ORDER BY s.id", *args
     )

@@ -8,10 +8,11 @@ from typing import Annotated
 
 import msgspec
 from litestar import Controller, get, post
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from api.deps import Caller, Rt
+from api.schemas import SquadQuery
 from api.security import admin_only, requires_role
 from domain.errors import NotFound
 from domain.geo import Location
@@ -59,8 +60,9 @@ class BlockController(Controller):
         )
 
     @get("/", operation_id="list_blocks")
-    async def listing(self, squad_id: FromQuery[int | None] = None) -> BlockList:
-        return BlockList(await blocks.listing(squad_id))
+    async def listing(self, principal: Caller, squad_id: SquadQuery = None) -> BlockList:
+        """Street blocks in the caller's jurisdiction."""
+        return BlockList(await blocks.listing(principal.scope.narrowed(squad_id)))
 
     @post(
         "/{block_id:int}/spot-checks",
@@ -94,9 +96,12 @@ class BlockController(Controller):
         return ScoreList(await blocks.compute_month(rt.block_policy, month, datetime.now(UTC)))
 
     @get("/ranking", operation_id="block_ranking")
-    async def ranking(self, month: Annotated[Month, QueryParameter()]) -> Ranking:
-        """Blocks by score, and squads by the mean score of their blocks."""
-        blocks_ranked, squads = await blocks.ranking(month)
+    async def ranking(
+        self, principal: Caller, month: Annotated[Month, QueryParameter()]
+    ) -> Ranking:
+        """Blocks by score, and squads by the mean score of their blocks; squad roles see
+        their own blocks and squad, with their places in the district's ranking."""
+        blocks_ranked, squads = await blocks.ranking(month, principal.scope)
         return Ranking(month, blocks_ranked, squads)
 
     @get("/{block_id:int}/scores", operation_id="list_block_scores")

@@ -32,7 +32,7 @@ from api.cases.schemas import (
     VerifyRequest,
 )
 from api.deps import Caller, Rt
-from api.schemas import CursorQuery, LimitQuery, json_response
+from api.schemas import CursorQuery, LimitQuery, SquadQuery, json_response
 from api.security import Principal
 from domain.cases.machine import Actor, may_report
 from domain.cases.model import Source, State
@@ -147,7 +147,7 @@ class CaseController(Controller):
         rt: Rt,
         principal: Caller,
         case_state: Annotated[State | None, QueryParameter(name="state")] = None,
-        squad_id: FromQuery[int | None] = None,
+        squad_id: SquadQuery = None,
         type: FromQuery[str | None] = None,
         grid: FromQuery[int | None] = None,
         source: FromQuery[Source | None] = None,

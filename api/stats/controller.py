@@ -12,7 +12,7 @@ from litestar import Controller, get
 from litestar.params import FromQuery, QueryParameter
 
 from api.deps import Caller
-from api.security import check_jurisdiction
+from api.schemas import SquadQuery
 from domain.errors import InvalidInput
 from storage.cases.figures import GroupBy, Indicators, Precision, indicators, precision
 from storage.programmes import ProgrammeFigures, programme_figures
@@ -69,15 +69,13 @@ class StatsController(Controller):
         principal: Caller,
         period: Period,
         group_by: FromQuery[GroupBy] = GroupBy.squad,
-        squad_id: FromQuery[int | None] = None,
+        squad_id: SquadQuery = None,
         type: FromQuery[str | None] = None,
     ) -> IndicatorReport:
         """结案率, 按期结案率, 返工率, 延期率 and mean times, over the cases created in the
         period; squad roles see their own squad only."""
         start, end = period_bounds(period)
-        if squad_id is not None:
-            check_jurisdiction(principal, squad_id)
-        squad = principal.scope.squad_id if principal.scope.squad_id is not None else squad_id
+        squad = principal.scope.narrowed(squad_id).squad_id
         rows = await indicators(start, end, group_by, squad_id=squad, violation_type=type)
         return IndicatorReport(start, end, group_by, rows)
 

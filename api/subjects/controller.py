@@ -127,6 +127,7 @@ class SubjectController(Controller):
     @get("/", operation_id="search_subjects")
     async def search(
         self,
+        principal: Caller,
         kind: FromQuery[SubjectKind | None] = None,
         q: Annotated[
             str | None, QueryParameter(max_length=64, description="Name, shop sign or code.")
@@ -143,6 +144,7 @@ class SubjectController(Controller):
             lng, lat = (float(p) for p in near.split(","))
             point = Location(lng, lat, coord_type).to_wgs84()
         found = await subjects.search(
+            principal.scope,
             kind=kind,
             text=q,
             near=point,
@@ -162,10 +164,11 @@ class SubjectController(Controller):
         return SubjectRead.of(await subjects.create(rt.geo, data, datetime.now(UTC)))
 
     @get("/{subject_id:int}", operation_id="read_subject")
-    async def read(self, subject_id: FromPath[int]) -> SubjectView:
+    async def read(self, principal: Caller, subject_id: FromPath[int]) -> SubjectView:
         """The subject with its cases (open, by violation type, the latest)."""
         record = await _get(subject_id)
-        return SubjectView(SubjectRead.of(record), await subjects.history(subject_id))
+        history = await subjects.history(subject_id, principal.scope)
+        return SubjectView(SubjectRead.of(record), history)
 
     @patch("/{subject_id:int}", operation_id="update_subject", guards=[writers])
     async def update(
@@ -173,7 +176,6 @@ class SubjectController(Controller):
     ) -> SubjectRead:
         """Squad leaders edit the subjects of their own squad."""
         current = await _get(subject_id)
-        check_jurisdiction(principal, current.squad_id)
         merged = _merge(current, data)
         placed = await rt.geo.place(merged.location.to_wgs84())  # nor move it out of it
         check_jurisdiction(principal, placed.squad.id if placed.squad else None)
@@ -228,7 +230,7 @@ class SubjectController(Controller):
     ) -> Response[bytes]:
         """Every subject (of a kind) as a register file, in the columns import reads;
         squad leaders get their own squad's."""
-        header, rows = _register(await subjects.export_rows(kind, principal.scope.squad_id))
+        header, rows = _register(await subjects.export_rows(kind, principal.scope))
         media = XLSX_TYPE if format is Format.xlsx else "text/csv; charset=utf-8"
         return Response(
             write_table(header, rows, format),

@@ -4,19 +4,21 @@ year's figures against the targets (``/api/v1/structure-targets/{year}``, admin)
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, get, post, put
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from api.deps import Caller, Rt
-from api.schemas import CursorQuery, LimitQuery, decode_cursor, next_cursor
-from api.security import Principal, admin_only, check_jurisdiction
+from api.schemas import CursorQuery, LimitQuery, SquadQuery, decode_cursor, next_cursor
+from api.security import Principal, admin_only, requires_role
 from domain.errors import NotFound
 from domain.geo import Location
 from domain.subjects.structures import (
+    REGISTER_ROLES,
+    STEP_ROLES,
     Demolish,
     File,
     OrderDemolition,
@@ -61,20 +63,28 @@ class StructureFigures(msgspec.Struct, frozen=True):
     totals: list[YearFigures]
 
 
+def _may(step: type[Step]) -> Any:
+    """The guard of one step: the roles the domain's table gives it."""
+    return requires_role(*STEP_ROLES[step])
+
+
 class StructureController(Controller):
     path = "/api/v1/structures"
     tags = ["illegal structures"]
 
-    @post("/", operation_id="register_structure", status_code=HTTP_201_CREATED)
+    @post(
+        "/",
+        operation_id="register_structure",
+        status_code=HTTP_201_CREATED,
+        guards=[requires_role(*REGISTER_ROLES)],
+    )
     async def register(
         self, rt: Rt, principal: Caller, data: JSONBody[StructureCreate]
     ) -> StructureRecord:
         """Register a structure found by a case (once per case): a subject of kind
         ``illegal_structure`` in ``discovered``; every later step needs photos of that case."""
-        case = await records.get(data.case_id)
-        if case is None:
-            raise NotFound("case_not_found", f"no case {data.case_id}")
-        check_jurisdiction(principal, case.squad_id)
+        if await records.get_visible(data.case_id, principal.scope) is None:
+            raise NotFound("case_not_found", f"no case {data.case_id} in your jurisdiction")
         return await structures.register(
             rt.geo,
             case_id=data.case_id,
@@ -89,23 +99,26 @@ class StructureController(Controller):
     @get("/", operation_id="list_structures")
     async def listing(
         self,
-        squad_id: FromQuery[int | None] = None,
+        principal: Caller,
+        squad_id: SquadQuery = None,
         structure_state: Annotated[StructureState | None, QueryParameter(name="state")] = None,
         limit: LimitQuery = 50,
         cursor: CursorQuery = None,
     ) -> StructurePage:
-        found = await structures.listing(squad_id, structure_state, decode_cursor(cursor), limit)
+        scope = principal.scope.narrowed(squad_id)
+        found = await structures.listing(scope, structure_state, decode_cursor(cursor), limit)
         return StructurePage(found, next_cursor([s.id for s in found], limit))
 
     @get("/figures", operation_id="structure_figures")
     async def figures(
         self,
+        principal: Caller,
         year: Annotated[int, QueryParameter(ge=2000, le=2100)],
-        squad_id: FromQuery[int | None] = None,
+        squad_id: SquadQuery = None,
     ) -> StructureFigures:
         """Per squad and month: new structures (控违) found and taken down, stock (拆违)
         taken down in m²; per squad and for the district: the year against its targets."""
-        months, totals = await structures.figures(year, squad_id)
+        months, totals = await structures.figures(year, principal.scope.narrowed(squad_id))
         return StructureFigures(year, months, totals)
 
     @get("/{structure_id:int}", operation_id="read_structure")
@@ -115,14 +128,24 @@ class StructureController(Controller):
             raise NotFound("structure_not_found", f"no illegal structure {structure_id}")
         return StructureView(record, await structures.steps(structure_id))
 
-    @post("/{structure_id:int}/verify", operation_id="verify_structure", status_code=HTTP_200_OK)
+    @post(
+        "/{structure_id:int}/verify",
+        operation_id="verify_structure",
+        status_code=HTTP_200_OK,
+        guards=[_may(Verify)],
+    )
     async def verify(
         self, principal: Caller, structure_id: FromPath[int], data: JSONBody[Verify]
     ) -> StructureRecord:
         """Measured on site: area, floors, structure, when built, owner."""
         return await _advance(principal, structure_id, data)
 
-    @post("/{structure_id:int}/file", operation_id="file_structure", status_code=HTTP_200_OK)
+    @post(
+        "/{structure_id:int}/file",
+        operation_id="file_structure",
+        status_code=HTTP_200_OK,
+        guards=[_may(File)],
+    )
     async def file(
         self, principal: Caller, structure_id: FromPath[int], data: JSONBody[File]
     ) -> StructureRecord:
@@ -132,6 +155,7 @@ class StructureController(Controller):
         "/{structure_id:int}/order-demolition",
         operation_id="order_structure_demolition",
         status_code=HTTP_200_OK,
+        guards=[_may(OrderDemolition)],
     )
     async def order_demolition(
         self, principal: Caller, structure_id: FromPath[int], data: JSONBody[OrderDemolition]
@@ -139,7 +163,10 @@ class StructureController(Controller):
         return await _advance(principal, structure_id, data)
 
     @post(
-        "/{structure_id:int}/demolish", operation_id="demolish_structure", status_code=HTTP_200_OK
+        "/{structure_id:int}/demolish",
+        operation_id="demolish_structure",
+        status_code=HTTP_200_OK,
+        guards=[_may(Demolish)],
     )
     async def demolish(
         self, principal: Caller, structure_id: FromPath[int], data: JSONBody[Demolish]
@@ -147,7 +174,12 @@ class StructureController(Controller):
         """Taken down, by its owner or by enforcement, with the area that came down."""
         return await _advance(principal, structure_id, data)
 
-    @post("/{structure_id:int}/retain", operation_id="retain_structure", status_code=HTTP_200_OK)
+    @post(
+        "/{structure_id:int}/retain",
+        operation_id="retain_structure",
+        status_code=HTTP_200_OK,
+        guards=[_may(Retain)],
+    )
     async def retain(
         self, principal: Caller, structure_id: FromPath[int], data: JSONBody[Retain]
     ) -> StructureRecord:
@@ -156,10 +188,8 @@ class StructureController(Controller):
 
 
 async def _advance(principal: Principal, structure_id: int, step: Step) -> StructureRecord:
-    record = await structures.get(structure_id)
-    if record is None:
-        raise NotFound("structure_not_found", f"no illegal structure {structure_id}")
-    check_jurisdiction(principal, record.squad_id)
+    """One step; the guards have checked the role and placed the structure in the
+    caller's jurisdiction."""
     return await structures.advance(structure_id, step, principal.user_id, datetime.now(UTC))
 
 

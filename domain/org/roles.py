@@ -11,6 +11,8 @@ from enum import StrEnum
 
 import msgspec
 
+from domain.errors import Forbidden
+
 
 class Role(StrEnum):
     officer = "officer"  # 执法队员
@@ -50,6 +52,19 @@ class Scope(msgspec.Struct, frozen=True):
     def covers(self, squad_id: int | None) -> bool:
         """Whether data owned by ``squad_id`` is visible in this scope."""
         return self.squad_id is None or self.squad_id == squad_id
+
+    def narrowed(self, squad_id: int | None) -> Scope:
+        """This scope limited to ``squad_id`` when a caller names one (``?squad_id=``);
+        naming a squad outside it is refused."""
+        if squad_id is None:
+            return self
+        if not self.covers(squad_id):
+            raise Forbidden("out_of_jurisdiction", "this belongs to another squad's jurisdiction")
+        return Scope(squad_id)
+
+
+DISTRICT = Scope(None)
+"""The whole district: what district roles see, and what jobs work over."""
 
 
 class ScopeError(ValueError):

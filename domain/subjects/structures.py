@@ -19,6 +19,7 @@ from typing import Annotated, assert_never
 import msgspec
 
 from domain.errors import Conflict, InvalidInput
+from domain.org import Role
 
 Text = Annotated[str, msgspec.Meta(max_length=500)]
 Ref = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
@@ -95,6 +96,21 @@ STEP_NAMES: dict[type[Step], str] = {
     Demolish: "demolish",
     Retain: "retain",
 }
+
+# Who takes each step, as for a case's verify / order-rectification / file: the officer
+# on it, or a manager of the squad acting for them. Keeping a structure (an approval
+# granted elsewhere, 补办手续) is a manager's call. Supervisors audit; they take no step.
+_WORKERS = frozenset({Role.officer, Role.squad_leader, Role.commander, Role.admin})
+_MANAGERS = frozenset({Role.squad_leader, Role.commander, Role.admin})
+REGISTER_ROLES = _WORKERS
+STEP_ROLES: dict[type[Step], frozenset[Role]] = {
+    Verify: _WORKERS,
+    File: _WORKERS,
+    OrderDemolition: _WORKERS,
+    Demolish: _WORKERS,
+    Retain: _MANAGERS,
+}
+
 
 _FROM: dict[type[Step], frozenset[StructureState]] = {
     Verify: frozenset({StructureState.discovered}),

@@ -12,7 +12,7 @@ from offsite.runtime import Runtime
 from storage import grading
 from storage.cases.catalogue import severities
 from storage.tables import Case, Subject
-from tests.factories import make_user
+from tests.factories import make_user, squad_id
 from tests.integration.cases_helpers import JIANGCHUAN_POINT, report
 from tests.integration.conftest import AppClient, bearer, login
 
@@ -28,6 +28,7 @@ async def _subject() -> int:
             address="江川路 9 号",
             lng=121.3994,
             lat=30.9995,
+            squad=await squad_id("310112001"),  # 江川路 9 号 lies in 江川路街道
             created_at=now,
             updated_at=now,
         )

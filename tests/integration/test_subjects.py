@@ -85,7 +85,19 @@ async def test_a_subject_is_written_found_and_shows_its_cases(client: AppClient)
     foreign = await client.patch(
         f"/api/v1/subjects/{subject['id']}", headers=bearer(elsewhere), json={"name": "改名"}
     )
-    assert (foreign.status_code, foreign.json()["code"]) == (403, "out_of_jurisdiction")
+    # Another squad's subject is not there for them at all (404, not 403).
+    assert (foreign.status_code, foreign.json()["code"]) == (404, "subject_not_found")
+    for path in ("", "/grade", "/grades"):
+        read = await client.get(
+            f"/api/v1/subjects/{subject['id']}{path}", headers=bearer(elsewhere)
+        )
+        assert (read.status_code, read.json()["code"]) == (404, "subject_not_found")
+    regrade = await client.post(
+        f"/api/v1/subjects/{subject['id']}/grade", headers=bearer(elsewhere)
+    )
+    assert regrade.status_code == 404
+    listed = await client.get("/api/v1/subjects?q=阿强", headers=bearer(elsewhere))
+    assert subject["id"] not in [s["id"] for s in listed.json()["items"]]
 
 
 CSV_HEADER = "类型,名称,地址,经度,纬度,统一社会信用代码,联系电话,店招,施工许可证号\n"
