@@ -28,6 +28,11 @@ ERROR_CODES: dict[str, str] = {
     "payload_too_large": "The body is larger than allowed.",
     "unsupported_media_type": "The body's content type is not accepted.",
     "internal_error": "A bug on our side; it has been logged with the request id.",
+    "text_invalid": "Text with a NUL (U+0000) character, which cannot be stored.",
+    "value_out_of_range": "A number beyond what its field can hold (ids are 32-bit).",
+    "body_invalid": "The body is not valid UTF-8 JSON.",
+    "body_too_deep": "The JSON body is nested too deeply.",
+    "target_url_invalid": "A webhook or callback URL that cannot, or may not, be called.",
     "http_error": "Another HTTP-level refusal.",
     # authentication
     "auth_required": "Send `Authorization: Bearer <access token>`.",

@@ -96,8 +96,40 @@ def integrity_error(
     )
 
 
+# Text PostgreSQL cannot store: a NUL character (in text, or \u0000 in jsonb).
+_UNSTORABLE_TEXT = (
+    asyncpg.exceptions.CharacterNotInRepertoireError,
+    asyncpg.exceptions.UntranslatableCharacterError,
+)
+
+
+def data_error(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+    """A backstop for values no schema bound caught first: an integer beyond its column
+    (asyncpg refuses to send it), a NUL character, a number PostgreSQL cannot hold. The
+    statement failed, so its transaction rolled back: nothing was written."""
+    log.warning("value refused on %s %s: %s", request.method, request.url.path, exc)
+    if isinstance(exc, _UNSTORABLE_TEXT):
+        code, detail = "text_invalid", "text may not contain NUL (U+0000) characters"
+    else:
+        code, detail = "value_out_of_range", "a value in the request is out of range"
+    return Response(_body(code, detail), status_code=400, media_type=MediaType.JSON)
+
+
+def unreadable_body(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+    """A body msgspec cannot read: not UTF-8, or nested past the decoder's depth."""
+    if isinstance(exc, RecursionError):
+        code, detail = "body_too_deep", "the JSON body is nested too deeply"
+    else:
+        code, detail = "body_invalid", "the body is not valid UTF-8 JSON"
+    return Response(_body(code, detail), status_code=400, media_type=MediaType.JSON)
+
+
 EXCEPTION_HANDLERS: dict[Any, Any] = {
     asyncpg.IntegrityConstraintViolationError: integrity_error,
+    asyncpg.exceptions.DataError: data_error,  # SQLSTATE class 22, raised by the server
+    asyncpg.exceptions._base.DataError: data_error,  # refused by asyncpg before sending
+    UnicodeDecodeError: unreadable_body,
+    RecursionError: unreadable_body,
     AppError: app_error,
     ValidationException: validation_error,
     HTTPException: http_error,

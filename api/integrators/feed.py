@@ -10,7 +10,7 @@ from litestar import Controller, delete, get, post
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
-from api.deps import IntegratorCaller
+from api.deps import IntegratorCaller, Rt
 from api.integrators.auth import requires_scope
 from domain.cases.model import Outcome, Source, State
 from domain.errors import NotFound
@@ -19,6 +19,7 @@ from domain.integration import IntegratorScope
 from domain.integration.feed import Topic
 from domain.integration.privacy import mask_name, mask_phone
 from domain.integration.signing import new_secret
+from domain.integration.targets import check_target_url
 from storage import feed, webhooks
 from storage.cases import records
 from storage.cases.views import TypeRef, detail
@@ -167,7 +168,7 @@ class FeedController(Controller):
         ],
     )
     async def subscribe(
-        self, caller: IntegratorCaller, data: JSONBody[WebhookCreate]
+        self, rt: Rt, caller: IntegratorCaller, data: JSONBody[WebhookCreate]
     ) -> WebhookCreated:
         """Subscribe a URL to feed topics (the key needs ``events:read`` too: a webhook
         is the feed, pushed). Each delivery is a POST of one feed item (with
@@ -175,10 +176,11 @@ class FeedController(Controller):
         = HMAC-SHA256(secret, "<t>." + raw body); reject a ``t`` more than 300 s from your
         clock. ``X-Offsite-Delivery`` (also ``Idempotency-Key``) is the same on every retry
         of one delivery; retries back off from 2 s to an hour, ten tries in all."""
+        url = check_target_url(data.url, allow_private=rt.settings.private_targets_allowed)
         secret = new_secret()
         created = await webhooks.subscribe(
             caller.key_id,
-            data.url,
+            url,
             sorted({t.value for t in data.topics}),
             secret,
             datetime.now(UTC),

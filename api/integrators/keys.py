@@ -10,13 +10,14 @@ from litestar import Controller, delete, get, post
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
-from api.deps import Caller
+from api.deps import Caller, Rt
 from api.schemas import CursorQuery, LimitQuery, decode_cursor, next_cursor
 from api.security import admin_only
 from domain.auth import codes
 from domain.errors import NotFound
 from domain.integration import IntegratorScope
 from domain.integration.signing import new_secret
+from domain.integration.targets import check_target_url
 from storage import integrators
 from storage.db import engine
 
@@ -96,9 +97,11 @@ class IntegratorKeyController(Controller):
 
     @post("/", operation_id="create_integrator_key", status_code=HTTP_201_CREATED)
     async def create_key(
-        self, principal: Caller, data: JSONBody[IntegratorKeyCreate]
+        self, rt: Rt, principal: Caller, data: JSONBody[IntegratorKeyCreate]
     ) -> IntegratorKeyIssued:
         """Issue a key; only its digest is kept, so this answer is the one chance to copy it."""
+        if data.callback_url:
+            check_target_url(data.callback_url, allow_private=rt.settings.private_targets_allowed)
         secret = codes.new_token(KEY_PREFIX)
         callback_secret = new_secret() if data.callback_url else None
         async with engine().transaction():

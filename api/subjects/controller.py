@@ -115,7 +115,8 @@ class ImportReport(msgspec.Struct, frozen=True, kw_only=True):
 NearQuery = Annotated[
     str | None,
     QueryParameter(
-        description="`lng,lat`: nearest first, within `radius_m`", pattern=r"^-?[\d.]+,-?[\d.]+$"
+        description="`lng,lat` in decimal degrees: nearest first, within `radius_m`",
+        pattern=r"^-?\d{1,3}(\.\d{1,12})?,-?\d{1,2}(\.\d{1,12})?$",
     ),
 ]
 
