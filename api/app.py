@@ -21,7 +21,6 @@ from api.cameras.controller import CameraController
 from api.cases.controller import CaseController
 from api.catalogue.controller import ViolationTypeController
 from api.deps import DEPENDENCIES
-from api.error_codes import document_errors
 from api.errors import EXCEPTION_HANDLERS
 from api.evidence.controller import EvidenceController
 from api.health import HealthController
@@ -32,6 +31,7 @@ from api.integrators.feed import FeedController
 from api.integrators.keys import IntegratorKeyController
 from api.middleware import request_id_middleware
 from api.notifications.controller import NotificationController
+from api.openapi_docs import finish_document
 from api.operations.outbox import OutboxController
 from api.org.controllers import MeController, SquadController, UserController
 from api.org.service import ensure_bootstrap_admin
@@ -167,5 +167,5 @@ def create_app(settings: Settings | None = None) -> Litestar:
         debug=settings.http.debug,
         logging_config=None,  # offsite.logs configures logging, as JSON lines
     )
-    document_errors(app.openapi_schema)
+    finish_document(app)
     return app

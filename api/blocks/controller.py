@@ -8,7 +8,7 @@ from typing import Annotated
 
 import msgspec
 from litestar import Controller, get, post
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.params import FromPath, JSONBody, PathParameter, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from api.deps import Caller, Rt
@@ -20,7 +20,9 @@ from domain.org import Role
 from storage import blocks
 from storage.blocks import BlockRecord, MonthScore, Ranked
 
-Month = Annotated[str, msgspec.Meta(pattern=r"^\d{4}-\d{2}$", examples=["2026-11"])]
+MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+MonthQuery = Annotated[str, QueryParameter(pattern=MONTH_PATTERN, description="YYYY-MM")]
+MonthPath = Annotated[str, PathParameter(pattern=MONTH_PATTERN, description="YYYY-MM")]
 
 
 class BlockCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -91,14 +93,12 @@ class BlockController(Controller):
         status_code=HTTP_200_OK,
         guards=[requires_role(Role.commander, Role.supervisor, Role.admin)],
     )
-    async def compute(self, rt: Rt, month: FromPath[Month]) -> ScoreList:
+    async def compute(self, rt: Rt, month: MonthPath) -> ScoreList:
         """Score every block for the month now (the worker does it every night)."""
         return ScoreList(await blocks.compute_month(rt.block_policy, month, datetime.now(UTC)))
 
     @get("/ranking", operation_id="block_ranking")
-    async def ranking(
-        self, principal: Caller, month: Annotated[Month, QueryParameter()]
-    ) -> Ranking:
+    async def ranking(self, principal: Caller, month: MonthQuery) -> Ranking:
         """Blocks by score, and squads by the mean score of their blocks; squad roles see
         their own blocks and squad, with their places in the district's ranking."""
         blocks_ranked, squads = await blocks.ranking(month, principal.scope)

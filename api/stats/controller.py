@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 from litestar import Controller, get
+from litestar.openapi.spec import Example
 from litestar.params import FromQuery, QueryParameter
 
 from api.deps import Caller
@@ -20,7 +21,14 @@ from storage.programmes import ProgrammeFigures, programme_figures
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
-Period = Annotated[str, QueryParameter(description="YYYY, YYYY-MM or YYYY-MM-DD (Shanghai).")]
+Period = Annotated[
+    str,
+    QueryParameter(
+        description="YYYY, YYYY-MM or YYYY-MM-DD (Shanghai).",
+        pattern=r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$",
+        examples=[Example(value="2026-11")],
+    ),
+]
 
 
 class IndicatorReport(msgspec.Struct, frozen=True):

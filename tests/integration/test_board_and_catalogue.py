@@ -64,7 +64,7 @@ async def test_catalogue_edits_apply_to_new_cases_only(client: AppClient) -> Non
         headers=bearer(admin),
         json={**changed, "sla": {**changed["sla"], "accept": "soon"}},
     )
-    assert bad.status_code == 400 and bad.json()["code"] == "violation_type_invalid"
+    assert bad.status_code == 400 and bad.json()["code"] == "invalid_request"  # the schema's
     ok = await client.put("/api/v1/violation-types/05-03", headers=bearer(admin), json=changed)
     assert ok.status_code == 200, ok.text
     try:
