@@ -27,6 +27,8 @@ ERROR_CODES: dict[str, str] = {
     "method_not_allowed": "The route does not take this method.",
     "payload_too_large": "The body is larger than allowed.",
     "unsupported_media_type": "The body's content type is not accepted.",
+    "location_invalid": "A location is not finite, out of lng [-180, 180] / lat [-90, 90], "
+    "or out of range once converted to WGS-84.",
     "internal_error": "A bug on our side; it has been logged with the request id.",
     "http_error": "Another HTTP-level refusal.",
     # authentication
