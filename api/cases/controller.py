@@ -38,6 +38,7 @@ from domain.cases.machine import Actor, may_report
 from domain.cases.model import Source, State
 from domain.errors import Forbidden, NotFound
 from domain.geo import CoordType
+from domain.moments import require_offset
 from offsite.runtime import Runtime
 from storage import idempotency
 from storage.cases import board, commands, records, timeline
@@ -173,8 +174,8 @@ class CaseController(Controller):
             overdue=overdue,
             unassigned=unassigned,
             assignee_id=assignee_id,
-            created_from=created_from,
-            created_to=created_to,
+            created_from=require_offset(created_from, "from"),
+            created_to=require_offset(created_to, "to"),
             limit=limit,
             cursor=cursor,
         )

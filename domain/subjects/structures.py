@@ -19,6 +19,7 @@ from typing import Annotated, assert_never
 import msgspec
 
 from domain.errors import Conflict, InvalidInput
+from domain.moments import AwareDatetime
 
 Text = Annotated[str, msgspec.Meta(max_length=500)]
 Ref = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
@@ -68,7 +69,7 @@ class File(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 
 class OrderDemolition(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    deadline: datetime
+    deadline: AwareDatetime
     evidence_ids: Photos
     note: Text = ""
 
