@@ -88,6 +88,8 @@ ERROR_CODES: dict[str, str] = {
     "period_invalid": "period is YYYY, YYYY-MM or YYYY-MM-DD, and must exist.",
     "subject_not_found": "No such supervised subject.",
     "photo_required": "Verification and recheck need at least one photo (evidence_ids).",
+    "evidence_checks_pending": "A photo's check is still running: retry after `retry_after_s` "
+    "with the same Idempotency-Key (see `pending`).",
     "evidence_invalid": "An evidence id is not an accepted upload of this case.",
     "file_too_large": "The file is larger than evidence of its kind may be.",
     "camera_not_found": "No such camera in the caller's jurisdiction.",

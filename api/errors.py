@@ -46,6 +46,8 @@ def app_error(_: Request[Any, Any, Any], exc: AppError) -> Response[dict[str, An
     headers = {}
     if isinstance(exc, RateLimited):
         headers["Retry-After"] = str(exc.retry_after_s)
+    elif "retry_after_s" in exc.extra:  # a refusal that passes by itself (a check running)
+        headers["Retry-After"] = str(exc.extra["retry_after_s"])
     if exc.kind is ErrorKind.unauthenticated:
         headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
     return Response(

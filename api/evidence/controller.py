@@ -210,8 +210,10 @@ class EvidenceController(Controller):
     )
     async def package(self, rt: Rt, principal: Caller, case_id: FromPath[int]) -> Stream:
         """The evidence package: a zip of the checked files, ``manifest.json`` (hashes,
-        capture times and places, devices, uploaders) and ``timeline.json`` (the audit
-        chain), streamed. ``offsite verify-package FILE`` checks one."""
+        capture times and places, devices, uploaders, and every evidence item of the case
+        with its status) and ``timeline.json`` (the audit chain), streamed. While a file's
+        check is running: 409 ``evidence_checks_pending`` with ``Retry-After``.
+        ``offsite verify-package FILE`` checks one."""
         chunks = await packages.package(rt.objects, case_id, principal.scope, datetime.now(UTC))
         return Stream(
             chunks,
