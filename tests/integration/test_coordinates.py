@@ -89,18 +89,77 @@ async def test_locate_refuses_points_off_the_earth(client: AppClient, query: str
 
 
 async def test_a_bd09_pole_point_is_never_stored(client: AppClient) -> None:
-    officer = await login(client, await make_user(Role.officer, squad_code=JIANGCHUAN))
+    """Each way a location comes in refuses the point whose WGS-84 image is lat -90.006."""
     pole = {"lng": 10, "lat": -90, "coord_type": "bd09"}
-    auth = bearer(officer)
-    writes = [
-        ("post", "/api/v1/cases", {"violation_type": "05-05", "location": pole}),
-        ("put", "/api/v1/me/duty", {"on_duty": True, "location": pole}),
+    officer = await login(client, await make_user(Role.officer, squad_code=JIANGCHUAN))
+    leader = await login(client, await make_user(Role.squad_leader, squad_code=JIANGCHUAN))
+    admin = await login(client, await make_user(Role.admin))
+    issued = await client.post(
+        "/api/v1/integrator-keys",
+        headers=bearer(admin),
+        json={"name": "pole", "scopes": ["alarms:write", "complaints:write"]},
+    )
+    key = {"Authorization": f"Bearer {issued.json()['api_key']}"}
+    case = await report(client, leader, "01-01")
+    grant = await client.post(
+        f"/api/v1/cases/{case['id']}/evidence",
+        headers=bearer(leader),
+        json={"content_type": "image/jpeg"},
+    )
+    camera = {
+        "device_id": "POLE-1",
+        "name": "南极探头",
+        "location": pole,
+        "source": {"kind": "http_snapshot", "url": "http://10.0.0.5/snapshot.jpg"},
+    }
+    subject = {
+        "kind": "merchant",
+        "name": "南极冰店",
+        "address": "南极",
+        "location": pole,
+        "details": {"type": "merchant", "shop_sign": "冰", "business_type": "冷饮"},
+    }
+    writes: list[tuple[str, str, dict[str, str], dict[str, Any]]] = [
+        ("post", "/api/v1/cases", bearer(officer), {"violation_type": "05-05", "location": pole}),
+        ("put", "/api/v1/me/duty", bearer(officer), {"on_duty": True, "location": pole}),
+        ("post", "/api/v1/cameras", bearer(admin), camera),
+        ("post", "/api/v1/subjects", bearer(leader), subject),
+        (
+            "post",
+            f"/api/v1/evidence/{grant.json()['evidence_id']}/complete",
+            bearer(leader),
+            {"location": pole},
+        ),
+        (
+            "post",
+            f"/api/v1/cases/{case['id']}/comment",
+            bearer(leader) | {"Idempotency-Key": "pole-comment"},
+            {"version": case["version"], "text": "here", "location": pole},
+        ),
+        (
+            "post",
+            "/integrator/v1/alarms",
+            key,
+            {
+                "alarm_id": "POLE-A",
+                "device_id": "POLE-BOX",
+                "vendor_type": "illegal_parking",
+                "occurred_at": "2026-11-24T17:30:00+08:00",
+                "location": pole,
+            },
+        ),
+        (
+            "post",
+            "/integrator/v1/complaints",
+            key,
+            {"external_id": "POLE-C", "category": "05-05", "text": "x", "location": pole},
+        ),
     ]
-    for method, path, body in writes:
-        response = await client.request(method, path, headers=auth, json=body)
+    for method, path, headers, body in writes:
+        response = await client.request(method, path, headers=headers, json=body)
         assert response.status_code == 400, (path, response.text)
-        assert response.json()["code"] == "location_invalid"
-    board = await client.get("/api/v1/me/tasks", headers=auth)
+        assert response.json()["code"] == "location_invalid", (path, response.text)
+    board = await client.get("/api/v1/me/tasks", headers=bearer(officer))
     assert board.status_code == 200
 
 
