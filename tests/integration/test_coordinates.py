@@ -58,6 +58,16 @@ async def test_case_reads_answer_in_the_asked_coordinate_system(
     # GCJ-02 / BD-09 are hundreds of metres off WGS-84 here: the conversion did happen.
     assert haversine_m(shifted, WGS) > 100
 
+    admin = await login(client, await make_user(Role.admin))
+    issued = await client.post(
+        "/api/v1/integrator-keys",
+        headers=bearer(admin),
+        json={"name": "城运", "scopes": ["cases:read"]},
+    )
+    key = {"Authorization": f"Bearer {issued.json()['api_key']}"}
+    outside = await client.get(f"/integrator/v1/cases/{case['id']}?{ct}", headers=key)
+    assert _near(outside.json()["location"], coord_type) < 0.05
+
     placed = await client.get(
         f"/api/v1/grids/locate?lng={shifted.lng}&lat={shifted.lat}&{ct}", headers=auth
     )
