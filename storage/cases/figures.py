@@ -28,6 +28,10 @@ import msgspec
 from domain.cases.indicators import rework_rate, share
 from storage.tables import Case
 
+# The timeline entries that are a review decision; the partial index case_event_review
+# (migration 2026-12-02T13:30) has this very predicate, so keep the two the same.
+REVIEW_DECISION = "(e.to_state = 'closed' OR (e.data->>'rework')::boolean)"
+
 
 class GroupBy(StrEnum):
     squad = "squad"
@@ -75,7 +79,7 @@ async def indicators(
     """The indicators per group: cohort counts over the cases created in [start, end),
     review counts over the decisions taken in it (see the module docstring)."""
     squad_key, type_key = _KEYS[group_by]
-    where: list[str] = ["(c.cohort OR r.id IS NOT NULL)"]
+    where: list[str] = ["TRUE"]
     args: list[object] = [start, end, start, end]
     if squad_id is not None:
         where.append("c.squad = {}")
@@ -83,35 +87,39 @@ async def indicators(
     if violation_type is not None:
         where.append("c.violation_type = {}")
         args.append(violation_type)
-    # ``reviewed``: per case, whether a review decision (a close, or a return / reopen,
-    # which the state machine marks ``rework`` in the entry) was taken in the period.
+    # r: per case, whether a review decision (a close, or a return / reopen, which the
+    # state machine marks ``rework`` in its entry) was taken in the period; k: the cases
+    # created in it. Each is found by its own index; the groups count over both.
     rows = await Case.raw(
         f"""WITH r AS (
             SELECT e."case" AS id, bool_or(coalesce((e.data->>'rework')::boolean, false))
                        AS reworked
               FROM case_event e
-             WHERE e.at >= {{}} AND e.at < {{}}
-               AND (e.to_state = 'closed' OR (e.data->>'rework')::boolean)
-             GROUP BY 1)
+             WHERE e.at >= {{}} AND e.at < {{}} AND {REVIEW_DECISION}
+             GROUP BY 1),
+        k AS (SELECT id FROM enforcement_case WHERE created_at >= {{}} AND created_at < {{}}),
+        ids AS (SELECT id FROM k UNION SELECT id FROM r)
         SELECT {squad_key} AS squad_id, {type_key} AS violation_type,
-               count(*) FILTER (WHERE c.cohort AND c.dispatched_at IS NOT NULL) AS cases,
-               count(*) FILTER (WHERE c.cohort AND c.state = 'dismissed') AS dismissed,
-               count(*) FILTER (WHERE c.cohort AND c.state = 'closed') AS closed,
-               count(*) FILTER (WHERE c.cohort AND c.state = 'closed' AND NOT c.ever_overdue)
-                   AS closed_on_time,
+               count(*) FILTER (WHERE k.id IS NOT NULL AND c.dispatched_at IS NOT NULL)
+                   AS cases,
+               count(*) FILTER (WHERE k.id IS NOT NULL AND c.state = 'dismissed') AS dismissed,
+               count(*) FILTER (WHERE k.id IS NOT NULL AND c.state = 'closed') AS closed,
+               count(*) FILTER (WHERE k.id IS NOT NULL AND c.state = 'closed'
+                                  AND NOT c.ever_overdue) AS closed_on_time,
                count(r.id) AS reviewed,
                count(*) FILTER (WHERE r.reworked) AS reworked,
-               count(*) FILTER (WHERE c.cohort AND c.extension_count > 0) AS extended,
-               count(*) FILTER (WHERE c.cohort AND c.ever_overdue) AS overdue,
+               count(*) FILTER (WHERE k.id IS NOT NULL AND c.extension_count > 0) AS extended,
+               count(*) FILTER (WHERE k.id IS NOT NULL AND c.ever_overdue) AS overdue,
                coalesce(sum((SELECT count(*) FROM evidence e WHERE e."case" = c.id
-                               AND e.flags <> '[]'::jsonb)) FILTER (WHERE c.cohort), 0)::int
-                   AS flagged_evidence,
+                               AND e.flags <> '[]'::jsonb)) FILTER (WHERE k.id IS NOT NULL),
+                        0)::int AS flagged_evidence,
                avg(extract(epoch FROM c.accepted_at - c.dispatched_at) / 60)
-                   FILTER (WHERE c.cohort) AS mean_minutes_to_accept,
+                   FILTER (WHERE k.id IS NOT NULL) AS mean_minutes_to_accept,
                avg(extract(epoch FROM c.handled_at - c.dispatched_at) / 60)
-                   FILTER (WHERE c.cohort) AS mean_minutes_to_handle
-          FROM (SELECT *, created_at >= {{}} AND created_at < {{}} AS cohort
-                  FROM enforcement_case) c
+                   FILTER (WHERE k.id IS NOT NULL) AS mean_minutes_to_handle
+          FROM ids
+          JOIN enforcement_case c ON c.id = ids.id
+          LEFT JOIN k ON k.id = c.id
           LEFT JOIN r ON r.id = c.id
          WHERE {" AND ".join(where)}
          GROUP BY 1, 2
