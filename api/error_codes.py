@@ -27,6 +27,8 @@ ERROR_CODES: dict[str, str] = {
     "method_not_allowed": "The route does not take this method.",
     "payload_too_large": "The body is larger than allowed.",
     "unsupported_media_type": "The body's content type is not accepted.",
+    "location_invalid": "A location is not finite, out of lng [-180, 180] / lat [-90, 90], "
+    "or out of range once converted to WGS-84.",
     "internal_error": "A bug on our side; it has been logged with the request id.",
     "text_invalid": "Text with a NUL (U+0000) character, which cannot be stored.",
     "value_out_of_range": "A number beyond what its field can hold (ids are 32-bit).",
@@ -91,6 +93,8 @@ ERROR_CODES: dict[str, str] = {
     "period_invalid": "period is YYYY, YYYY-MM or YYYY-MM-DD, and must exist.",
     "subject_not_found": "No such supervised subject.",
     "photo_required": "Verification and recheck need at least one photo (evidence_ids).",
+    "evidence_checks_pending": "A photo's check is still running: retry after `retry_after_s` "
+    "with the same Idempotency-Key (see `pending`).",
     "evidence_invalid": "An evidence id is not an accepted upload of this case.",
     "file_too_large": "The file is larger than evidence of its kind may be.",
     "camera_not_found": "No such camera in the caller's jurisdiction.",

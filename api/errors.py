@@ -11,6 +11,7 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from domain.errors import AppError, ErrorKind, RateLimited
+from domain.moments import DATETIME_WITHOUT_OFFSET
 
 log = logging.getLogger("offsite.api")
 
@@ -45,6 +46,8 @@ def app_error(_: Request[Any, Any, Any], exc: AppError) -> Response[dict[str, An
     headers = {}
     if isinstance(exc, RateLimited):
         headers["Retry-After"] = str(exc.retry_after_s)
+    elif "retry_after_s" in exc.extra:  # a refusal that passes by itself (a check running)
+        headers["Retry-After"] = str(exc.extra["retry_after_s"])
     if exc.kind is ErrorKind.unauthenticated:
         headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
     return Response(
@@ -55,11 +58,20 @@ def app_error(_: Request[Any, Any, Any], exc: AppError) -> Response[dict[str, An
     )
 
 
+# msgspec's refusal of a naive value under ``AwareDatetime``: a time without an offset
+# has its own code, so clients can tell it from a malformed body.
+_NAIVE_DATETIME = "with a timezone component"
+
+
 def validation_error(
     _: Request[Any, Any, Any], exc: ValidationException
 ) -> Response[dict[str, Any]]:
+    errors = exc.extra or []
+    naive = isinstance(errors, list) and any(
+        isinstance(e, dict) and _NAIVE_DATETIME in str(e.get("message", "")) for e in errors
+    )
     return Response(
-        _body("invalid_request", exc.detail, errors=exc.extra or []),
+        _body(DATETIME_WITHOUT_OFFSET if naive else "invalid_request", exc.detail, errors=errors),
         status_code=400,
         media_type=MediaType.JSON,
     )

@@ -10,6 +10,7 @@ from litestar import MediaType, Response
 from litestar.params import QueryParameter
 
 from domain.errors import InvalidInput
+from domain.geo import CoordType
 
 
 class ErrorBody(msgspec.Struct, frozen=True):
@@ -25,6 +26,13 @@ def json_response(body: bytes) -> Response[Any]:
     return Response(content=body, media_type=MediaType.JSON)
 
 
+CoordTypeQuery = Annotated[
+    CoordType,
+    QueryParameter(
+        name="coord_type",
+        description="Coordinate system of every location in the answer (stored as WGS-84).",
+    ),
+]
 LimitQuery = Annotated[int, QueryParameter(ge=1, le=200, description="Page size.")]
 INT4_MAX = 2**31 - 1
 SquadQuery = Annotated[

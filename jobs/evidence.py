@@ -43,7 +43,8 @@ async def check_stuck_evidence(ctx: dict[str, Any]) -> int:
 
 
 async def clean_up_uploads(ctx: dict[str, Any]) -> dict[str, int]:
-    """Hourly: expired grants, abandoned uploads, files past their retention."""
+    """Hourly: expired grants, abandoned uploads, files past their retention, and files no
+    evidence row records (their transaction rolled back)."""
     runtime: Runtime = ctx["runtime"]
     done = await evidence.clean_up(runtime.objects, runtime.settings.evidence, datetime.now(UTC))
     log.info(
@@ -52,6 +53,12 @@ async def clean_up_uploads(ctx: dict[str, Any]) -> dict[str, int]:
             "expired": done.expired_grants,
             "orphans": done.orphans_removed,
             "purged": done.purged,
+            "unrecorded": done.unrecorded_removed,
         },
     )
-    return {"expired": done.expired_grants, "orphans": done.orphans_removed, "purged": done.purged}
+    return {
+        "expired": done.expired_grants,
+        "orphans": done.orphans_removed,
+        "purged": done.purged,
+        "unrecorded": done.unrecorded_removed,
+    }

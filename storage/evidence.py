@@ -406,12 +406,20 @@ async def stuck(older_than: datetime) -> list[uuid.UUID]:
 UPLOAD_PREFIX = "cases/"
 # How long past its grant an upload may sit before it counts as abandoned.
 ABANDONED_AFTER = timedelta(hours=1)
+EVIDENCE_PREFIX = "evidence/"
+# Files are written under evidence/ before the transaction that records them commits
+# (an alarm's picture, a camera frame, a checked upload's copy); one whose transaction
+# rolled back is never recorded. Far longer than any transaction runs, so a file whose
+# row is still on its way is never taken.
+UNRECORDED_AFTER = timedelta(hours=6)
+_KEYS_PER_QUERY = 1000
 
 
 class Cleanup(msgspec.Struct, frozen=True):
     expired_grants: int
     orphans_removed: int
     purged: int
+    unrecorded_removed: int = 0  # files under evidence/ no evidence row names
 
 
 async def clean_up(store: ObjectStore, settings: EvidenceSettings, now: datetime) -> Cleanup:
@@ -438,7 +446,51 @@ async def clean_up(store: ObjectStore, settings: EvidenceSettings, now: datetime
     for key in removable:
         await asyncio.to_thread(store.remove, key)
     purged = await _purge(store, settings, now)
-    return Cleanup(len(expired), len(removable), purged)
+    unrecorded = await _remove_unrecorded(store, now - UNRECORDED_AFTER)
+    return Cleanup(len(expired), len(removable), purged, unrecorded)
+
+
+async def _remove_unrecorded(store: ObjectStore, cutoff: datetime) -> int:
+    """Remove files under evidence/ written before ``cutoff`` that belong to no evidence
+    row: left by a transaction that rolled back (an alarm, a camera alert).
+
+    A file is kept while any row has its key or its evidence id (``evidence/<case>/<id>``
+    and ``<id>``'s thumbnail): a check that moved a photo and then failed is retried, and
+    the photo must still be there for it.
+    """
+    listed = await asyncio.to_thread(store.older_than, EVIDENCE_PREFIX, cutoff)
+    removed = 0
+    for start in range(0, len(listed), _KEYS_PER_QUERY):
+        keys = listed[start : start + _KEYS_PER_QUERY]
+        owners = {key: _evidence_id_of(key) for key in keys}
+        wanted = [i for i in owners.values() if i is not None]
+        known = (
+            {r["id"] for r in await Evidence.select(Evidence.id).where(Evidence.id.is_in(wanted))}
+            if wanted
+            else set()
+        )
+        named = {
+            r["object_key"]
+            for r in await Evidence.select(Evidence.object_key).where(
+                Evidence.object_key.is_in(keys)
+            )
+        }
+        for key, owner in owners.items():
+            if key not in named and owner not in known:
+                await asyncio.to_thread(store.remove, key)
+                removed += 1
+    return removed
+
+
+def _evidence_id_of(key: str) -> uuid.UUID | None:
+    """The evidence id in ``evidence/<case>/<id>[.thumb.jpg]``; None for any other key."""
+    parts = key.split("/")
+    if len(parts) != 3:
+        return None
+    try:
+        return uuid.UUID(parts[2].split(".", 1)[0])
+    except ValueError:
+        return None
 
 
 async def _purge(store: ObjectStore, settings: EvidenceSettings, now: datetime) -> int:

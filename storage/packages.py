@@ -7,19 +7,22 @@ import zipfile
 from collections.abc import AsyncIterator
 from datetime import datetime
 
-from domain.errors import NotFound
+from domain.errors import Conflict, NotFound
 from domain.evidence import Status
 from domain.evidence.package import (
     Manifest,
     ManifestFile,
+    ManifestItem,
     TimelineRecord,
     manifest_bytes,
+    pending_checks,
     timeline_bytes,
 )
 from domain.org import Scope
 from storage import evidence
 from storage.cases import records, timeline
 from storage.objects import ObjectStore
+from storage.photos import CHECK_RETRY_AFTER_S
 
 _EXTENSIONS = {
     "image/jpeg": "jpg",
@@ -56,6 +59,10 @@ class _Sink:
         return out
 
 
+def _name(e: evidence.EvidenceRecord) -> str:
+    return f"files/{e.id}.{_EXTENSIONS.get(e.content_type, 'bin')}"
+
+
 def _location(lng: float | None, lat: float | None) -> dict[str, float] | None:
     return {"lng": lng, "lat": lat} if lng is not None and lat is not None else None
 
@@ -67,7 +74,16 @@ async def package(
     case = await records.get_visible(case_id, scope)
     if case is None:
         raise NotFound("case_not_found", f"no case {case_id}")
-    files = [e for e in await evidence.of_case(case_id) if e.status is Status.verified]
+    every = await evidence.of_case(case_id)
+    pending = pending_checks({str(e.id): e.status for e in every})
+    if pending:
+        raise Conflict(
+            "evidence_checks_pending",
+            "a file of the case is still being checked: ask again in a moment",
+            pending=pending,
+            retry_after_s=CHECK_RETRY_AFTER_S,
+        )
+    files = [e for e in every if e.status is Status.verified]
     rows = await timeline.entries(case_id)
     manifest = Manifest(
         case_id=case.id,
@@ -75,7 +91,7 @@ async def package(
         generated_at=now,
         files=[
             ManifestFile(
-                name=f"files/{e.id}.{_EXTENSIONS.get(e.content_type, 'bin')}",
+                name=_name(e),
                 evidence_id=str(e.id),
                 sha256=e.sha256 or "",
                 size=e.size or 0,
@@ -91,6 +107,19 @@ async def package(
                 flags=[f.value for f in e.flags],
             )
             for e in files
+        ],
+        evidence=[
+            ManifestItem(
+                evidence_id=str(e.id),
+                status=e.status.value,
+                kind=e.kind.value,
+                purpose=e.purpose.value,
+                file=_name(e) if e.status is Status.verified else None,
+                reject_reason=e.reject_reason.value if e.reject_reason else None,
+                sha256=e.sha256,
+                flags=[f.value for f in e.flags],
+            )
+            for e in every
         ],
     )
     chain = [TimelineRecord(entry=timeline.entry_of(r), hash=r["hash"]) for r in rows]

@@ -32,11 +32,13 @@ from api.cases.schemas import (
     VerifyRequest,
 )
 from api.deps import Caller, Rt
-from api.schemas import CursorQuery, LimitQuery, SquadQuery, json_response
+from api.schemas import CoordTypeQuery, CursorQuery, LimitQuery, SquadQuery, json_response
 from api.security import Principal
 from domain.cases.machine import Actor, may_report
 from domain.cases.model import Source, State
 from domain.errors import Forbidden, NotFound
+from domain.geo import CoordType
+from domain.moments import require_offset
 from offsite.runtime import Runtime
 from storage import idempotency
 from storage.cases import board, commands, records, timeline
@@ -158,6 +160,7 @@ class CaseController(Controller):
         created_to: Annotated[datetime | None, QueryParameter(name="to")] = None,
         limit: LimitQuery = 50,
         cursor: CursorQuery = None,
+        coord_type: CoordTypeQuery = CoordType.wgs84,
     ) -> Response[board.CasePage]:
         """The board: cases in the caller's jurisdiction, newest first. Squad leaders see
         their squad (``unassigned``, ``overdue``, ``state`` filters); the command centre's
@@ -171,28 +174,38 @@ class CaseController(Controller):
             overdue=overdue,
             unassigned=unassigned,
             assignee_id=assignee_id,
-            created_from=created_from,
-            created_to=created_to,
+            created_from=require_offset(created_from, "from"),
+            created_to=require_offset(created_to, "to"),
             limit=limit,
             cursor=cursor,
         )
-        return json_response(await board.list_cases(principal.scope, query, rt.lists))
+        return json_response(await board.list_cases(principal.scope, query, rt.lists, coord_type))
 
     @get("/{case_id:int}", operation_id="get_case")
-    async def get_case(self, principal: Caller, case_id: FromPath[int]) -> CaseDetail:
+    async def get_case(
+        self,
+        principal: Caller,
+        case_id: FromPath[int],
+        coord_type: CoordTypeQuery = CoordType.wgs84,
+    ) -> CaseDetail:
         """A case with its deadlines, assignee and flags; ``version`` goes with the next
         command."""
         record = await records.get_visible(case_id, principal.scope)
         if record is None:
             raise NotFound("case_not_found", f"no case {case_id}")
-        return await detail(record)
+        return await detail(record, coord_type)
 
     @get("/{case_id:int}/timeline", operation_id="get_case_timeline")
-    async def get_timeline(self, principal: Caller, case_id: FromPath[int]) -> Timeline:
+    async def get_timeline(
+        self,
+        principal: Caller,
+        case_id: FromPath[int],
+        coord_type: CoordTypeQuery = CoordType.wgs84,
+    ) -> Timeline:
         """Every step of the case, oldest first, each with the hash that chains it."""
         if await records.get_visible(case_id, principal.scope) is None:
             raise NotFound("case_not_found", f"no case {case_id}")
-        return Timeline.of(case_id, await timeline.entries(case_id))
+        return Timeline.of(case_id, await timeline.entries(case_id), coord_type)
 
     @get("/{case_id:int}/timeline/verify", operation_id="verify_case_timeline")
     async def verify_timeline(self, principal: Caller, case_id: FromPath[int]) -> ChainCheck:

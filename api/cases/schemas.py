@@ -25,7 +25,7 @@ from domain.cases.machine import (
     Verify,
 )
 from domain.cases.model import Source
-from domain.geo import Location
+from domain.geo import CoordType, Location
 from storage.cases.views import CaseDetail
 
 Version = Annotated[int, msgspec.Meta(ge=1, description="The case's current version.")]
@@ -149,7 +149,7 @@ class TimelineEntry(msgspec.Struct, frozen=True):
     hash: str
 
     @classmethod
-    def of(cls, r: dict[str, Any]) -> TimelineEntry:
+    def of(cls, r: dict[str, Any], coord_type: CoordType = CoordType.wgs84) -> TimelineEntry:
         return cls(
             seq=r["seq"],
             at=r["at"],
@@ -159,13 +159,15 @@ class TimelineEntry(msgspec.Struct, frozen=True):
             from_state=r["from_state"],
             to_state=r["to_state"],
             data=r["data"],
-            location=_entry_location(r),
+            location=_entry_location(r, coord_type),
             hash=r["hash"],
         )
 
 
-def _entry_location(row: dict[str, Any]) -> Location | None:
-    return Location.from_wgs84(row["lng"], row["lat"]) if row["lng"] is not None else None
+def _entry_location(row: dict[str, Any], coord_type: CoordType) -> Location | None:
+    if row["lng"] is None:
+        return None
+    return Location.from_wgs84(row["lng"], row["lat"], coord_type)
 
 
 class Timeline(msgspec.Struct, frozen=True):
@@ -173,9 +175,11 @@ class Timeline(msgspec.Struct, frozen=True):
     items: list[TimelineEntry]
 
     @classmethod
-    def of(cls, case_id: int, rows: list[dict[str, Any]]) -> Timeline:
+    def of(
+        cls, case_id: int, rows: list[dict[str, Any]], coord_type: CoordType = CoordType.wgs84
+    ) -> Timeline:
         """The timeline of stored entries (case_event rows), oldest first."""
-        return cls(case_id, [TimelineEntry.of(r) for r in rows])
+        return cls(case_id, [TimelineEntry.of(r, coord_type) for r in rows])
 
 
 class ChainCheck(msgspec.Struct, frozen=True):

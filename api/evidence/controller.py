@@ -19,6 +19,7 @@ from api.cases.controller import actor_of
 from api.deps import Caller, Rt
 from domain.evidence import Flag, Kind, Purpose, RejectReason, Status
 from domain.geo import CoordType, Location
+from domain.moments import AwareDatetime, require_offset
 from jobs.evidence import enqueue_check
 from offsite.runtime import Runtime
 from storage import evidence, packages
@@ -34,7 +35,7 @@ class CompleteRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """What the phone knows about the file: where and when it was taken, on what."""
 
     location: Location | None = None
-    captured_at: datetime | None = None
+    captured_at: AwareDatetime | None = None
     device_id: Annotated[str, msgspec.Meta(max_length=128)] | None = None
 
 
@@ -170,7 +171,7 @@ class EvidenceController(Controller):
             now=datetime.now(UTC),
             report=evidence.Completion(
                 position=location.to_wgs84() if location else None,
-                captured_at=data.captured_at,
+                captured_at=require_offset(data.captured_at, "captured_at"),
                 device_id=data.device_id,
             ),
         )
@@ -209,8 +210,10 @@ class EvidenceController(Controller):
     )
     async def package(self, rt: Rt, principal: Caller, case_id: FromPath[int]) -> Stream:
         """The evidence package: a zip of the checked files, ``manifest.json`` (hashes,
-        capture times and places, devices, uploaders) and ``timeline.json`` (the audit
-        chain), streamed. ``offsite verify-package FILE`` checks one."""
+        capture times and places, devices, uploaders, and every evidence item of the case
+        with its status) and ``timeline.json`` (the audit chain), streamed. While a file's
+        check is running: 409 ``evidence_checks_pending`` with ``Retry-After``.
+        ``offsite verify-package FILE`` checks one."""
         chunks = await packages.package(rt.objects, case_id, principal.scope, datetime.now(UTC))
         return Stream(
             chunks,

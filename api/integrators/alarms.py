@@ -18,6 +18,7 @@ from domain.catalogue.alarms import check_alarm_image, violation_type_for
 from domain.errors import InvalidInput
 from domain.geo import Location
 from domain.integration import IntegratorScope
+from domain.moments import AwareDatetime
 from storage import alerts
 
 
@@ -29,7 +30,7 @@ class AlarmIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     vendor_type: Annotated[
         str, msgspec.Meta(min_length=1, max_length=64, examples=["illegal_parking"])
     ]
-    occurred_at: datetime
+    occurred_at: AwareDatetime
     image_base64: str | None = None
     image_url: (
         Annotated[

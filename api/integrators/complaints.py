@@ -15,6 +15,7 @@ from api.integrators.auth import requires_scope
 from domain.catalogue.complaints import violation_type_for
 from domain.geo import Location
 from domain.integration import IntegratorScope
+from domain.moments import AwareDatetime
 from storage import complaints
 from storage.cases import catalogue
 
@@ -48,7 +49,7 @@ class ComplaintIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     address: Annotated[str, msgspec.Meta(max_length=200)] = ""
     complainant: Complainant | None = None
     media_urls: Annotated[list[Url], msgspec.Meta(max_length=9)] = []
-    received_at: datetime | None = None
+    received_at: AwareDatetime | None = None
 
 
 class ComplaintAccepted(msgspec.Struct, frozen=True):

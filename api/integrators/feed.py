@@ -12,9 +12,10 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from api.deps import IntegratorCaller, Rt
 from api.integrators.auth import requires_scope
+from api.schemas import CoordTypeQuery
 from domain.cases.model import Outcome, Source, State
 from domain.errors import NotFound
-from domain.geo import Location
+from domain.geo import CoordType, Location
 from domain.integration import IntegratorScope
 from domain.integration.feed import Topic
 from domain.integration.privacy import mask_name, mask_phone
@@ -117,12 +118,17 @@ class FeedController(Controller):
         operation_id="read_case_integrator",
         guards=[requires_scope(IntegratorScope.cases_read)],
     )
-    async def case(self, caller: IntegratorCaller, case_id: FromPath[int]) -> IntegratorCase:
-        """One case as integrators see it."""
+    async def case(
+        self,
+        caller: IntegratorCaller,
+        case_id: FromPath[int],
+        coord_type: CoordTypeQuery = CoordType.wgs84,
+    ) -> IntegratorCase:
+        """One case as integrators see it, its location in ``coord_type``."""
         record = await records.get(case_id)
         if record is None:
             raise NotFound("case_not_found", f"no case {case_id}")
-        d = await detail(record)
+        d = await detail(record, coord_type)
         row = (
             await Case.select(Case.complainant, Case.origin_key)
             .output(load_json=True)

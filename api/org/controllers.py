@@ -28,6 +28,7 @@ from api.org.schemas import (
     UserUpdate,
 )
 from api.schemas import (
+    CoordTypeQuery,
     CursorQuery,
     LimitQuery,
     SquadQuery,
@@ -58,9 +59,17 @@ class MeController(Controller):
         return MeRead(UserRead.of(user), summary)
 
     @get("/tasks", operation_id="get_my_tasks")
-    async def tasks(self, rt: Rt, principal: Caller, limit: LimitQuery = 100) -> Response[CasePage]:
+    async def tasks(
+        self,
+        rt: Rt,
+        principal: Caller,
+        limit: LimitQuery = 100,
+        coord_type: CoordTypeQuery = CoordType.wgs84,
+    ) -> Response[CasePage]:
         """The officer's open tasks: overdue first, then the nearest deadline."""
-        return json_response(await my_tasks(principal.user_id, principal.scope, limit, rt.lists))
+        return json_response(
+            await my_tasks(principal.user_id, principal.scope, limit, rt.lists, coord_type)
+        )
 
     @put("/duty", operation_id="set_my_duty")
     async def duty(self, principal: Caller, data: JSONBody[DutyUpdate]) -> UserRead:
@@ -106,13 +115,15 @@ class SquadController(Controller):
         rt: Rt,
         lng: FromQuery[float],
         lat: FromQuery[float],
-        coord_type: FromQuery[CoordType] = CoordType.wgs84,
+        coord_type: CoordTypeQuery = CoordType.wgs84,
     ) -> PlacementRead:
-        """The squad and grid cell that hold a point (either is null outside the district)."""
+        """The squad and grid cell that hold a point (either is null outside the district);
+        the point is read and answered in ``coord_type`` (400 ``location_invalid`` when it
+        is not on the Earth)."""
         point = Location(lng, lat, coord_type).to_wgs84()
         placed = await rt.geo.place(point)
         return PlacementRead(
-            location=Location.from_wgs84(point.lng, point.lat),
+            location=Location.from_wgs84(point.lng, point.lat, coord_type),
             squad=AreaRef(placed.squad.id, placed.squad.code) if placed.squad else None,
             grid=AreaRef(placed.grid.id, placed.grid.code) if placed.grid else None,
         )

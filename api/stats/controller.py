@@ -80,8 +80,10 @@ class StatsController(Controller):
         squad_id: SquadQuery = None,
         type: FromQuery[str | None] = None,
     ) -> IndicatorReport:
-        """结案率, 按期结案率, 返工率, 延期率 and mean times, over the cases created in the
-        period; squad roles see their own squad only."""
+        """结案率, 按期结案率, 延期率 and mean times over the cases created in the period;
+        返工率 over the review decisions taken in it (cases returned or reopened / cases
+        closed, returned or reopened), so rework counts the month it happens. Squad roles
+        see their own squad only."""
         start, end = period_bounds(period)
         squad = principal.scope.narrowed(squad_id).squad_id
         rows = await indicators(start, end, group_by, squad_id=squad, violation_type=type)

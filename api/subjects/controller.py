@@ -142,8 +142,7 @@ class SubjectController(Controller):
         """Find subjects by kind, text and position."""
         point = None
         if near:
-            lng, lat = (float(p) for p in near.split(","))
-            point = Location(lng, lat, coord_type).to_wgs84()
+            point = Location.parse_pair(near, coord_type).to_wgs84()
         found = await subjects.search(
             principal.scope,
             kind=kind,

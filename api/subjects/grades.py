@@ -14,6 +14,7 @@ from litestar.status_codes import HTTP_200_OK
 from api.deps import Caller, Rt
 from api.security import requires_role
 from domain.errors import InvalidInput
+from domain.moments import AwareDatetime
 from domain.org import Role
 from domain.subjects.grading import Grade
 from storage import grading
@@ -26,7 +27,7 @@ graders = requires_role(Role.commander, Role.supervisor, Role.admin)
 class GradeOverride(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     grade: Grade
     reason: Annotated[str, msgspec.Meta(min_length=2, max_length=500)]
-    until: Annotated[datetime, msgspec.Meta(description="When the computed grade returns.")]
+    until: Annotated[AwareDatetime, msgspec.Meta(description="When the computed grade returns.")]
 
 
 class GradeHistory(msgspec.Struct, frozen=True):

@@ -22,6 +22,7 @@ from domain.cases.model import (
     State,
 )
 from domain.errors import Conflict, Forbidden, InvalidInput
+from domain.moments import AwareDatetime
 from domain.org import Role
 from domain.subjects.inspections import INSPECTION_TYPE
 
@@ -68,7 +69,7 @@ class Verify(msgspec.Struct, frozen=True):
 
     outcome: Outcome
     note: Text = ""
-    rectify_by: datetime | None = None
+    rectify_by: AwareDatetime | None = None
     external_ref: ExternalRef | None = None
     evidence_ids: tuple[str, ...] = ()
 
@@ -76,7 +77,7 @@ class Verify(msgspec.Struct, frozen=True):
 class OrderRectification(msgspec.Struct, frozen=True):
     """Order (or, when already ordered, extend) a rectification with a deadline."""
 
-    rectify_by: datetime
+    rectify_by: AwareDatetime
     note: Text = ""
 
 
@@ -123,7 +124,7 @@ class NotifyParty(msgspec.Struct, frozen=True):
     """Soft enforcement's first rung: the responsible party is told (SMS) to correct the
     problem by ``rectify_by``; the case waits, then is rechecked (camera or officer)."""
 
-    rectify_by: datetime
+    rectify_by: AwareDatetime
     note: Text = ""
 
 
@@ -218,7 +219,7 @@ class CaseFacts(msgspec.Struct, frozen=True, kw_only=True):
     squad_id: int | None
     assignee_id: int | None
     outcome: Outcome | None
-    rectify_by: datetime | None = None
+    rectify_by: AwareDatetime | None = None
     source: Source | None = None
     violation_type: str | None = None
 
@@ -234,7 +235,7 @@ class Transition(msgspec.Struct, frozen=True, kw_only=True):
     squad_id: int | None = None
     assignee_id: int | None = None
     clear_assignee: bool = False
-    rectify_by: datetime | None = None
+    rectify_by: AwareDatetime | None = None
     external_ref: str | None = None
     rework: bool = False
     extension: bool = False

@@ -4,12 +4,21 @@ one zip the formal case system (网上办案系统) can check without trusting u
 Layout::
 
     manifest.json        case, generated_at, and per file: name, sha256, size, kind,
-                         purpose, capture times, locations, device id, uploader
+                         purpose, capture times, locations, device id, uploader;
+                         ``evidence``: every evidence item of the case with its status,
+                         including those not in the package (rejected, purged, an
+                         upload never finished) and why
     timeline.json        every timeline entry with its hash (the audit chain)
     files/<evidence id>.<ext>
 
 ``verify_package`` recomputes every file's SHA-256, the chain, and checks that each
 file's hash was recorded in the chain when the file was checked.
+
+A package is not made while a check is running (``pending_checks``): a legal reviewer
+needs every file of the case, each one vouched for. An unchecked file has no hash in the
+audit chain, so nothing could prove it is the file the officer uploaded, and leaving it
+out silently would hide evidence; a check takes seconds, so the export is refused with
+409 ``evidence_checks_pending`` and simply asked again.
 """
 
 from __future__ import annotations
@@ -22,6 +31,7 @@ from typing import IO
 import msgspec
 
 from domain.cases.chain import ChainEntry, verify
+from domain.evidence.rules import Status
 
 FORMAT = "offsite-evidence-package/1"
 
@@ -43,12 +53,31 @@ class ManifestFile(msgspec.Struct, frozen=True, kw_only=True):
     flags: list[str] = []
 
 
+class ManifestItem(msgspec.Struct, frozen=True, kw_only=True):
+    """One evidence item of the case, in the package or not, and why."""
+
+    evidence_id: str
+    status: str  # verified (in the package), rejected, purged, granted (never uploaded)
+    kind: str
+    purpose: str
+    file: str | None  # its name in the package; None when it is not in it
+    reject_reason: str | None = None
+    sha256: str | None = None  # kept for a purged file too
+    flags: list[str] = []
+
+
 class Manifest(msgspec.Struct, frozen=True, kw_only=True):
     format: str = FORMAT
     case_id: int
     case_number: str
     generated_at: datetime
     files: list[ManifestFile]
+    evidence: list[ManifestItem] = []
+
+
+def pending_checks(statuses: dict[str, Status]) -> list[str]:
+    """The evidence ids whose check is still running: while any is, no package is made."""
+    return sorted(i for i, s in statuses.items() if s is Status.processing)
 
 
 class TimelineRecord(msgspec.Struct, frozen=True, kw_only=True):
@@ -87,6 +116,12 @@ def verify_package(source: str | IO[bytes]) -> PackageReport:
     for f in manifest.files:
         if (f.evidence_id, f.sha256) not in recorded:
             problems.append(f"{f.name}: its hash is not in the case's audit chain")
+    names = {f.name for f in manifest.files}
+    for item in manifest.evidence:
+        if item.status == Status.processing or (
+            item.status == Status.verified and item.file not in names
+        ):
+            problems.append(f"evidence {item.evidence_id}: {item.status} but not in the package")
     return PackageReport(not problems, len(manifest.files), problems)
 
 

@@ -14,7 +14,7 @@ from domain.geo.coords import (
     wgs84_to_bd09,
     wgs84_to_gcj02,
 )
-from domain.geo.location import Location
+from domain.geo.location import Location, LocationInvalid
 from domain.geo.locator import Area, Locator, areas_from_feature_collection, parse_geometry
 from domain.geo.measure import area_m2
 
@@ -23,6 +23,7 @@ __all__ = [
     "CoordType",
     "LngLat",
     "Location",
+    "LocationInvalid",
     "Locator",
     "area_m2",
     "areas_from_feature_collection",

@@ -16,7 +16,7 @@ from datetime import date
 import msgspec
 
 from domain.errors import AppError
-from domain.geo import CoordType, Location
+from domain.geo import CoordType, Location, LocationInvalid
 from domain.subjects.model import DETAILS_OF, SubjectInput, SubjectKind
 
 HEADERS: dict[str, str] = {
@@ -243,8 +243,10 @@ def _location(number: int, cells: dict[str, str], errors: list[RowError]) -> Loc
     try:
         lng, lat = float(cells.get("lng", "")), float(cells.get("lat", ""))
         coord = CoordType(cells.get("coord_type") or "wgs84")
-        return msgspec.convert({"lng": lng, "lat": lat, "coord_type": coord}, Location)
-    except (ValueError, msgspec.ValidationError):
+        location = msgspec.convert({"lng": lng, "lat": lat, "coord_type": coord}, Location)
+        location.to_wgs84()  # a row whose point leaves the Earth in WGS-84 is that row's error
+        return location
+    except (ValueError, msgspec.ValidationError, LocationInvalid):
         errors.append(RowError(number, "location", "lng/lat missing or not numbers in range"))
         return None
 

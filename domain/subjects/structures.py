@@ -19,6 +19,7 @@ from typing import Annotated, assert_never
 import msgspec
 
 from domain.errors import Conflict, InvalidInput
+from domain.moments import AwareDatetime
 from domain.org import Role
 
 Text = Annotated[str, msgspec.Meta(max_length=500)]
@@ -69,7 +70,7 @@ class File(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 
 class OrderDemolition(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    deadline: datetime
+    deadline: AwareDatetime
     evidence_ids: Photos
     note: Text = ""
 

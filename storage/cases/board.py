@@ -11,7 +11,7 @@ import msgspec
 
 from domain.cases.model import TASK_STATES, Source, State
 from domain.errors import Forbidden, InvalidInput
-from domain.geo import Location
+from domain.geo import CoordType, Location
 from domain.org import Scope
 from storage.cases.changes import ReadCache
 from storage.tables import Case
@@ -86,6 +86,24 @@ def _page(rows: list[dict[str, Any]], limit: int | None) -> bytes:
     return f'{{"items":[{items}],"next_cursor":{msgspec.json.encode(cursor).decode()}}}'.encode()
 
 
+def expressed_in(body: bytes, coord_type: CoordType) -> bytes:
+    """A page built (and cached) in WGS-84 with every location in ``coord_type``.
+
+    The cache keeps the one WGS-84 rendering; converting after it keeps a page per datum
+    from being cached three times and invalidated three times.
+    """
+    if coord_type is CoordType.wgs84:
+        return body
+    page = msgspec.json.decode(body, type=CasePage)
+    items = [
+        msgspec.structs.replace(item, location=item.location.expressed_in(coord_type))
+        if item.location is not None
+        else item
+        for item in page.items
+    ]
+    return msgspec.json.encode(CasePage(items, page.next_cursor))
+
+
 def _encode_cursor(created_at: datetime, case_id: int) -> str:
     raw = msgspec.json.encode([created_at.isoformat(), case_id])
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
@@ -100,8 +118,14 @@ def _decode_cursor(cursor: str) -> tuple[datetime, int]:
     return at, case_id
 
 
-async def list_cases(scope: Scope, q: BoardQuery, cache: ReadCache | None) -> bytes:
-    """Cases in the caller's jurisdiction, newest first, keyset-paged."""
+async def list_cases(
+    scope: Scope,
+    q: BoardQuery,
+    cache: ReadCache | None,
+    coord_type: CoordType = CoordType.wgs84,
+) -> bytes:
+    """Cases in the caller's jurisdiction, newest first, keyset-paged, with locations in
+    ``coord_type``."""
     where: list[str] = ["TRUE"]
     args: list[object] = []
 
@@ -138,11 +162,11 @@ async def list_cases(scope: Scope, q: BoardQuery, cache: ReadCache | None) -> by
     key = ("board", msgspec.structs.replace(q, squad_id=wanted))
     generation = cache.generation(squad=wanted) if cache else ()
     if cache and (hit := cache.get(key, generation)) is not None:
-        return hit
+        return expressed_in(hit, coord_type)
     body = _page(await Case.raw(board_query(where, q.limit), *args), q.limit)
     if cache:
         cache.put(key, generation, body)
-    return body
+    return expressed_in(body, coord_type)
 
 
 def tasks_query(limit: int) -> str:
@@ -167,14 +191,21 @@ def board_query(where: list[str], limit: int) -> str:
     )
 
 
-async def my_tasks(user_id: int, scope: Scope, limit: int, cache: ReadCache | None) -> bytes:
-    """An officer's open work: overdue first, then the nearest deadline."""
+async def my_tasks(
+    user_id: int,
+    scope: Scope,
+    limit: int,
+    cache: ReadCache | None,
+    coord_type: CoordType = CoordType.wgs84,
+) -> bytes:
+    """An officer's open work: overdue first, then the nearest deadline; locations in
+    ``coord_type``."""
     squad = scope.squad_id
     key = ("tasks", user_id, squad, limit)
     generation = cache.generation(user=user_id) if cache else ()
     if cache and (hit := cache.get(key, generation)) is not None:
-        return hit
+        return expressed_in(hit, coord_type)
     body = _page(await Case.raw(tasks_query(limit), user_id, squad), None)
     if cache:
         cache.put(key, generation, body)
-    return body
+    return expressed_in(body, coord_type)

@@ -1,23 +1,36 @@
-"""The assessment indicators (数字城管考核指标), computed in SQL.
+"""The assessment indicators (数字城管考核指标), counted in SQL; the formulas are
+``domain.cases.indicators``.
 
 Over the cases created in a period and accepted (dispatched at least once; dismissed
 ones counted apart):
 - 结案率 closure rate = closed / accepted cases
 - 按期结案率 on-time closure rate = closed without any missed deadline / accepted cases
-- 返工率 rework rate = closed cases that were returned or reopened / closed cases
 - 延期率 extension rate = cases whose rectification was extended / accepted cases
 - mean minutes from dispatch to acceptance and from dispatch to submission for review
 - flagged evidence: photos taken far from the case or outside the task's time
+
+Over what happened in the period, whenever the case was created:
+- 返工率 rework rate = cases returned or reopened in the period / cases closed, returned
+  or reopened in the period (``rework_rate``: counted when the return or reopen happens,
+  so a case never closed again still counts; at most 100%)
+
+Every rate is ``None`` when its denominator is 0.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 import msgspec
 
+from domain.cases.indicators import rework_rate, share
 from storage.tables import Case
+
+# The timeline entries that are a review decision; the partial index case_event_review
+# (migration 2026-12-02T13:30) has this very predicate, so keep the two the same.
+REVIEW_DECISION = "(e.to_state = 'closed' OR (e.data->>'rework')::boolean)"
 
 
 class GroupBy(StrEnum):
@@ -34,7 +47,8 @@ class Indicators(msgspec.Struct, frozen=True, kw_only=True):
     dismissed: int
     closed: int
     closed_on_time: int
-    reworked: int
+    reviewed: int  # closed, returned or reopened in the period
+    reworked: int  # returned or reopened in the period
     extended: int
     overdue: int
     flagged_evidence: int
@@ -62,54 +76,73 @@ async def indicators(
     squad_id: int | None = None,
     violation_type: str | None = None,
 ) -> list[Indicators]:
+    """The indicators per group: cohort counts over the cases created in [start, end),
+    review counts over the decisions taken in it (see the module docstring)."""
     squad_key, type_key = _KEYS[group_by]
-    where: list[str] = ["c.created_at >= {}", "c.created_at < {}"]
-    args: list[object] = [start, end]
+    where: list[str] = ["TRUE"]
+    args: list[object] = [start, end, start, end]
     if squad_id is not None:
         where.append("c.squad = {}")
         args.append(squad_id)
     if violation_type is not None:
         where.append("c.violation_type = {}")
         args.append(violation_type)
+    # r: per case, whether a review decision (a close, or a return / reopen, which the
+    # state machine marks ``rework`` in its entry) was taken in the period; k: the cases
+    # created in it. Each is found by its own index; the groups count over both.
     rows = await Case.raw(
-        f"""WITH g AS (
-            SELECT {squad_key} AS squad_id, {type_key} AS violation_type,
-                   count(*) FILTER (WHERE c.dispatched_at IS NOT NULL) AS cases,
-                   count(*) FILTER (WHERE c.state = 'dismissed') AS dismissed,
-                   count(*) FILTER (WHERE c.state = 'closed') AS closed,
-                   count(*) FILTER (WHERE c.state = 'closed' AND NOT c.ever_overdue)
-                       AS closed_on_time,
-                   count(*) FILTER (WHERE c.state = 'closed' AND c.rework_count > 0) AS reworked,
-                   count(*) FILTER (WHERE c.extension_count > 0) AS extended,
-                   count(*) FILTER (WHERE c.ever_overdue) AS overdue,
-                   coalesce(sum((SELECT count(*) FROM evidence e WHERE e."case" = c.id
-                                   AND e.flags <> '[]'::jsonb)), 0)::int AS flagged_evidence,
-                   avg(extract(epoch FROM c.accepted_at - c.dispatched_at) / 60)
-                       AS mean_minutes_to_accept,
-                   avg(extract(epoch FROM c.handled_at - c.dispatched_at) / 60)
-                       AS mean_minutes_to_handle
-              FROM enforcement_case c
-             WHERE {" AND ".join(where)}
-             GROUP BY 1, 2)
-        SELECT *,
-               closed::float / NULLIF(cases, 0) AS closure_rate,
-               closed_on_time::float / NULLIF(cases, 0) AS on_time_closure_rate,
-               reworked::float / NULLIF(closed, 0) AS rework_rate,
-               extended::float / NULLIF(cases, 0) AS extension_rate
-          FROM g ORDER BY 1 NULLS FIRST, 2 NULLS FIRST""",
+        f"""WITH r AS (
+            SELECT e."case" AS id, bool_or(coalesce((e.data->>'rework')::boolean, false))
+                       AS reworked
+              FROM case_event e
+             WHERE e.at >= {{}} AND e.at < {{}} AND {REVIEW_DECISION}
+             GROUP BY 1),
+        k AS (SELECT id FROM enforcement_case WHERE created_at >= {{}} AND created_at < {{}}),
+        ids AS (SELECT id FROM k UNION SELECT id FROM r)
+        SELECT {squad_key} AS squad_id, {type_key} AS violation_type,
+               count(*) FILTER (WHERE k.id IS NOT NULL AND c.dispatched_at IS NOT NULL)
+                   AS cases,
+               count(*) FILTER (WHERE k.id IS NOT NULL AND c.state = 'dismissed') AS dismissed,
+               count(*) FILTER (WHERE k.id IS NOT NULL AND c.state = 'closed') AS closed,
+               count(*) FILTER (WHERE k.id IS NOT NULL AND c.state = 'closed'
+                                  AND NOT c.ever_overdue) AS closed_on_time,
+               count(r.id) AS reviewed,
+               count(*) FILTER (WHERE r.reworked) AS reworked,
+               count(*) FILTER (WHERE k.id IS NOT NULL AND c.extension_count > 0) AS extended,
+               count(*) FILTER (WHERE k.id IS NOT NULL AND c.ever_overdue) AS overdue,
+               coalesce(sum((SELECT count(*) FROM evidence e WHERE e."case" = c.id
+                               AND e.flags <> '[]'::jsonb)) FILTER (WHERE k.id IS NOT NULL),
+                        0)::int AS flagged_evidence,
+               avg(extract(epoch FROM c.accepted_at - c.dispatched_at) / 60)
+                   FILTER (WHERE k.id IS NOT NULL) AS mean_minutes_to_accept,
+               avg(extract(epoch FROM c.handled_at - c.dispatched_at) / 60)
+                   FILTER (WHERE k.id IS NOT NULL) AS mean_minutes_to_handle
+          FROM ids
+          JOIN enforcement_case c ON c.id = ids.id
+          LEFT JOIN k ON k.id = c.id
+          LEFT JOIN r ON r.id = c.id
+         WHERE {" AND ".join(where)}
+         GROUP BY 1, 2
+         ORDER BY 1 NULLS FIRST, 2 NULLS FIRST""",
         *args,
     )
-    return [
-        msgspec.convert(
-            {
-                **r,
-                "mean_minutes_to_accept": _float(r["mean_minutes_to_accept"]),
-                "mean_minutes_to_handle": _float(r["mean_minutes_to_handle"]),
-            },
-            Indicators,
-        )
-        for r in rows
-    ]
+    return [_indicators(r) for r in rows]
+
+
+def _indicators(r: dict[str, Any]) -> Indicators:
+    cases = r["cases"]
+    return msgspec.convert(
+        {
+            **r,
+            "closure_rate": share(r["closed"], cases),
+            "on_time_closure_rate": share(r["closed_on_time"], cases),
+            "rework_rate": rework_rate(r["reworked"], r["reviewed"]),
+            "extension_rate": share(r["extended"], cases),
+            "mean_minutes_to_accept": _float(r["mean_minutes_to_accept"]),
+            "mean_minutes_to_handle": _float(r["mean_minutes_to_handle"]),
+        },
+        Indicators,
+    )
 
 
 def _float(value: object) -> float | None:

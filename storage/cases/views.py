@@ -8,7 +8,7 @@ from typing import Any
 import msgspec
 
 from domain.cases.model import Outcome, Source, State
-from domain.geo import Location
+from domain.geo import CoordType, Location
 from storage.cases import records
 from storage.cases.records import CaseRecord, DeadlineRead
 from storage.tables import Evidence
@@ -109,11 +109,14 @@ def _type_ref(snapshot: dict[str, Any]) -> TypeRef:
     return TypeRef(snapshot["code"], snapshot["name_zh"], snapshot["name_en"])
 
 
-def _location(r: CaseRecord) -> Location | None:
-    return Location.from_wgs84(r.lng, r.lat) if r.lng is not None and r.lat is not None else None
+def _location(r: CaseRecord, coord_type: CoordType) -> Location | None:
+    if r.lng is None or r.lat is None:
+        return None
+    return Location.from_wgs84(r.lng, r.lat, coord_type)
 
 
-async def detail(r: CaseRecord) -> CaseDetail:
+async def detail(r: CaseRecord, coord_type: CoordType = CoordType.wgs84) -> CaseDetail:
+    """The case as its detail page shows it, its location expressed in ``coord_type``."""
     names = await records.display_names({i for i in (r.assignee_id, r.reporter_id) if i})
     files = await _evidence(r.id)
 
@@ -137,7 +140,7 @@ async def detail(r: CaseRecord) -> CaseDetail:
         reporter=person(r.reporter_id),
         subject_id=r.subject_id,
         camera_id=r.camera_id,
-        location=_location(r),
+        location=_location(r, coord_type),
         address=r.address,
         description=r.description,
         flags=r.flags,

@@ -70,9 +70,14 @@ async def command(
 
 
 async def photo(
-    client: AppClient, tokens: dict[str, Any], case: dict[str, Any], purpose: str = "verification"
+    client: AppClient,
+    tokens: dict[str, Any],
+    case: dict[str, Any],
+    purpose: str = "verification",
+    checked: bool = True,
 ) -> str:
-    """Upload a small JPEG for a case through a real grant; its evidence id."""
+    """Upload a small JPEG for a case through a real grant; its evidence id. ``checked``:
+    run the worker's check on it too (commands take checked photos only)."""
     import io
 
     import httpx
@@ -101,4 +106,18 @@ async def photo(
     )
     assert done.status_code == 202, done.text
     evidence_id: str = g["evidence_id"]
+    if checked:
+        await check_photo(client, evidence_id)
     return evidence_id
+
+
+async def check_photo(client: AppClient, evidence_id: str) -> None:
+    """What the worker's evidence job does with a completed upload, done here and now."""
+    import uuid
+    from datetime import UTC, datetime
+
+    from storage import evidence
+
+    rt = client.app.state.runtime
+    now = datetime.now(UTC)
+    await evidence.check(rt.objects, rt.settings.evidence, uuid.UUID(evidence_id), now)

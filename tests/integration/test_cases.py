@@ -114,7 +114,8 @@ async def test_whole_loop_with_version_checks(client: AppClient) -> None:
     check = (
         await client.get(f"/api/v1/cases/{case['id']}/timeline/verify", headers=bearer(leader))
     ).json()
-    assert check["ok"] is True and check["entries"] == 5
+    # created, dispatch, accept, evidence (the photo's hash), verify, close
+    assert check["ok"] is True and check["entries"] == 6
 
 
 async def test_a_replayed_command_applies_once(client: AppClient) -> None:

@@ -88,6 +88,7 @@ def test_bad_rows_say_which_and_why() -> None:
             _row(kind="工地", period_from="2027-01-01", period_to="2026-01-01", shop_sign=""),
             _row(name=""),
             _row(),
+            _row(lng="10", lat="-90", coord_type="bd09"),  # lat -90.006 once in WGS-84
         ]
     )
     assert [r.row for r in parsed.rows] == [7]
@@ -97,6 +98,7 @@ def test_bad_rows_say_which_and_why() -> None:
         (4, "credit_code_invalid"),
         (5, "row"),
         (6, "name"),
+        (8, "location"),
     ]
 
 
