@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Sequence
 from enum import StrEnum
 
@@ -70,10 +71,18 @@ def _decode(data: bytes) -> str:
     raise InvalidInput("register_unreadable", "the CSV is neither UTF-8 nor GB18030")
 
 
+# Control characters XML 1.0 cannot carry: openpyxl refuses a cell holding one.
+_NOT_IN_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
 def _inert(value: object) -> object:
     """Text that Excel or WPS would run as a formula (=, +, -, @, tab, CR first) is
-    written with a leading apostrophe: registers carry text from outside."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+    written with a leading apostrophe, and control characters no spreadsheet can hold
+    are dropped: registers carry text from outside."""
+    if not isinstance(value, str):
+        return value
+    value = _NOT_IN_XML.sub("", value)
+    if value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
     return value
 

@@ -326,7 +326,9 @@ async def test_refusals_found_in_review_come_back_as_4xx(client: AppClient) -> N
     )
     assert subject.status_code == 400 and subject.json()["code"] == "subject_not_found"
     period = await client.get("/api/v1/stats/indicators?period=2026-13", headers=bearer(commander))
-    assert period.status_code == 400 and period.json()["code"] == "period_invalid"
+    assert period.status_code == 400 and period.json()["code"] == "invalid_request"  # pattern
+    leap = await client.get("/api/v1/stats/indicators?period=2026-02-30", headers=bearer(commander))
+    assert leap.status_code == 400 and leap.json()["code"] == "period_invalid"
 
 
 async def test_a_retry_with_a_fresher_gps_fix_is_the_same_request(client: AppClient) -> None:
