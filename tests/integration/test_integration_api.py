@@ -168,6 +168,24 @@ async def test_a_complaint_becomes_one_case_however_often_it_is_sent(client: App
     assert await Case.count().where(Case.external_id == "x-1") == 0
 
 
+async def test_two_integrators_orders_of_one_number_are_two_cases(client: AppClient) -> None:
+    hotline, _ = await _key(client, ["complaints:write"])
+    city_centre, _ = await _key(client, ["complaints:write"])
+    external_id = f"WO-{time.time_ns()}"
+    sent = await asyncio.gather(
+        *(
+            client.post("/integrator/v1/complaints", headers=key, json=_complaint(external_id))
+            for key in (hotline, city_centre, hotline, city_centre)
+        )
+    )
+    assert all(r.status_code == 200 for r in sent), [r.text for r in sent]
+    assert sent[0].json()["case_id"] == sent[2].json()["case_id"]
+    assert sent[1].json()["case_id"] == sent[3].json()["case_id"]
+    assert sent[0].json()["case_id"] != sent[1].json()["case_id"]
+    assert sorted(r.json()["duplicate"] for r in sent) == [False, False, True, True]
+    assert await Case.count().where(Case.external_id == external_id) == 2
+
+
 async def test_the_feed_is_ordered_and_resumable(client: AppClient) -> None:
     writer, _ = await _key(client, ["complaints:write"])
     reader, _ = await _key(client, ["events:read"])
