@@ -110,7 +110,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
         app.state.tokens = VerifiedTokens()
         app.state.api_keys = KnownKeys()
         app.state.live = LiveHub(runtime.redis)
-        tasks = [asyncio.create_task(app.state.live.run())]
+        app.state.ended_sessions = runtime.ended_sessions
+        tasks = [
+            asyncio.create_task(app.state.live.run()),
+            asyncio.create_task(runtime.ended_sessions.listen(settings.database.url)),
+        ]
         if runtime.lists:
             tasks.append(asyncio.create_task(runtime.lists.listen(settings.database.url)))
         try:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import jwt
 import pytest
 
 from domain.org import Role
 from offsite.settings import Settings
+from storage.ended_sessions import EndedSessions
 from tests.factories import make_user
 from tests.integration.conftest import CLIENT_ADDRESS, AppClient, bearer, client_for, login
 
@@ -107,6 +110,87 @@ async def test_logout_ends_the_session(client: AppClient) -> None:
         "/api/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]}
     )
     assert again.json()["code"] == "refresh_token_revoked"
+
+
+async def test_sign_out_ends_that_sessions_access_token_in_every_process(
+    client: AppClient, settings: Settings
+) -> None:
+    user = await make_user(Role.officer)
+    phone, console = await login(client, user), await login(client, user)
+    async with client_for(settings) as other_process:
+        await _listening(other_process)
+        for api in (client, other_process):
+            assert (await api.get("/api/v1/me", headers=bearer(phone))).status_code == 200
+        out = await client.post("/api/v1/auth/logout", headers=bearer(phone), json={})
+        assert out.status_code == 204
+        # The process that signed out knows at once; the other one at the commit's notice.
+        assert (await client.get("/api/v1/me", headers=bearer(phone))).status_code == 401
+        for api in (client, other_process):
+            refused = await _me_when_refused(api, phone)
+            assert refused.json()["code"] == "session_ended"
+            # The other sign-in of the same user goes on.
+            assert (await api.get("/api/v1/me", headers=bearer(console))).status_code == 200
+    again = await client.post(
+        "/api/v1/auth/refresh", json={"refresh_token": phone["refresh_token"]}
+    )
+    assert again.json()["code"] == "refresh_token_revoked"
+
+
+async def test_deactivation_ends_every_session_at_once(
+    client: AppClient, settings: Settings
+) -> None:
+    admin = await login(client, await make_user(Role.admin))
+    user = await make_user(Role.officer)
+    phone, console = await login(client, user), await login(client, user)
+    refreshed = (
+        await client.post("/api/v1/auth/refresh", json={"refresh_token": phone["refresh_token"]})
+    ).json()
+    async with client_for(settings) as other_process:
+        await _listening(other_process)
+        off = await other_process.patch(
+            f"/api/v1/users/{user['id']}", headers=bearer(admin), json={"is_active": False}
+        )
+        assert off.status_code == 200, off.text
+        assert (await other_process.get("/api/v1/me", headers=bearer(phone))).status_code == 401
+        for api in (client, other_process):
+            for tokens in (phone, refreshed, console):
+                refused = await _me_when_refused(api, tokens)
+                assert refused.json()["code"] == "session_ended"
+
+
+async def test_a_process_without_its_listener_asks_the_database(client: AppClient) -> None:
+    tokens = await login(client, await make_user(Role.officer))
+    listening = client.app.state.ended_sessions
+    # As while the LISTEN connection is being re-established: it has heard nothing.
+    client.app.state.ended_sessions = EndedSessions(keep_s=960)
+    try:
+        assert (await client.get("/api/v1/me", headers=bearer(tokens))).status_code == 200
+        await client.post("/api/v1/auth/logout", headers=bearer(tokens), json={})
+        refused = await client.get("/api/v1/me", headers=bearer(tokens))
+        assert refused.json()["code"] == "session_ended"
+    finally:
+        client.app.state.ended_sessions = listening
+
+
+async def _listening(api: AppClient) -> None:
+    """Wait until the process's session listener is connected (start-up, reconnect)."""
+    ended = api.app.state.ended_sessions
+    for _ in range(500):
+        if ended.connected:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the session listener did not connect")
+
+
+async def _me_when_refused(api: AppClient, tokens: dict) -> httpx.Response:
+    """GET /me until it is refused: the notice reaches another process a moment after the
+    commit (sub-millisecond here); the request before it may still pass."""
+    for _ in range(200):
+        response = await api.get("/api/v1/me", headers=bearer(tokens))
+        if response.status_code == 401:
+            return response
+        await asyncio.sleep(0.005)
+    raise AssertionError("the access token still works")
 
 
 async def test_unknown_refresh_token(client: AppClient) -> None:
