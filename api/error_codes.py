@@ -37,7 +37,8 @@ ERROR_CODES: dict[str, str] = {
     " password, role or squad): sign in again.",
     "invalid_credentials": "Wrong username or password.",
     "account_disabled": "The account is disabled.",
-    "login_rate_limited": "Too many sign-in attempts; wait `Retry-After` seconds.",
+    "login_throttled": "Too many failed sign-ins from this address (for this account, or"
+    " any): wait `Retry-After` seconds. The account itself is never locked.",
     "rate_limited": "Too many requests; wait `Retry-After` seconds.",
     "refresh_token_invalid": "Unknown refresh token.",
     "refresh_token_expired": "The refresh token has expired: sign in again.",

@@ -13,15 +13,15 @@ import base64
 import hashlib
 import hmac
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import msgspec
 
-from api import ratelimit
+from api.auth import throttle
 from api.security import Principal, issue_access_token
 from domain.auth import codes
 from domain.auth.passwords import hash_password, needs_rehash, verify_password
-from domain.errors import Conflict, Forbidden, NotFound, RateLimited, Unauthenticated
+from domain.errors import Conflict, Forbidden, NotFound, Unauthenticated
 from domain.org import User
 from offsite.runtime import Runtime
 from storage import ended_sessions, org, sessions
@@ -71,35 +71,18 @@ async def _start_family(rt: Runtime, user: User, client: str, now: datetime) -> 
 async def login(
     rt: Runtime, username: str, password: str, address: str, now: datetime
 ) -> TokenPair:
-    """Password sign-in, limited per address (all attempts) and per account (failures)."""
+    """Password sign-in. Failures slow further attempts from the same address down
+    (``domain.auth.throttle``); they never lock the account for its owner elsewhere."""
     auth = rt.settings.auth
-    account_key = f"login:fail:account:{username.lower()}"
-    await ratelimit.hit(
-        rt.redis,
-        f"login:address:{address}",
-        limit=auth.login_limit_per_address,
-        window_s=auth.login_window_s,
-        code="login_rate_limited",
-    )
-    wait = await ratelimit.over(rt.redis, account_key, limit=auth.login_limit_per_account)
-    if wait is not None:
-        raise RateLimited(
-            "login_rate_limited", "too many failed sign-ins for this account; wait", wait
-        )
+    attempt = await throttle.admit(rt.redis, auth, username, address, now.timestamp())
     found = await org.get_user_for_login(username)
     user, stored = found if found else (None, None)
     if not verify_password(password, stored, cost=auth.password_cost) or user is None:
-        await ratelimit.hit(
-            rt.redis,
-            account_key,
-            limit=auth.login_limit_per_account + 1,
-            window_s=auth.login_window_s,
-            code="login_rate_limited",
-        )
+        await attempt.failed(datetime.now(UTC).timestamp())
         raise Unauthenticated("invalid_credentials", "wrong username or password")
+    await attempt.succeeded()
     if not user.is_active:
         raise Unauthenticated("account_disabled", "this account is disabled")
-    await ratelimit.reset(rt.redis, account_key)
     async with engine().transaction():
         if stored and needs_rehash(stored, cost=auth.password_cost):
             await org.update_user(

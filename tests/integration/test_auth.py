@@ -5,17 +5,28 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import secrets
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 import jwt
+import msgspec
 import pytest
 
 from domain.org import Role
 from offsite.settings import Settings
 from storage.ended_sessions import EndedSessions
 from tests.factories import make_user
-from tests.integration.conftest import CLIENT_ADDRESS, AppClient, bearer, client_for, login
+from tests.integration.conftest import (
+    CLIENT_ADDRESS,
+    AppClient,
+    app_client,
+    bearer,
+    client_for,
+    login,
+)
 
 pytestmark = pytest.mark.usefixtures("database")
 
@@ -250,30 +261,84 @@ async def test_no_token_is_refused_with_a_code(client: AppClient) -> None:
     assert response.json()["code"] == "auth_required"
 
 
-async def test_login_is_rate_limited_per_account(client: AppClient) -> None:
-    user = await make_user(Role.officer)
-    bad = {"username": user["username"], "password": "wrong-password"}
-    codes = [(await client.post("/api/v1/auth/login", json=bad)).status_code for _ in range(5)]
-    assert codes == [401] * 5
-    # Even the right password is refused now, until the window passes.
-    right = await client.post(
-        "/api/v1/auth/login", json={"username": user["username"], "password": user["password"]}
+def _behind_proxy(settings: Settings, **auth: Any) -> AbstractAsyncContextManager[AppClient]:
+    """An app behind a load balancer (the test client's address), with these auth
+    settings; each test speaks for clients of its own addresses (X-Forwarded-For)."""
+    # Two tiers: the edge proxies (10/8) and the test client's address in front of us.
+    http = msgspec.structs.replace(
+        settings.http, trusted_proxies=f"{CLIENT_ADDRESS}/32, 10.0.0.0/8"
     )
-    assert right.status_code == 429
-    assert right.json()["code"] == "login_rate_limited"
-    assert int(right.headers["Retry-After"]) > 0
+    changed = msgspec.structs.replace(settings.auth, **auth)
+    return app_client(msgspec.structs.replace(settings, http=http, auth=changed))
 
 
-async def test_login_is_rate_limited_per_address(settings: Settings) -> None:
+def _address() -> str:
+    return f"2001:db8::{secrets.randbelow(1 << 16):x}:{secrets.randbelow(1 << 16):x}"
+
+
+async def _sign_in(api: AppClient, user: dict, address: str, password: str | None = None) -> Any:
+    return await api.post(
+        "/api/v1/auth/login",
+        headers={"X-Forwarded-For": f"{address}, 10.1.2.3"},
+        json={"username": user["username"], "password": password or user["password"]},
+    )
+
+
+async def test_wrong_passwords_slow_that_address_down_and_never_lock_the_owner_out(
+    settings: Settings,
+) -> None:
     user = await make_user(Role.officer)
-    async with client_for(settings, login_limit_per_address=3) as limited:
-        await limited.app.state.runtime.redis.delete(f"login:address:{CLIENT_ADDRESS}")
-        statuses = []
-        for _ in range(4):
-            r = await limited.post(
-                "/api/v1/auth/login",
-                json={"username": user["username"], "password": user["password"]},
-            )
-            statuses.append(r.status_code)
-        await limited.app.state.runtime.redis.delete(f"login:address:{CLIENT_ADDRESS}")
-    assert statuses == [200, 200, 200, 429]
+    attacker, owner = _address(), _address()
+    async with _behind_proxy(settings, login_free_failures=3, login_delay_base_s=0.5) as api:
+        wrong = [(await _sign_in(api, user, attacker, "wrong")).status_code for _ in range(3)]
+        assert wrong == [401] * 3
+        throttled = await _sign_in(api, user, attacker)  # even the right password waits
+        assert (throttled.status_code, throttled.json()["code"]) == (429, "login_throttled")
+        assert int(throttled.headers["Retry-After"]) >= 1
+        # The owner, at their own address, signs in as ever: no lock on the account.
+        assert (await _sign_in(api, user, owner)).status_code == 200
+        await asyncio.sleep(0.6)  # the first wait past the free failures is over
+        assert (await _sign_in(api, user, attacker)).status_code == 200
+
+
+async def test_the_wait_doubles_with_each_further_failure(settings: Settings) -> None:
+    user = await make_user(Role.officer)
+    address = _address()
+    async with _behind_proxy(
+        settings, login_free_failures=1, login_delay_base_s=0.2, login_delay_max_s=60
+    ) as api:
+        assert (await _sign_in(api, user, address, "wrong")).status_code == 401
+        await asyncio.sleep(0.25)
+        assert (await _sign_in(api, user, address, "wrong")).status_code == 401
+        await asyncio.sleep(0.25)  # the second wait is 0.4 s
+        assert (await _sign_in(api, user, address)).status_code == 429
+        await asyncio.sleep(0.2)
+        assert (await _sign_in(api, user, address)).status_code == 200
+
+
+async def test_parallel_guesses_are_heard_one_at_a_time(settings: Settings) -> None:
+    user = await make_user(Role.officer)
+    address = _address()
+    async with _behind_proxy(settings, login_free_failures=3, login_delay_base_s=30) as api:
+        answers = await asyncio.gather(
+            *(_sign_in(api, user, address, f"guess-{n}") for n in range(10))
+        )
+    statuses = sorted(r.status_code for r in answers)
+    assert statuses == [401] * 3 + [429] * 7
+
+
+async def test_an_address_failing_across_accounts_is_slowed_down(settings: Settings) -> None:
+    users = [await make_user(Role.officer) for _ in range(4)]
+    sprayer, colleague = _address(), _address()
+    async with _behind_proxy(settings, login_address_free_failures=3, login_delay_base_s=30) as api:
+        statuses = [(await _sign_in(api, u, sprayer, "Passw0rd!")).status_code for u in users]
+        assert statuses == [401, 401, 401, 429]
+        assert (await _sign_in(api, users[3], colleague)).status_code == 200
+
+
+async def test_forwarded_for_from_an_untrusted_peer_is_not_believed(settings: Settings) -> None:
+    user = await make_user(Role.officer)
+    async with client_for(settings, login_free_failures=2, login_delay_base_s=30) as api:
+        # Each attempt claims another address; the peer is what counts.
+        statuses = [(await _sign_in(api, user, _address(), "wrong")).status_code for _ in range(3)]
+    assert statuses == [401, 401, 429]
