@@ -17,4 +17,3 @@ async def hit(redis: Redis, key: str, *, limit: int, window_s: int, code: str) -
     _, count, ttl = await pipe.execute()
     if int(count) > limit:
         raise RateLimited(code, "too many attempts; wait and try again", max(int(ttl), 1))
-
