@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from litestar import Litestar
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme, Tag
 
 from api.auth.controller import AuthController
@@ -30,7 +31,7 @@ from api.integrators.auth import KnownKeys
 from api.integrators.complaints import ComplaintController
 from api.integrators.feed import FeedController
 from api.integrators.keys import IntegratorKeyController
-from api.middleware import request_id_middleware
+from api.middleware import request_id_middleware, security_headers
 from api.notifications.controller import NotificationController
 from api.operations.outbox import OutboxController
 from api.org.controllers import MeController, SquadController, UserController
@@ -92,7 +93,9 @@ def openapi_config() -> OpenAPIConfig:
             }
         ),
         security=[{"BearerToken": []}],
-        render_plugins=[],
+        # The document only, as JSON (also at /schema) and YAML: no HTML docs page, as
+        # every one Litestar bundles loads its scripts from a CDN into our origin.
+        render_plugins=[JsonRenderPlugin(), YamlRenderPlugin()],
         use_handler_docstrings=True,
     )
 
@@ -164,6 +167,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             DefineMiddleware(BearerAuthMiddleware, exclude=["^/schema"]),
         ],
         exception_handlers=EXCEPTION_HANDLERS,
+        before_send=[security_headers(settings.http)],
         lifespan=[lifespan],
         openapi_config=openapi_config(),
         debug=settings.http.debug,
