@@ -12,7 +12,7 @@ import pytest
 from domain.org import Role
 from offsite.settings import Settings
 from tests.factories import make_user
-from tests.integration.conftest import CLIENT_ADDRESS, AppClient, app_client, bearer, login
+from tests.integration.conftest import CLIENT_ADDRESS, AppClient, app_client, bearer
 
 pytestmark = pytest.mark.usefixtures("database")
 
