@@ -100,7 +100,10 @@ def security_headers(http: HttpSettings) -> Callable[[Message, Scope], Awaitable
 
 
 def _over_tls(scope: Scope, trusted: Sequence[Network]) -> bool:
+    scheme = scope.get("scheme", "http")
+    if scheme == "https" or not trusted:  # no proxy to believe: no header to read
+        return scheme == "https"
     client = scope.get("client")
     peer = client[0] if client else ""
-    proto = dict(scope["headers"]).get(b"x-forwarded-proto", b"").decode("latin-1") or None
-    return is_https(scope.get("scheme", "http"), peer, proto, trusted)
+    proto = next((v for k, v in scope["headers"] if k == b"x-forwarded-proto"), b"")
+    return is_https(scheme, peer, proto.decode("latin-1") or None, trusted)
