@@ -210,10 +210,11 @@ class AuthSettings(_Section, frozen=True, kw_only=True):
         int,
         env(
             "OFFSITE_LOGIN_ADDRESS_FREE_FAILURES",
-            "Failed sign-ins in a row per client address (any account) before each further"
-            " attempt from it must wait (doubling).",
+            "Failed sign-ins per client address (any account) within"
+            " OFFSITE_LOGIN_FAILURE_MEMORY_S of the first before each further attempt from"
+            " it must wait (doubling).",
         ),
-    ] = 20
+    ] = 50
     login_delay_base_s: Annotated[
         float, env("OFFSITE_LOGIN_DELAY_BASE_S", "First wait past the free failures, s.")
     ] = 1.0
@@ -224,7 +225,8 @@ class AuthSettings(_Section, frozen=True, kw_only=True):
         int,
         env(
             "OFFSITE_LOGIN_FAILURE_MEMORY_S",
-            "Failed sign-ins are forgotten this long after the last attempt, s.",
+            "Failed sign-ins are forgotten this long after the account's last attempt from"
+            " that address, and an address's this long after its first, s.",
         ),
     ] = 3600
     binding_ttl_s: Annotated[

@@ -38,8 +38,9 @@ class Attempt:
         pipe = self.redis.pipeline(transaction=True)
         for key in (self.pair, self.address):
             pipe.hset(key, "t", str(now))
-            pipe.expire(key, self.memory_s)
-        await pipe.execute()
+        pipe.expire(self.pair, self.memory_s)
+        pipe.ttl(self.address)
+        await self._bounded(await pipe.execute())
 
     async def succeeded(self) -> None:
         # The account's failures from here are over; the address's others are not (an
@@ -47,8 +48,14 @@ class Attempt:
         pipe = self.redis.pipeline(transaction=True)
         pipe.delete(self.pair)
         pipe.hincrby(self.address, "f", -1)
-        pipe.expire(self.address, self.memory_s)  # never a counter without an end
-        await pipe.execute()
+        pipe.ttl(self.address)
+        await self._bounded(await pipe.execute())
+
+    async def _bounded(self, results: list[object]) -> None:
+        # The address's window ended while this attempt ran and the write above began a
+        # new key: give it its end, or it would count for ever.
+        if results[-1] == -1:
+            await self.redis.expire(self.address, self.memory_s)
 
 
 def _keys(username: str, address: str) -> tuple[str, str]:
@@ -84,6 +91,7 @@ async def admit(
                 await pipe.watch(pair_key, address_key)
                 pair_f, pair_t = await _read(pipe, pair_key)
                 addr_f, addr_t = await _read(pipe, address_key)
+                addr_ttl = await cast("Awaitable[int]", pipe.ttl(address_key))
                 wait = max(
                     wait_before_attempt(int(pair_f or 0), _at(pair_t), now, pair_policy),
                     wait_before_attempt(int(addr_f or 0), _at(addr_t), now, address_policy),
@@ -99,7 +107,13 @@ async def admit(
                     # Counted as a failure until it succeeds: a parallel attempt sees it.
                     pipe.hincrby(key, "f", 1)
                     pipe.hset(key, "t", str(now))
-                    pipe.expire(key, auth.login_failure_memory_s)
+                # A pair's failures are forgotten a while after its last attempt (a
+                # guesser who keeps trying keeps waiting); an address's a while after
+                # the first (a busy shared address always has attempts: it must not
+                # collect its users' typos for ever).
+                pipe.expire(pair_key, auth.login_failure_memory_s)
+                if addr_ttl < 0:
+                    pipe.expire(address_key, auth.login_failure_memory_s)
                 await pipe.execute()
                 return Attempt(redis, pair_key, address_key, auth.login_failure_memory_s)
             except WatchError:

@@ -336,6 +336,24 @@ async def test_an_address_failing_across_accounts_is_slowed_down(settings: Setti
         assert (await _sign_in(api, users[3], colleague)).status_code == 200
 
 
+async def test_a_busy_address_forgets_its_failures_though_sign_ins_go_on(
+    settings: Settings,
+) -> None:
+    """An office behind one address always has someone signing in: its window runs from
+    its first failure, or its people's typos would add up for ever."""
+    a, b, c, d = [await make_user(Role.officer) for _ in range(4)]
+    office = _address()
+    async with _behind_proxy(
+        settings, login_address_free_failures=2, login_delay_base_s=30, login_failure_memory_s=1
+    ) as api:
+        assert (await _sign_in(api, a, office, "typo")).status_code == 401
+        await asyncio.sleep(0.5)
+        assert (await _sign_in(api, b, office)).status_code == 200
+        await asyncio.sleep(0.6)  # a second since the first failure: the window is over
+        assert (await _sign_in(api, c, office, "typo")).status_code == 401
+        assert (await _sign_in(api, d, office)).status_code == 200
+
+
 async def test_forwarded_for_from_an_untrusted_peer_is_not_believed(settings: Settings) -> None:
     user = await make_user(Role.officer)
     async with client_for(settings, login_free_failures=2, login_delay_base_s=30) as api:
