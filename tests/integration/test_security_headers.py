@@ -37,6 +37,9 @@ async def test_every_answer_is_hardened_and_tokens_are_never_cached(client: AppC
         "login": signed_in,
         "refresh": refreshed,
         "wechat sign-in": await client.post("/api/v1/auth/wechat", json={"code": "no-such"}),
+        "wechat binding": await client.post(
+            "/api/v1/auth/wechat/bind", json={"code": "no-such", "binding_code": "ABCD-EFGH"}
+        ),
         "profile": await client.get("/api/v1/me", headers=bearer(refreshed.json())),
         "refused": await client.get("/api/v1/me"),
         "no route": await client.get("/api/v1/nothing-here"),
