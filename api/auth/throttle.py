@@ -10,8 +10,10 @@ time, as the schedule says, not all at once.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import math
+import random
 from collections.abc import Awaitable
 from typing import cast
 
@@ -24,7 +26,7 @@ from domain.errors import RateLimited
 from offsite.settings import AuthSettings
 
 _PREFIX = "login:throttle:"
-_TRIES = 8  # optimistic retries when another attempt changed a counter meanwhile
+_TRIES = 20  # optimistic retries when another attempt changed a counter meanwhile
 
 
 class Attempt:
@@ -117,7 +119,8 @@ async def admit(
                 await pipe.execute()
                 return Attempt(redis, pair_key, address_key, auth.login_failure_memory_s)
             except WatchError:
-                continue
+                # Jittered, so that a burst of attempts does not collide again in step.
+                await asyncio.sleep(random.uniform(0, 0.005))
     raise RateLimited("login_throttled", "too many sign-ins at once from here; retry", 1)
 
 

@@ -323,8 +323,11 @@ async def test_parallel_guesses_are_heard_one_at_a_time(settings: Settings) -> N
         answers = await asyncio.gather(
             *(_sign_in(api, user, address, f"guess-{n}") for n in range(10))
         )
-    statuses = sorted(r.status_code for r in answers)
-    assert statuses == [401] * 3 + [429] * 7
+    statuses = [r.status_code for r in answers]
+    # At most the three free guesses are checked (a busy machine may turn one away as a
+    # collision to retry); the rest wait, however many arrive at once.
+    assert 1 <= statuses.count(401) <= 3, statuses
+    assert statuses.count(429) == 10 - statuses.count(401), statuses
 
 
 async def test_an_address_failing_across_accounts_is_slowed_down(settings: Settings) -> None:
