@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from litestar import Litestar
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme, Tag
 
 from api.auth.controller import AuthController
@@ -29,7 +30,7 @@ from api.integrators.auth import KnownKeys
 from api.integrators.complaints import ComplaintController
 from api.integrators.feed import FeedController
 from api.integrators.keys import IntegratorKeyController
-from api.middleware import request_id_middleware
+from api.middleware import request_id_middleware, security_headers
 from api.notifications.controller import NotificationController
 from api.openapi_docs import finish_document
 from api.operations.outbox import OutboxController
@@ -93,7 +94,9 @@ def openapi_config() -> OpenAPIConfig:
             }
         ),
         security=[{"BearerToken": []}],
-        render_plugins=[],
+        # The document only, as JSON (also at /schema) and YAML: no HTML docs page, as
+        # every one Litestar bundles loads its scripts from a CDN into our origin.
+        render_plugins=[JsonRenderPlugin(), YamlRenderPlugin()],
         use_handler_docstrings=True,
     )
 
@@ -111,7 +114,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
         app.state.tokens = VerifiedTokens()
         app.state.api_keys = KnownKeys()
         app.state.live = LiveHub(runtime.redis)
-        tasks = [asyncio.create_task(app.state.live.run())]
+        app.state.ended_sessions = runtime.ended_sessions
+        tasks = [
+            asyncio.create_task(app.state.live.run()),
+            asyncio.create_task(runtime.ended_sessions.listen(settings.database.url)),
+        ]
         if runtime.lists:
             tasks.append(asyncio.create_task(runtime.lists.listen(settings.database.url)))
         try:
@@ -162,6 +169,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             DefineMiddleware(BearerAuthMiddleware, exclude=["^/schema"]),
         ],
         exception_handlers=EXCEPTION_HANDLERS,
+        before_send=[security_headers(settings.http)],
         lifespan=[lifespan],
         openapi_config=openapi_config(),
         debug=settings.http.debug,

@@ -8,9 +8,11 @@ from litestar import Request
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 
+from api import proxies
 from api.integrators.auth import IntegratorPrincipal, integrator_of
 from api.security import Principal, principal_of
 from offsite.runtime import Runtime
+from offsite.settings import trusted_networks
 from storage.live import LiveHub
 
 
@@ -53,4 +55,8 @@ DEPENDENCIES = {
 
 
 def client_address(request: Request[Any, Any, Any]) -> str:
-    return request.client.host if request.client else "unknown"
+    """The client's address, through trusted proxies (``OFFSITE_TRUSTED_PROXIES``)."""
+    peer = request.client.host if request.client else "unknown"
+    trusted = trusted_networks(request.app.state.runtime.settings.http.trusted_proxies)
+    forwarded = ",".join(request.headers.getall("x-forwarded-for", []))
+    return proxies.client_address(peer, forwarded, trusted)

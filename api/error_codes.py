@@ -40,9 +40,12 @@ ERROR_CODES: dict[str, str] = {
     "auth_required": "Send `Authorization: Bearer <access token>`.",
     "token_invalid": "The access token is malformed, forged, or for another issuer.",
     "token_expired": "The access token has expired: refresh it.",
+    "session_ended": "The token's sign-in has ended (sign-out, deactivation, changed"
+    " password, role or squad): sign in again.",
     "invalid_credentials": "Wrong username or password.",
     "account_disabled": "The account is disabled.",
-    "login_rate_limited": "Too many sign-in attempts; wait `Retry-After` seconds.",
+    "login_throttled": "Too many failed sign-ins from this address (for this account, or"
+    " any): wait `Retry-After` seconds. The account itself is never locked.",
     "rate_limited": "Too many requests; wait `Retry-After` seconds.",
     "refresh_token_invalid": "Unknown refresh token.",
     "refresh_token_expired": "The refresh token has expired: sign in again.",

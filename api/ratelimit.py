@@ -17,18 +17,3 @@ async def hit(redis: Redis, key: str, *, limit: int, window_s: int, code: str) -
     _, count, ttl = await pipe.execute()
     if int(count) > limit:
         raise RateLimited(code, "too many attempts; wait and try again", max(int(ttl), 1))
-
-
-async def over(redis: Redis, key: str, *, limit: int) -> int | None:
-    """Seconds to wait when ``key`` is already at ``limit`` in its window, else None."""
-    pipe = redis.pipeline(transaction=False)
-    pipe.get(key)
-    pipe.ttl(key)
-    count, ttl = await pipe.execute()
-    if count is not None and int(count) >= limit:
-        return max(int(ttl), 1)
-    return None
-
-
-async def reset(redis: Redis, key: str) -> None:
-    await redis.delete(key)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections import OrderedDict
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -31,6 +32,9 @@ class Principal(msgspec.Struct, frozen=True):
     user_id: int
     role: Role
     squad_id: int | None
+    # The sign-in this token belongs to (its refresh-token family): ending it ends the
+    # token at once (``storage.ended_sessions``).
+    session: uuid.UUID | None = None
 
     @property
     def scope(self) -> Scope:
@@ -38,7 +42,7 @@ class Principal(msgspec.Struct, frozen=True):
 
 
 def issue_access_token(principal: Principal, settings: AuthSettings, now: datetime) -> str:
-    claims = {
+    claims: dict[str, Any] = {
         "iss": settings.jwt_issuer,
         "sub": str(principal.user_id),
         "role": principal.role.value,
@@ -47,6 +51,8 @@ def issue_access_token(principal: Principal, settings: AuthSettings, now: dateti
         "exp": int((now + timedelta(seconds=settings.access_ttl_s)).timestamp()),
         "typ": "access",
     }
+    if principal.session is not None:
+        claims["sid"] = str(principal.session)
     return jwt.encode(claims, settings.jwt_secret, algorithm=ALGORITHM)
 
 
@@ -70,7 +76,13 @@ def read_access_token_with_expiry(token: str, settings: AuthSettings) -> tuple[P
             raise jwt.InvalidTokenError("not an access token")
         if claims["iat"] > datetime.now(UTC).timestamp() + settings.clock_skew_s:
             raise jwt.ImmatureSignatureError("issued in the future")
-        principal = Principal(int(claims["sub"]), Role(claims["role"]), claims.get("squad"))
+        sid = claims.get("sid")
+        principal = Principal(
+            int(claims["sub"]),
+            Role(claims["role"]),
+            claims.get("squad"),
+            uuid.UUID(sid) if isinstance(sid, str) else None,
+        )
         return principal, float(claims["exp"])
     except jwt.ExpiredSignatureError as exc:
         raise Unauthenticated("token_expired", "the access token has expired") from exc
@@ -121,6 +133,10 @@ class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
             return AuthenticationResult(user=caller, auth=token)
         state = connection.app.state
         principal = state.tokens.read(token.strip(), state.runtime.settings.auth)
+        # A token outlives the sign-in it came from unless asked: sign-out, deactivation
+        # or a changed password, role or squad end the session, and so the token.
+        if principal.session is None or await state.ended_sessions.has_ended(principal.session):
+            raise Unauthenticated("session_ended", "this session has ended; sign in again")
         return AuthenticationResult(user=principal, auth=token)
 
 

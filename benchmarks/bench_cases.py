@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -178,7 +179,9 @@ async def tokens(role: str, count: int) -> list[dict[str, str]]:
     return [
         {
             "Authorization": "Bearer "
-            + issue_access_token(Principal(r["id"], Role(role), r["squad"]), auth, now)
+            + issue_access_token(
+                Principal(r["id"], Role(role), r["squad"], uuid.uuid4()), auth, now
+            )
         }
         for r in rows
     ]

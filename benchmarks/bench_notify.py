@@ -27,6 +27,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -91,7 +92,7 @@ async def setup(receiver_url: str) -> tuple[dict[str, str], dict[str, str]]:
             )
         ).returning(StaffUser.id)
         token = issue_access_token(
-            Principal(rows[0]["id"], role, squad["id"]), get_settings().auth, now
+            Principal(rows[0]["id"], role, squad["id"], uuid.uuid4()), get_settings().auth, now
         )
         headers[role.value] = {"Authorization": f"Bearer {token}"}
     secret = codes.new_token("osk_")

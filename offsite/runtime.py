@@ -25,6 +25,7 @@ from offsite.settings import Settings
 from storage import db, sealing
 from storage.cases.changes import ReadCache
 from storage.cases.commands import Deps
+from storage.ended_sessions import EndedSessions
 from storage.geography import GeoIndex
 from storage.objects import ObjectStore
 
@@ -43,6 +44,8 @@ class Runtime:
     owns_pool: bool
     lists: ReadCache | None
     queue: ArqRedis
+    # Sign-ins ended lately; API processes keep it current (``EndedSessions.listen``).
+    ended_sessions: EndedSessions
 
     @property
     def cases(self) -> Deps:
@@ -100,4 +103,6 @@ async def open_runtime(settings: Settings) -> Runtime:
         lists=ReadCache(settings.http.list_cache_ttl_s)
         if settings.http.list_cache_ttl_s > 0
         else None,
+        # An ended session matters while its last access token may still be valid.
+        ended_sessions=EndedSessions(settings.auth.access_ttl_s + settings.auth.clock_skew_s + 60),
     )

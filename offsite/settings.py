@@ -8,6 +8,7 @@ Every field names its environment variable in its metadata and is documented the
 from __future__ import annotations
 
 import functools
+import ipaddress
 import os
 import re
 import typing
@@ -53,7 +54,8 @@ class _Section(msgspec.Struct, frozen=True, kw_only=True):
             found = re.search(r"\$\.(\w+)", str(exc))
             field = found.group(1) if found else ""
             var = _field_metas(cls).get(field, (field, ""))[0]
-            raise SettingsError(f"{var}: {str(exc).partition(' - at ')[0]}") from exc
+            prefix = f"{var}: " if var else ""  # a __post_init__ check names its own
+            raise SettingsError(f"{prefix}{str(exc).partition(' - at ')[0]}") from exc
 
 
 @functools.cache
@@ -77,6 +79,24 @@ class HttpSettings(_Section, frozen=True, kw_only=True):
     debug: Annotated[bool, env("OFFSITE_DEBUG", "Litestar debug mode (never in production).")] = (
         False
     )
+    trusted_proxies: Annotated[
+        str,
+        env(
+            "OFFSITE_TRUSTED_PROXIES",
+            "Comma-separated CIDRs of the load balancers / reverse proxies in front of the"
+            " API: only from them are X-Forwarded-For (the client is the rightmost address"
+            " not in these) and X-Forwarded-Proto believed; empty: none, the peer is the"
+            " client.",
+        ),
+    ] = ""
+    hsts_max_age_s: Annotated[
+        int,
+        env(
+            "OFFSITE_HSTS_MAX_AGE_S",
+            "Strict-Transport-Security max-age sent on answers to HTTPS requests"
+            " (scheme https, or X-Forwarded-Proto: https from a trusted proxy); 0: none.",
+        ),
+    ] = 31_536_000
     list_cache_ttl_s: Annotated[
         float,
         env(
@@ -85,6 +105,22 @@ class HttpSettings(_Section, frozen=True, kw_only=True):
             " (dropped at once on change notices); 0 turns the cache off.",
         ),
     ] = 30.0
+
+    def __post_init__(self) -> None:
+        trusted_networks(self.trusted_proxies)  # a typo fails at start-up, not per request
+
+
+@functools.cache
+def trusted_networks(spec: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """The networks of ``OFFSITE_TRUSTED_PROXIES`` (comma-separated CIDRs or addresses)."""
+    try:
+        return tuple(
+            ipaddress.ip_network(part.strip(), strict=False)
+            for part in spec.split(",")
+            if part.strip()
+        )
+    except ValueError as exc:
+        raise SettingsError(f"OFFSITE_TRUSTED_PROXIES: {exc}") from exc
 
 
 class DatabaseSettings(_Section, frozen=True, kw_only=True):
@@ -162,15 +198,37 @@ class AuthSettings(_Section, frozen=True, kw_only=True):
     password_cost: Annotated[
         int, env("OFFSITE_PASSWORD_COST", "scrypt work factor log2(N) for new password hashes.")
     ] = 15
-    login_limit_per_account: Annotated[
-        int, env("OFFSITE_LOGIN_LIMIT_ACCOUNT", "Failed logins per account per window.")
-    ] = 5
-    login_limit_per_address: Annotated[
-        int, env("OFFSITE_LOGIN_LIMIT_ADDRESS", "Login attempts per client address per window.")
-    ] = 30
-    login_window_s: Annotated[
-        int, env("OFFSITE_LOGIN_WINDOW_S", "Window of the login rate limits, seconds.")
-    ] = 900
+    login_free_failures: Annotated[
+        int,
+        env(
+            "OFFSITE_LOGIN_FREE_FAILURES",
+            "Failed sign-ins in a row per account and client address before each further"
+            " attempt from there must wait (doubling); never a lock-out.",
+        ),
+    ] = 3
+    login_address_free_failures: Annotated[
+        int,
+        env(
+            "OFFSITE_LOGIN_ADDRESS_FREE_FAILURES",
+            "Failed sign-ins per client address (any account) within"
+            " OFFSITE_LOGIN_FAILURE_MEMORY_S of the first before each further attempt from"
+            " it must wait (doubling).",
+        ),
+    ] = 50
+    login_delay_base_s: Annotated[
+        float, env("OFFSITE_LOGIN_DELAY_BASE_S", "First wait past the free failures, s.")
+    ] = 1.0
+    login_delay_max_s: Annotated[
+        float, env("OFFSITE_LOGIN_DELAY_MAX_S", "Longest wait between sign-in attempts, s.")
+    ] = 900.0
+    login_failure_memory_s: Annotated[
+        int,
+        env(
+            "OFFSITE_LOGIN_FAILURE_MEMORY_S",
+            "Failed sign-ins are forgotten this long after the account's last attempt from"
+            " that address, and an address's this long after its first, s.",
+        ),
+    ] = 3600
     binding_ttl_s: Annotated[
         int, env("OFFSITE_BINDING_TTL_S", "Lifetime of a WeChat one-time binding code.")
     ] = 72 * 3600

@@ -16,7 +16,7 @@ from domain.cases.model import Action, Source, State
 from domain.evidence import Flag, Kind, Purpose, Status
 from domain.geo import LngLat
 from storage.cases import timeline
-from storage.cases.commands import Deps, NewCase, create_case
+from storage.cases.commands import Deps, NewCase, create_case, same_external
 from storage.db import engine
 from storage.media import MediaFetch, queue_fetch
 from storage.objects import ObjectStore
@@ -221,8 +221,11 @@ class AlarmResult(msgspec.Struct, frozen=True):
     duplicate: bool
 
 
-async def intake_alarm(deps: Deps, store: ObjectStore, alarm: Alarm, now: datetime) -> AlarmResult:
-    """Turn an alarm into a case (source ``alarm``), once per alarm id."""
+async def intake_alarm(
+    deps: Deps, store: ObjectStore, alarm: Alarm, key_id: int | None, now: datetime
+) -> AlarmResult:
+    """Turn an alarm into a case (source ``alarm``), once per alarm id of the sending
+    key (``key_id``; two vendors' boxes may number their alarms alike)."""
     from storage.tables import Camera
 
     camera = (
@@ -236,11 +239,14 @@ async def intake_alarm(deps: Deps, store: ObjectStore, alarm: Alarm, now: dateti
 
         raise InvalidInput("location_required", "unknown device: send the alarm's location")
     async with engine().transaction():
-        # Concurrent sends of one alarm queue up here; the first creates the case.
-        await Case.raw("SELECT pg_advisory_xact_lock(hashtext({}))", f"alarm:{alarm.alarm_id}")
+        # Concurrent sends of one alarm (by one sender) queue up here; the first creates
+        # the case.
+        await Case.raw(
+            "SELECT pg_advisory_xact_lock(hashtext({}))", f"alarm:{key_id}:{alarm.alarm_id}"
+        )
         existing = (
             await Case.select(Case.id, Case.number)
-            .where((Case.source == Source.alarm.value) & (Case.external_id == alarm.alarm_id))
+            .where(same_external(Source.alarm, key_id, alarm.alarm_id))
             .first()
         )
         if existing is not None:
@@ -253,6 +259,7 @@ async def intake_alarm(deps: Deps, store: ObjectStore, alarm: Alarm, now: dateti
                 position=position,
                 camera_id=camera["id"] if camera else None,
                 external_id=alarm.alarm_id,
+                origin_key=key_id,
                 description=alarm.description,
             ),
             CAMERA_ACTOR,

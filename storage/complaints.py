@@ -1,4 +1,4 @@
-"""12345 / 城运 work orders (诉件) become cases, once per external id."""
+"""12345 / 城运 work orders (诉件) become cases, once per external id of each sender."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from domain.cases.machine import SYSTEM
 from domain.cases.model import Source
 from domain.evidence import Kind
 from domain.geo import LngLat
-from storage.cases.commands import Deps, NewCase, create_case
+from storage.cases.commands import Deps, NewCase, create_case, same_external
 from storage.db import engine
 from storage.media import MediaFetch, queue_fetch
 from storage.tables import Case
@@ -38,11 +38,13 @@ async def intake_complaint(deps: Deps, complaint: Complaint, key_id: int, now: d
     """The complaint's case, created once however often the work order is sent; its
     pictures are fetched afterwards (outbox), and its source gets status callbacks."""
     async with engine().transaction():
-        # Concurrent sends of one work order queue up here; the first creates the case.
+        # Concurrent sends of one work order (by one sender) queue up here; the first
+        # creates the case. Another integrator's order of the same number is its own case.
         await Case.raw(
-            "SELECT pg_advisory_xact_lock(hashtext({}))", f"complaint:{complaint.external_id}"
+            "SELECT pg_advisory_xact_lock(hashtext({}))",
+            f"complaint:{key_id}:{complaint.external_id}",
         )
-        existing = await _existing(complaint.external_id)
+        existing = await _existing(complaint.external_id, key_id)
         if existing is not None:
             return existing
         case = await create_case(
@@ -74,10 +76,10 @@ async def intake_complaint(deps: Deps, complaint: Complaint, key_id: int, now: d
     return Intake(case.id, case.number, case.state, False)
 
 
-async def _existing(external_id: str) -> Intake | None:
+async def _existing(external_id: str, key_id: int) -> Intake | None:
     row = (
         await Case.select(Case.id, Case.number, Case.state)
-        .where((Case.source == Source.complaint.value) & (Case.external_id == external_id))
+        .where(same_external(Source.complaint, key_id, external_id))
         .first()
     )
     return Intake(row["id"], row["number"], row["state"], True) if row else None

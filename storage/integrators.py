@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import msgspec
@@ -87,3 +87,20 @@ async def revoke_key(key_id: int, now: datetime) -> KeyRecord | None:
     )
     row = await IntegratorKey.select(*_COLUMNS).where(IntegratorKey.id == key_id).first()
     return _record(row) if row else None
+
+
+# How stale ``last_used_at`` may be: it answers "is this key still in use?", which a
+# minute's precision answers as well as a write per request would.
+USED_PRECISION = timedelta(minutes=1)
+
+
+async def mark_used(key_id: int, now: datetime) -> None:
+    """Record that the key was used at ``now``, unless it already was within the last
+    minute (by any process): at most one row write per key and minute."""
+    await IntegratorKey.update({IntegratorKey.last_used_at: now}).where(
+        (IntegratorKey.id == key_id)
+        & (
+            IntegratorKey.last_used_at.is_null()
+            | (IntegratorKey.last_used_at <= now - USED_PRECISION)
+        )
+    )

@@ -8,6 +8,7 @@ from typing import Any
 
 import msgspec
 
+from storage import ended_sessions
 from storage.tables import RefreshToken, StaffUser, WechatBinding
 
 
@@ -74,16 +75,26 @@ async def mark_spent(token_id: int, now: datetime) -> None:
     await RefreshToken.update({RefreshToken.spent_at: now}).where(RefreshToken.id == token_id)
 
 
-async def revoke_family(family: uuid.UUID, now: datetime) -> None:
+async def revoke_family(family: uuid.UUID, now: datetime) -> list[uuid.UUID]:
+    """End one sign-in: its refresh tokens and, at commit, its access tokens in every
+    process (the caller notes the families returned in its own at once)."""
     await RefreshToken.update({RefreshToken.revoked_at: now}).where(
         (RefreshToken.family == family) & RefreshToken.revoked_at.is_null()
     )
+    await ended_sessions.announce([family])
+    return [family]
 
 
-async def revoke_all_of(staff_id: int, now: datetime) -> None:
-    await RefreshToken.update({RefreshToken.revoked_at: now}).where(
-        (RefreshToken.staff == staff_id) & RefreshToken.revoked_at.is_null()
+async def revoke_all_of(staff_id: int, now: datetime) -> list[uuid.UUID]:
+    """End every sign-in of a user, like ``revoke_family``."""
+    rows = (
+        await RefreshToken.update({RefreshToken.revoked_at: now})
+        .where((RefreshToken.staff == staff_id) & RefreshToken.revoked_at.is_null())
+        .returning(RefreshToken.family)
     )
+    families = sorted({row["family"] for row in rows})
+    await ended_sessions.announce(families)
+    return families
 
 
 async def purge_expired(before: datetime) -> int:

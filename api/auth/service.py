@@ -13,18 +13,18 @@ import base64
 import hashlib
 import hmac
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import msgspec
 
-from api import ratelimit
+from api.auth import throttle
 from api.security import Principal, issue_access_token
 from domain.auth import codes
 from domain.auth.passwords import hash_password, needs_rehash, verify_password
-from domain.errors import Conflict, Forbidden, NotFound, RateLimited, Unauthenticated
+from domain.errors import Conflict, Forbidden, NotFound, Unauthenticated
 from domain.org import User
 from offsite.runtime import Runtime
-from storage import org, sessions
+from storage import ended_sessions, org, sessions
 from storage.db import engine
 from storage.tables import StaffUser
 
@@ -45,57 +45,44 @@ def _successor(token: str, secret: str) -> str:
     return REFRESH_PREFIX + base64.urlsafe_b64encode(mac.digest()).decode().rstrip("=")
 
 
-def _pair(rt: Runtime, user: User, refresh_token: str, now: datetime) -> TokenPair:
+def _pair(
+    rt: Runtime, user: User, family: uuid.UUID, refresh_token: str, now: datetime
+) -> TokenPair:
     auth = rt.settings.auth
-    access = issue_access_token(Principal(user.id, user.role, user.squad_id), auth, now)
+    principal = Principal(user.id, user.role, user.squad_id, family)
+    access = issue_access_token(principal, auth, now)
     return TokenPair(access, refresh_token, auth.access_ttl_s, user)
 
 
 async def _start_family(rt: Runtime, user: User, client: str, now: datetime) -> TokenPair:
     token = codes.new_token(REFRESH_PREFIX)
+    family = uuid.uuid4()
     await sessions.insert_refresh(
         staff_id=user.id,
-        family=uuid.uuid4(),
+        family=family,
         token_hash=codes.digest(token),
         now=now,
         expires_at=now + timedelta(seconds=rt.settings.auth.refresh_ttl_s),
         client=client,
     )
-    return _pair(rt, user, token, now)
+    return _pair(rt, user, family, token, now)
 
 
 async def login(
     rt: Runtime, username: str, password: str, address: str, now: datetime
 ) -> TokenPair:
-    """Password sign-in, limited per address (all attempts) and per account (failures)."""
+    """Password sign-in. Failures slow further attempts from the same address down
+    (``domain.auth.throttle``); they never lock the account for its owner elsewhere."""
     auth = rt.settings.auth
-    account_key = f"login:fail:account:{username.lower()}"
-    await ratelimit.hit(
-        rt.redis,
-        f"login:address:{address}",
-        limit=auth.login_limit_per_address,
-        window_s=auth.login_window_s,
-        code="login_rate_limited",
-    )
-    wait = await ratelimit.over(rt.redis, account_key, limit=auth.login_limit_per_account)
-    if wait is not None:
-        raise RateLimited(
-            "login_rate_limited", "too many failed sign-ins for this account; wait", wait
-        )
+    attempt = await throttle.admit(rt.redis, auth, username, address, now.timestamp())
     found = await org.get_user_for_login(username)
     user, stored = found if found else (None, None)
     if not verify_password(password, stored, cost=auth.password_cost) or user is None:
-        await ratelimit.hit(
-            rt.redis,
-            account_key,
-            limit=auth.login_limit_per_account + 1,
-            window_s=auth.login_window_s,
-            code="login_rate_limited",
-        )
+        await attempt.failed(datetime.now(UTC).timestamp())
         raise Unauthenticated("invalid_credentials", "wrong username or password")
+    await attempt.succeeded()
     if not user.is_active:
         raise Unauthenticated("account_disabled", "this account is disabled")
-    await ratelimit.reset(rt.redis, account_key)
     async with engine().transaction():
         if stored and needs_rehash(stored, cost=auth.password_cost):
             await org.update_user(
@@ -114,15 +101,19 @@ async def refresh(rt: Runtime, token: str, now: datetime) -> TokenPair:
     # Refusals are raised after the commit: revoking a family must stick.
     if isinstance(outcome, Unauthenticated):
         raise outcome
-    user, successor = outcome
-    return _pair(rt, user, successor, now)
+    user, family, successor = outcome
+    return _pair(rt, user, family, successor, now)
 
 
-async def _rotate(rt: Runtime, token: str, now: datetime) -> tuple[User, str] | Unauthenticated:
+async def _rotate(
+    rt: Runtime, token: str, now: datetime
+) -> tuple[User, uuid.UUID, str] | Unauthenticated:
     record = await sessions.lock_refresh(codes.digest(token))
     if record is None:
         return Unauthenticated("refresh_token_invalid", "unknown refresh token")
-    if record.revoked_at is not None:
+    # The family, not only this row: a revocation racing this token's own rotation may
+    # have missed the successor that rotation inserted.
+    if record.revoked_at is not None or await ended_sessions.ended_in_database(record.family):
         return Unauthenticated("refresh_token_revoked", "this session has ended")
     if record.expires_at <= now:
         return Unauthenticated("refresh_token_expired", "sign in again")
@@ -141,7 +132,7 @@ async def _rotate(rt: Runtime, token: str, now: datetime) -> tuple[User, str] | 
             expires_at=now + timedelta(seconds=rt.settings.auth.refresh_ttl_s),
             client=record.client,
         )
-        return user, successor
+        return user, record.family, successor
     nxt = await sessions.find_refresh(codes.digest(successor))
     if (
         now - record.spent_at <= REPLAY_GRACE
@@ -149,7 +140,7 @@ async def _rotate(rt: Runtime, token: str, now: datetime) -> tuple[User, str] | 
         and nxt.spent_at is None
         and nxt.revoked_at is None
     ):
-        return user, successor  # the same request again: the same answer
+        return user, record.family, successor  # the same request again: the same answer
     await sessions.revoke_family(record.family, now)
     return Unauthenticated(
         "refresh_token_reused", "this refresh token was already used; all its sessions end"
@@ -159,17 +150,20 @@ async def _rotate(rt: Runtime, token: str, now: datetime) -> tuple[User, str] | 
 async def logout(
     rt: Runtime, principal: Principal, token: str | None, everywhere: bool, now: datetime
 ) -> None:
-    """End the session of ``token`` (or every session of the caller)."""
-    del rt
+    """End the caller's session (the sign-in of its access token and of ``token``, its
+    refresh token) or, with ``everywhere``, every session of the caller."""
+    ended: list[uuid.UUID] = []
     async with engine().transaction():
         if everywhere:
-            await sessions.revoke_all_of(principal.user_id, now)
-            return
-        if token is None:
-            return
-        record = await sessions.find_refresh(codes.digest(token))
+            ended += await sessions.revoke_all_of(principal.user_id, now)
+        elif principal.session is not None:
+            ended += await sessions.revoke_family(principal.session, now)
+        record = await sessions.find_refresh(codes.digest(token)) if token else None
         if record is not None and record.staff_id == principal.user_id:
-            await sessions.revoke_family(record.family, now)
+            ended += await sessions.revoke_family(record.family, now)
+    # Other processes hear of it from the commit; this one knows it now (the next
+    # request of this phone may come right back here).
+    rt.ended_sessions.note(ended)
 
 
 async def wechat_login(rt: Runtime, code: str, now: datetime) -> TokenPair:

@@ -12,7 +12,7 @@ from litestar import Controller, post
 from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK
 
-from api.deps import Rt
+from api.deps import IntegratorCaller, Rt
 from api.integrators.auth import requires_scope
 from domain.catalogue.alarms import check_alarm_image, violation_type_for
 from domain.errors import InvalidInput
@@ -23,7 +23,8 @@ from storage import alerts
 
 
 class AlarmIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    """One alarm. Sending the same ``alarm_id`` again returns the first case."""
+    """One alarm. Sending the same ``alarm_id`` again (with the same key) returns the first
+    case; another key's alarm of the same id is a case of its own."""
 
     alarm_id: Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
     device_id: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
@@ -65,7 +66,9 @@ class AlarmController(Controller):
         status_code=HTTP_200_OK,
         guards=[requires_scope(IntegratorScope.alarms_write)],
     )
-    async def push(self, rt: Rt, data: JSONBody[AlarmIn]) -> AlarmAccepted:
+    async def push(
+        self, rt: Rt, caller: IntegratorCaller, data: JSONBody[AlarmIn]
+    ) -> AlarmAccepted:
         """Take an alarm in: its type is mapped to a violation type, it is placed by its
         device (or location), and it becomes a case with its picture as evidence."""
         violation_type = violation_type_for(data.vendor_type, rt.settings.vision.alarm_types)
@@ -91,6 +94,7 @@ class AlarmController(Controller):
                 description=data.description,
                 image_url=data.image_url,
             ),
+            caller.key_id,
             datetime.now(UTC),
         )
         return AlarmAccepted(result.case_id, result.number, result.duplicate)

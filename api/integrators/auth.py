@@ -6,6 +6,7 @@ and limited per key per minute in Redis; scopes are checked per route by a guard
 
 from __future__ import annotations
 
+import math
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -18,6 +19,8 @@ from api import ratelimit
 from domain.auth import codes
 from domain.errors import Forbidden, Unauthenticated
 from domain.integration import IntegratorScope
+from storage import integrators
+from storage.integrators import USED_PRECISION
 from storage.tables import IntegratorKey
 
 INTEGRATOR_PREFIX = "/integrator/"
@@ -37,6 +40,17 @@ class KnownKeys:
     def __init__(self, ttl_s: float = 60.0) -> None:
         self.ttl_s = ttl_s
         self._known: dict[str, tuple[float, IntegratorPrincipal | None]] = {}
+        self._marked: dict[int, float] = {}  # key id -> when this process last wrote its use
+
+    async def note_use(self, key_id: int, now: datetime) -> None:
+        """Keep the key's ``last_used_at`` current to the minute: this process asks the
+        database at most once a minute per key, and the database writes the row at most
+        once a minute whatever the number of processes."""
+        clock = time.monotonic()
+        if clock - self._marked.get(key_id, -math.inf) < USED_PRECISION.total_seconds():
+            return
+        self._marked[key_id] = clock
+        await integrators.mark_used(key_id, now)
 
     async def principal(self, api_key: str) -> IntegratorPrincipal | None:
         digest = codes.digest(api_key)
@@ -73,7 +87,8 @@ async def authenticate_integrator(
     principal: IntegratorPrincipal | None = await state.api_keys.principal(token)
     if principal is None:
         raise Unauthenticated("api_key_invalid", "unknown or revoked API key")
-    minute = int(datetime.now(UTC).timestamp() // 60)
+    now = datetime.now(UTC)
+    minute = int(now.timestamp() // 60)
     await ratelimit.hit(
         state.runtime.redis,
         f"integrator:{principal.key_id}:{minute}",
@@ -81,6 +96,7 @@ async def authenticate_integrator(
         window_s=60,
         code="rate_limited",
     )
+    await state.api_keys.note_use(principal.key_id, now)
     return principal
 
 

@@ -30,7 +30,8 @@ class Complainant(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 
 class ComplaintIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    """One work order. Sending the same ``external_id`` again returns the first case."""
+    """One work order. Sending the same ``external_id`` again (with the same key) returns
+    the first case; another key's order of the same id is a case of its own."""
 
     external_id: Annotated[
         str, msgspec.Meta(min_length=1, max_length=128, examples=["12345-20261124-000123"])

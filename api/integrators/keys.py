@@ -34,7 +34,8 @@ class IntegratorKeyCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=Tru
             msgspec.Meta(
                 max_length=500,
                 pattern=r"^https?://",
-                description="Where status callbacks for the complaints this key sends go.",
+                description="Where status callbacks for the complaints and alarms this key"
+                " sends go.",
             ),
         ]
         | None
@@ -49,7 +50,9 @@ class IntegratorKeyRead(msgspec.Struct, frozen=True):
     rate_limit_per_min: int
     created_at: datetime
     revoked_at: datetime | None
-    last_used_at: datetime | None
+    last_used_at: Annotated[
+        datetime | None, msgspec.Meta(description="When the key was last used, to the minute.")
+    ]
     callback_url: str | None
 
     @classmethod

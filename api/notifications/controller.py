@@ -19,6 +19,7 @@ from api.security import Principal
 from domain.errors import InvalidInput
 from domain.org import Role
 from storage import feed, inbox, live, subscriptions
+from storage.ended_sessions import EndedSessions
 from storage.feed import FeedItem
 from storage.inbox import NotificationItem
 from storage.live import LiveHub
@@ -104,6 +105,7 @@ class NotificationController(Controller):
     @get("/stream", operation_id="stream", timeout=None)
     async def stream(
         self,
+        rt: Rt,
         principal: Caller,
         hub: Hub,
         last_event_id: Annotated[
@@ -125,7 +127,7 @@ class NotificationController(Controller):
             if last_event_id
             else Cursor(await inbox.last_id(principal.user_id), await feed.head())
         )
-        return ServerSentEvent(_events(principal, hub, start))
+        return ServerSentEvent(_events(principal, hub, start, rt.ended_sessions))
 
 
 def board_of(principal: Principal) -> tuple[bool, int | None]:
@@ -138,16 +140,20 @@ def board_of(principal: Principal) -> tuple[bool, int | None]:
 
 
 async def _events(
-    principal: Principal, hub: LiveHub, cursor: Cursor
+    principal: Principal, hub: LiveHub, cursor: Cursor, ended: EndedSessions | None = None
 ) -> AsyncIterator[ServerSentEventMessage | str]:
     """Read what is new after the cursor whenever the bell rings (or the heartbeat
-    comes); the database, not the bell, says what is new."""
+    comes); the database, not the bell, says what is new. The stream stops by the next
+    heartbeat once its sign-in has ended (``ended``): it was authorised only once."""
     boards, squad = board_of(principal)
     channels = [live.user_channel(principal.user_id)]
     if boards:
         channels.append(live.board_channel(squad))
     with hub.bell(channels) as bell:
         while True:
+            session = principal.session
+            if ended is not None and session is not None and await ended.has_ended(session):
+                return
             bell.clear()  # before reading: a ring during the read is not lost
             notes = await inbox.after(principal.user_id, cursor.notification)
             items = await feed.read(cursor.board, 200, squad) if boards else []

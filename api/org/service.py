@@ -75,13 +75,15 @@ async def update_user(rt: Runtime, user_id: int, data: UserUpdate, now: datetime
         or role != current.role
         or squad_id != current.squad_id
     )
+    ended = []
     async with engine().transaction():
         await org.update_user(user_id, values, now)
         if ends_sessions:
-            await sessions.revoke_all_of(user_id, now)
+            ended = await sessions.revoke_all_of(user_id, now)
         if squad_id != current.squad_id or role != current.role or data.is_active is False:
             await release_tasks(rt.cases, user_id, "officer moved, changed role or left", now)
         user = await org.get_user(user_id)
+    rt.ended_sessions.note(ended)  # at once here; other processes at the commit's notice
     assert user is not None
     return user
 

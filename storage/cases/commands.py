@@ -323,10 +323,18 @@ async def _notify(case: CaseRecord, t: Transition, seq: int, now: datetime) -> N
         )
 
 
+def same_external(source: Source, origin_key: int | None, external_id: str) -> Any:
+    """Where-clause of the case an outside id names: ids are unique per source *and*
+    sending key (two integrators may use the same number); the unique index agrees."""
+    sender = Case.origin_key.is_null() if origin_key is None else Case.origin_key == origin_key
+    return (Case.source == source.value) & (Case.external_id == external_id) & sender
+
+
 async def _by_external_id(new: NewCase) -> CaseRecord | None:
+    assert new.external_id is not None
     row = (
         await Case.select(Case.id)
-        .where((Case.source == new.source.value) & (Case.external_id == new.external_id))
+        .where(same_external(new.source, new.origin_key, new.external_id))
         .first()
     )
     return await records.get(row["id"]) if row else None

@@ -51,8 +51,9 @@ def settings(fake_wechat: tuple[FakeWechat, str], fake_sms: tuple[FakeSms, str])
             "OFFSITE_WECHAT_API_BASE": url,
             "OFFSITE_WECHAT_APPID": fake.app_id,
             "OFFSITE_WECHAT_SECRET": fake.app_secret,
-            # Tests sign in many times from one address; the limit has its own test.
-            "OFFSITE_LOGIN_LIMIT_ADDRESS": "100000",
+            # Tests sign in (and fail) many times from one address; the throttle has its
+            # own tests.
+            "OFFSITE_LOGIN_ADDRESS_FREE_FAILURES": "100000",
         }
     )
 
@@ -133,4 +134,12 @@ def bearer(tokens: dict[str, Any]) -> dict[str, str]:
     return {"Authorization": f"Bearer {tokens['access_token']}"}
 
 
-__all__ = ["CLIENT_ADDRESS", "AppClient", "bearer", "client_for", "factories", "login"]
+__all__ = [
+    "CLIENT_ADDRESS",
+    "AppClient",
+    "app_client",
+    "bearer",
+    "client_for",
+    "factories",
+    "login",
+]

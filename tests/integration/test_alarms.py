@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import io
@@ -92,6 +93,23 @@ async def test_keys_scopes_and_mapping_are_enforced(client: AppClient) -> None:
     staff = await login(client, await make_user(Role.admin))
     jwt_refused = await client.post("/integrator/v1/alarms", headers=bearer(staff), json=alarm)
     assert jwt_refused.status_code == 401
+
+
+async def test_two_vendors_alarms_of_one_id_are_two_cases(client: AppClient) -> None:
+    first_vendor = await _key(client, ["alarms:write"])
+    second_vendor = await _key(client, ["alarms:write"])
+    alarm_id = f"A-{datetime.now(UTC):%H%M%S%f}"
+    sent = await asyncio.gather(
+        *(
+            client.post("/integrator/v1/alarms", headers=key, json=_alarm(alarm_id))
+            for key in (first_vendor, first_vendor, second_vendor)
+        )
+    )
+    assert all(r.status_code == 200 for r in sent), [r.text for r in sent]
+    assert sent[0].json()["case_id"] == sent[1].json()["case_id"], "one vendor: one case"
+    assert sent[2].json()["case_id"] != sent[0].json()["case_id"]
+    assert sent[2].json()["duplicate"] is False
+    assert sorted(r.json()["duplicate"] for r in sent) == [False, False, True]
 
 
 async def test_an_alarm_picture_given_by_url_is_fetched_afterwards(client: AppClient) -> None:

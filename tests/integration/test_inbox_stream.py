@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import time
+import uuid
 from typing import Any
 
+import jwt
 import msgspec
 import pytest
 
@@ -102,6 +104,26 @@ async def test_the_stream_is_live_and_resumes_after_a_reconnect(client: AppClien
     got = [await _next(resumed), await _next(resumed)]
     assert ["MH-2" in got[0].data, "MH-3" in got[1].data] == [True, True]
     await resumed.aclose()
+
+
+async def test_a_stream_stops_when_its_sign_in_ends(client: AppClient) -> None:
+    runtime: Runtime = client.app.state.runtime
+    user = await make_user(Role.officer)
+    tokens = await login(client, user)
+    claims = jwt.decode(tokens["access_token"], options={"verify_signature": False})
+    me = Principal(user["id"], Role.officer, await squad_id("310112001"), uuid.UUID(claims["sid"]))
+    start = Cursor(await inbox.last_id(user["id"]), 0)
+    stream = _events(me, client.app.state.live, start, runtime.ended_sessions)
+    waiting = asyncio.ensure_future(_next(stream))
+    await asyncio.sleep(0.05)
+    await _notify(runtime, user=user["id"], number="MH-BEFORE")
+    assert "MH-BEFORE" in (await waiting).data
+
+    out = await client.post("/api/v1/auth/logout", headers=bearer(tokens), json={})
+    assert out.status_code == 204
+    await _notify(runtime, user=user["id"], number="MH-AFTER")
+    with pytest.raises(StopAsyncIteration):
+        await _next(stream)
 
 
 async def test_the_stream_endpoint_refuses_a_foreign_cursor(client: AppClient) -> None:

@@ -21,7 +21,7 @@ from offsite.runtime import Runtime
 from storage import outbox
 from storage.tables import Case, Outbox
 from tests.factories import make_user
-from tests.integration.conftest import AppClient, bearer, login
+from tests.integration.conftest import AppClient, bearer, client_for, login
 
 pytestmark = pytest.mark.usefixtures("database")
 
@@ -166,6 +166,56 @@ async def test_a_complaint_becomes_one_case_however_often_it_is_sent(client: App
     )
     assert (unknown.status_code, unknown.json()["code"]) == (400, "complaint_category_unknown")
     assert await Case.count().where(Case.external_id == "x-1") == 0
+
+
+async def test_two_integrators_orders_of_one_number_are_two_cases(client: AppClient) -> None:
+    hotline, _ = await _key(client, ["complaints:write"])
+    city_centre, _ = await _key(client, ["complaints:write"])
+    external_id = f"WO-{time.time_ns()}"
+    sent = await asyncio.gather(
+        *(
+            client.post("/integrator/v1/complaints", headers=key, json=_complaint(external_id))
+            for key in (hotline, city_centre, hotline, city_centre)
+        )
+    )
+    assert all(r.status_code == 200 for r in sent), [r.text for r in sent]
+    assert sent[0].json()["case_id"] == sent[2].json()["case_id"]
+    assert sent[1].json()["case_id"] == sent[3].json()["case_id"]
+    assert sent[0].json()["case_id"] != sent[1].json()["case_id"]
+    assert sorted(r.json()["duplicate"] for r in sent) == [False, False, True, True]
+    assert await Case.count().where(Case.external_id == external_id) == 2
+
+
+async def _listed_key(client: AppClient, admin: dict[str, Any], key_id: int) -> dict[str, Any]:
+    cursor = ""
+    while True:
+        page = (
+            await client.get(f"/api/v1/integrator-keys?limit=200{cursor}", headers=bearer(admin))
+        ).json()
+        for item in page["items"]:
+            if item["id"] == key_id:
+                found: dict[str, Any] = item
+                return found
+        assert page["next_cursor"], f"key {key_id} not listed"
+        cursor = f"&cursor={page['next_cursor']}"
+
+
+async def test_a_key_shows_when_it_was_last_used(client: AppClient, settings: Any) -> None:
+    admin = await login(client, await make_user(Role.admin))
+    key, issued = await _key(client, ["events:read"])
+    key_id = issued["key"]["id"]
+    assert (await _listed_key(client, admin, key_id))["last_used_at"] is None
+
+    before = datetime.now(UTC)
+    assert (await client.get("/integrator/v1/events", headers=key)).status_code == 200
+    used = (await _listed_key(client, admin, key_id))["last_used_at"]
+    assert used is not None and datetime.fromisoformat(used) >= before - timedelta(seconds=1)
+
+    # Within the minute neither this process nor another one writes the row again.
+    async with client_for(settings) as other_process:
+        for api in (client, other_process):
+            assert (await api.get("/integrator/v1/events", headers=key)).status_code == 200
+    assert (await _listed_key(client, admin, key_id))["last_used_at"] == used
 
 
 async def test_the_feed_is_ordered_and_resumable(client: AppClient) -> None:
