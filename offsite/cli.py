@@ -304,10 +304,16 @@ def main(argv: list[str] | None = None) -> None:
     package = sub.add_parser("verify-package", help="check an evidence package (zip)")
     package.add_argument("file")
     sub.add_parser("test", help="run pytest against fresh services; other args go to pytest")
+    sub.add_parser("npm", help="npm in web/ with the packaged Node; other args go to npm")
     services = sub.add_parser("services")
     services.add_argument("action", choices=["up", "down", "env"])
     services.add_argument("--profile", choices=["run", "test", "bench"], default="run")
     argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["npm"]:
+        # Everything after `npm` is npm's; run in web/ with the packaged Node.
+        from offsite.web import run_npm
+
+        raise SystemExit(run_npm(argv[1:]))
     if argv[:1] == ["test"]:
         # Everything after `test` is pytest's, options included.
         settings = get_settings()

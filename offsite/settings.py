@@ -77,6 +77,13 @@ class HttpSettings(_Section, frozen=True, kw_only=True):
     debug: Annotated[bool, env("OFFSITE_DEBUG", "Litestar debug mode (never in production).")] = (
         False
     )
+    web_dist: Annotated[
+        str,
+        env(
+            "OFFSITE_WEB_DIST",
+            "Folder of the built mobile app served at /app/ (default: web/dist of the checkout).",
+        ),
+    ] = ""
     list_cache_ttl_s: Annotated[
         float,
         env(
