@@ -6,6 +6,7 @@ offsite api | worker       one process of the system
 offsite migrate | seed     schema and bucket; demo data
 offsite services up|down|env [--profile run|test]
 offsite settings           every setting with its environment variable
+offsite npm ARGS           npm in web/ with the Node of the `web` extra
 """
 
 from __future__ import annotations
@@ -191,6 +192,7 @@ def cmd_up(settings: Settings) -> None:
         base = settings.http.public_url.rstrip("/")
         _wait_ready(f"http://{settings.http.host}:{settings.http.port}/readyz", children[0])
         _out(f"\nOffsite is ready in {time.monotonic() - started:.1f} s\n")
+        _out(f"  App        {base}/app/   (officers' phone app)")
         _out(f"  API        {base}/api/v1")
         _out(f"  OpenAPI    {base}/schema/openapi.json")
         _out(f"  Readiness  {base}/readyz")

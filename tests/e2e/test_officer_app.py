@@ -5,14 +5,22 @@ PostgreSQL, Redis and S3. Screenshots of each screen go to .data/test/screenshot
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from playwright.async_api import Browser, BrowserContext, Page, Playwright, async_playwright
+from playwright.async_api import (
+    Browser,
+    BrowserContext,
+    Page,
+    Playwright,
+    Request,
+    Route,
+    async_playwright,
+)
 
 from domain.org import Role
 from offsite.settings import Settings
@@ -259,4 +267,63 @@ async def test_unknown_app_paths_open_the_app(
     assert response is not None and response.status == 200
     await page.wait_for_url("**/app/login?next=/tasks/999999")
     await page.get_by_role("button", name="账号密码登录").wait_for()
+    await context.close()
+
+
+async def test_lost_answers_are_asked_again_not_a_sign_out(
+    browser: tuple[Playwright, Browser], app_url: str, client: AppClient
+) -> None:
+    """A weak network: the server handles the refresh and the accept, their answers never
+    reach the phone. The app asks again with the same refresh token and the same
+    Idempotency-Key; the officer stays signed in and the case is accepted once."""
+    user, tokens, case = await _officer_with_task(
+        client, "赵磊", address="莘庄镇 莘建路 88 号", description="跨门营业"
+    )
+    context = await _phone(browser, "iPhone 13")
+    page = await context.new_page()
+    await _sign_in(page, app_url, user)
+    await page.get_by_role("button", name="账号密码登录").click()
+    await page.locator(f'[data-case="{case["id"]}"]').wait_for()
+
+    sent: dict[str, list[Request]] = {"refresh": [], "accept": []}
+
+    def lose_first_answer(kind: str) -> Callable[[Route], Awaitable[None]]:
+        async def handle(route: Route) -> None:
+            sent[kind].append(route.request)
+            if len(sent[kind]) == 1:
+                await route.fetch()  # the server gets it and answers; the phone does not hear
+                await route.abort("connectionreset")
+            else:
+                await route.continue_()
+
+        return handle
+
+    await page.route("**/api/v1/auth/refresh", lose_first_answer("refresh"))
+    await page.route(f"**/api/v1/cases/{case['id']}/accept", lose_first_answer("accept"))
+
+    # The access token is about to expire: the next page load refreshes it first.
+    before = await page.evaluate("JSON.parse(localStorage.getItem('offsite.session'))")
+    await page.evaluate(
+        "s => localStorage.setItem('offsite.session',"
+        " JSON.stringify({ ...s, expiresAt: Date.now() }))",
+        before,
+    )
+    await page.goto(f"{app_url}/app/tasks/{case['id']}")
+    accept = page.get_by_role("button", name="接收任务")
+    await accept.wait_for()
+    assert [r.post_data_json for r in sent["refresh"]] == [
+        {"refresh_token": before["refreshToken"]}
+    ] * 2
+    after = await page.evaluate("JSON.parse(localStorage.getItem('offsite.session'))")
+    assert after["refreshToken"] != before["refreshToken"]
+    assert "/login" not in page.url
+
+    await accept.click()
+    await page.locator(".state", has_text="处置中").wait_for()
+    keys = [r.headers["idempotency-key"] for r in sent["accept"]]
+    assert len(keys) == 2 and keys[0] == keys[1]
+    timeline = await client.get(f"/api/v1/cases/{case['id']}/timeline", headers=bearer(tokens))
+    actions = [e["action"] for e in timeline.json()["items"]]
+    assert actions.count("accept") == 1, actions
+    await _shot(page, "iphone13-5-weak-network-accepted")
     await context.close()
