@@ -138,6 +138,21 @@ async def _upload_photo(client: AppClient, tokens: dict[str, Any], case: dict, i
     assert ev["status"] == "verified", ev
 
 
+async def _pull_down(context: BrowserContext, page: Page) -> None:
+    """A finger dragging the list down from near the top (real touch events, via CDP)."""
+    cdp = await context.new_cdp_session(page)
+    x, y = 180, 160
+
+    async def touch(kind: str, points: list[dict[str, float]]) -> None:
+        await cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": points})
+
+    await touch("touchStart", [{"x": x, "y": y}])
+    for dy in range(10, 210, 10):
+        await touch("touchMove", [{"x": x, "y": y + dy}])
+    await touch("touchEnd", [])
+    await cdp.detach()
+
+
 async def _sign_in(page: Page, app_url: str, user: dict[str, Any]) -> None:
     await page.goto(f"{app_url}/app/")
     await page.wait_for_url("**/app/login**")
@@ -237,6 +252,12 @@ async def test_a_stale_accept_shows_the_fresh_case_on_a_small_android(
     card = page.locator(f'[data-case="{case["id"]}"]')
     await card.wait_for()
     await _shot(page, "android-1-tasks")
+
+    # A new task is dispatched while the list is open: pulling the list down shows it.
+    second = await report(client, tokens, "05-05", address="沪闵路 6100 号")
+    assert second["assignee"]["id"] == tokens["user"]["id"]
+    await _pull_down(context, page)
+    await page.locator(f'[data-case="{second["id"]}"]').wait_for()
     await card.click()
     accept = page.get_by_role("button", name="接收任务")
     await accept.wait_for()
