@@ -1,5 +1,13 @@
 import { describe, expect, it, vi } from "vitest";
-import { ApiClient, ApiError, NetworkError, SignedOut, userMessage, type Session } from "../src/api/client";
+import {
+  ApiClient,
+  ApiError,
+  NetworkError,
+  REFRESH_WINDOW_MS,
+  SignedOut,
+  userMessage,
+  type Session,
+} from "../src/api/client";
 import { ERROR_MESSAGES, GENERIC_ERROR, NETWORK_ERROR, SERVER_ERROR } from "../src/api/messages";
 import { memorySessionStore } from "../src/auth/store";
 
@@ -89,6 +97,32 @@ describe("token refresh on a weak network", () => {
       session({ expiresAt: NOW + 1000 }),
     );
     await expect(api.refresh()).rejects.toBeInstanceOf(NetworkError);
+    expect(store.load()?.refreshToken).toBe("refresh-1");
+    expect(onSignedOut).not.toHaveBeenCalled();
+  });
+
+  it("asks again only while the server would still repeat its answer", async () => {
+    // Each lost try takes 4 s to time out; retries wait 0.5, 1.5, 3 and 5 s.
+    let clock = NOW;
+    const sentAt: number[] = [];
+    const store = memorySessionStore(session({ expiresAt: NOW + 1000 }));
+    const onSignedOut = vi.fn();
+    const api = new ApiClient({
+      store,
+      now: () => clock,
+      sleep: async (ms) => {
+        clock += ms;
+      },
+      fetch: (async () => {
+        sentAt.push(clock - NOW);
+        clock += 4000;
+        throw new TypeError("Failed to fetch");
+      }) as unknown as typeof globalThis.fetch,
+      onSignedOut,
+    });
+    await expect(api.refresh()).rejects.toBeInstanceOf(NetworkError);
+    expect(sentAt).toEqual([0, 4500, 10000]); // the next would start at 17 s: too late
+    expect(sentAt.every((t) => t < REFRESH_WINDOW_MS)).toBe(true);
     expect(store.load()?.refreshToken).toBe("refresh-1");
     expect(onSignedOut).not.toHaveBeenCalled();
   });

@@ -60,6 +60,8 @@ export function userMessage(error: unknown): string {
 
 export interface RequestOptions {
   body?: unknown;
+  /** Retries stop once the first try is this old, ms; each try waits at most the rest. */
+  retryWindowMs?: number;
   query?: Record<string, string | number | boolean | undefined>;
   /** Commands: sent as Idempotency-Key, the same on every retry of this call. */
   idempotencyKey?: string;
@@ -81,8 +83,13 @@ export interface ApiClientOptions {
   onSignedOut?: (reason: SignedOut) => void;
 }
 
-// The server answers a replayed refresh with the same pair for 20 s: retries fit well inside.
 const DEFAULT_RETRY_DELAYS = [500, 1500, 3000, 5000];
+// The server answers a replayed refresh with the same pair for 20 s; after that the same
+// token counts as reuse and ends every session of the sign-in. So a refresh is asked
+// again only while the first try is less than this old, each try waiting at most
+// REFRESH_TIMEOUT_MS for its answer.
+export const REFRESH_WINDOW_MS = 15_000;
+const REFRESH_TIMEOUT_MS = 5_000;
 const REFRESH_AHEAD_MS = 30_000;
 const SESSION_ENDING_CODES = new Set([
   "refresh_token_invalid",
@@ -195,7 +202,7 @@ export class ApiClient {
     const response = await this.send(
       "POST",
       "/api/v1/auth/refresh",
-      { body: { refresh_token: refreshToken }, anonymous: true },
+      { body: { refresh_token: refreshToken }, anonymous: true, retryWindowMs: REFRESH_WINDOW_MS },
       null,
       true,
     );
@@ -245,24 +252,36 @@ export class ApiClient {
     };
     const url = this.baseUrl + path + queryString(opts.query);
     const delays = retriable ? this.retryDelays : [];
+    const windowMs = opts.retryWindowMs;
+    const started = this.now();
     for (let attempt = 0; ; attempt++) {
+      const timeout =
+        windowMs === undefined
+          ? this.timeoutMs
+          : Math.min(REFRESH_TIMEOUT_MS, windowMs - (this.now() - started));
+      let answered: Response | undefined;
       let lost: unknown;
       try {
-        const response = await this.fetchWithTimeout(url, init);
-        if (![502, 503, 504].includes(response.status) || attempt >= delays.length) {
-          return response;
-        }
+        answered = await this.fetchWithTimeout(url, init, timeout);
+        if (![502, 503, 504].includes(answered.status)) return answered;
       } catch (error) {
         lost = error;
-        if (attempt >= delays.length) throw new NetworkError(lost);
       }
-      await this.sleep(delays[attempt]!);
+      const delay = delays[attempt];
+      const tooLate =
+        delay === undefined ||
+        (windowMs !== undefined && this.now() + delay - started >= windowMs);
+      if (tooLate) {
+        if (answered) return answered; // the proxy's 502/503/504, as it was
+        throw new NetworkError(lost);
+      }
+      await this.sleep(delay);
     }
   }
 
-  private async fetchWithTimeout(url: string, init: RequestInit): Promise<Response> {
+  private async fetchWithTimeout(url: string, init: RequestInit, timeoutMs: number) {
     const controller = typeof AbortController === "function" ? new AbortController() : null;
-    const timer = controller ? setTimeout(() => controller.abort(), this.timeoutMs) : null;
+    const timer = controller ? setTimeout(() => controller.abort(), timeoutMs) : null;
     try {
       return await this.fetchImpl(url, { ...init, signal: controller?.signal });
     } finally {
