@@ -300,7 +300,7 @@ async def test_lost_answers_are_asked_again_not_a_sign_out(
     reach the phone. The app asks again with the same refresh token and the same
     Idempotency-Key; the officer stays signed in and the case is accepted once."""
     user, tokens, case = await _officer_with_task(
-        client, "赵磊", address="莘庄镇 莘建路 88 号", description="跨门营业"
+        client, "赵磊", address="江川路 150 号", description="跨门营业"
     )
     context = await _phone(browser, "iPhone 13")
     page = await context.new_page()
