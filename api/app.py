@@ -9,6 +9,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 
 from litestar import Litestar
 from litestar.middleware import DefineMiddleware
@@ -42,9 +43,11 @@ from api.stats.controller import StatsController
 from api.subjects.controller import SubjectController
 from api.subjects.grades import GradeController
 from api.subjects.structures import StructureController, StructureTargetController
+from api.webapp import webapp_handlers
 from offsite import logs
 from offsite.runtime import open_runtime
 from offsite.settings import Settings, get_settings
+from offsite.web import default_dist
 from storage.live import LiveHub
 
 log = logging.getLogger("offsite.api")
@@ -161,6 +164,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             StructureTargetController,
             BlockController,
             OutboxController,
+            *webapp_handlers(Path(settings.http.web_dist or default_dist())),
         ],
         dependencies=DEPENDENCIES,
         guards=[jurisdiction_guard],

@@ -36,6 +36,7 @@ ERROR_CODES: dict[str, str] = {
     "body_too_deep": "The JSON body is nested too deeply.",
     "target_url_invalid": "A webhook or callback URL that cannot, or may not, be called.",
     "http_error": "Another HTTP-level refusal.",
+    "app_not_built": "The mobile app's bundle is not built on this server (`/app/`).",
     # authentication
     "auth_required": "Send `Authorization: Bearer <access token>`.",
     "token_invalid": "The access token is malformed, forged, or for another issuer.",

@@ -6,6 +6,7 @@ offsite api | worker       one process of the system
 offsite migrate | seed     schema and bucket; demo data
 offsite services up|down|env [--profile run|test]
 offsite settings           every setting with its environment variable
+offsite npm ARGS           npm in web/ with the Node of the `web` extra
 """
 
 from __future__ import annotations
@@ -191,6 +192,7 @@ def cmd_up(settings: Settings) -> None:
         base = settings.http.public_url.rstrip("/")
         _wait_ready(f"http://{settings.http.host}:{settings.http.port}/readyz", children[0])
         _out(f"\nOffsite is ready in {time.monotonic() - started:.1f} s\n")
+        _out(f"  App        {base}/app/   (officers' phone app)")
         _out(f"  API        {base}/api/v1")
         _out(f"  OpenAPI    {base}/schema/openapi.json")
         _out(f"  Readiness  {base}/readyz")
@@ -304,10 +306,16 @@ def main(argv: list[str] | None = None) -> None:
     package = sub.add_parser("verify-package", help="check an evidence package (zip)")
     package.add_argument("file")
     sub.add_parser("test", help="run pytest against fresh services; other args go to pytest")
+    sub.add_parser("npm", help="npm in web/ with the packaged Node; other args go to npm")
     services = sub.add_parser("services")
     services.add_argument("action", choices=["up", "down", "env"])
     services.add_argument("--profile", choices=["run", "test", "bench"], default="run")
     argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["npm"]:
+        # Everything after `npm` is npm's; run in web/ with the packaged Node.
+        from offsite.web import run_npm
+
+        raise SystemExit(run_npm(argv[1:]))
     if argv[:1] == ["test"]:
         # Everything after `test` is pytest's, options included.
         settings = get_settings()

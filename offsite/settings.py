@@ -97,6 +97,13 @@ class HttpSettings(_Section, frozen=True, kw_only=True):
             " (scheme https, or X-Forwarded-Proto: https from a trusted proxy); 0: none.",
         ),
     ] = 31_536_000
+    web_dist: Annotated[
+        str,
+        env(
+            "OFFSITE_WEB_DIST",
+            "Folder of the built mobile app served at /app/ (default: web/dist of the checkout).",
+        ),
+    ] = ""
     list_cache_ttl_s: Annotated[
         float,
         env(

@@ -1,0 +1,11 @@
+import { createApp } from "vue";
+// Vant's function APIs (toast, dialog) bring their styles explicitly; components that
+// templates use are imported with their styles by the resolver (vite.config.ts).
+import "vant/es/toast/style";
+import "vant/es/dialog/style";
+import "vant/es/image-preview/style";
+import App from "./App.vue";
+import { router } from "./router";
+import "./styles.css";
+
+createApp(App).use(router).mount("#app");
