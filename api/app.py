@@ -43,7 +43,7 @@ from api.stats.controller import StatsController
 from api.subjects.controller import SubjectController
 from api.subjects.grades import GradeController
 from api.subjects.structures import StructureController, StructureTargetController
-from api.webapp import webapp_handlers
+from api.webapp import page_policy, webapp_handlers
 from offsite import logs
 from offsite.runtime import open_runtime
 from offsite.settings import Settings, get_settings
@@ -164,7 +164,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             StructureTargetController,
             BlockController,
             OutboxController,
-            *webapp_handlers(Path(settings.http.web_dist or default_dist())),
+            *webapp_handlers(
+                Path(settings.http.web_dist or default_dist()),
+                page_policy(settings.s3.public_endpoint or settings.s3.endpoint),
+            ),
         ],
         dependencies=DEPENDENCIES,
         guards=[jurisdiction_guard],

@@ -45,11 +45,28 @@ def _locate(dist: Path, file_path: str) -> Path | None:
     return candidate
 
 
-def _answer(path: Path, cache_control: str, accepts_gzip: bool) -> Response[bytes]:
+def page_policy(object_store: str) -> str:
+    """The Content-Security-Policy of the app's files: its own scripts, styles and fonts
+    only (Vant sets inline styles), and the object store for photos (presigned view
+    links, POST-policy uploads). The API's own answers keep ``default-src 'none'``."""
+    store = object_store.rstrip("/")
+    return (
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline';"
+        f" img-src 'self' data: blob: {store}; connect-src 'self' {store};"
+        " font-src 'self' data:; object-src 'none'; base-uri 'none';"
+        " form-action 'self'; frame-ancestors 'none'"
+    )
+
+
+def _answer(path: Path, cache_control: str, accepts_gzip: bool, csp: str) -> Response[bytes]:
     media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     if media_type.startswith("text/") or media_type.endswith(("javascript", "json", "+xml")):
         media_type += "; charset=utf-8"
-    headers = {"Cache-Control": cache_control, "Vary": "Accept-Encoding"}
+    headers = {
+        "Cache-Control": cache_control,
+        "Vary": "Accept-Encoding",
+        "Content-Security-Policy": csp,
+    }
     if accepts_gzip and path.suffix in _COMPRESSIBLE:
         stat = path.stat()
         headers["Content-Encoding"] = "gzip"
@@ -59,12 +76,12 @@ def _answer(path: Path, cache_control: str, accepts_gzip: bool) -> Response[byte
     return Response(body, media_type=media_type, headers=headers)
 
 
-def serve(dist: Path, file_path: str, accepts_gzip: bool) -> Response[bytes]:
+def serve(dist: Path, file_path: str, accepts_gzip: bool, csp: str) -> Response[bytes]:
     """The answer for ``/app/<file_path>`` from the bundle in ``dist`` (resolved)."""
     found = _locate(dist, file_path)
     if found is not None and found.name != "index.html":
         hashed = found.parent == dist / "assets"
-        return _answer(found, IMMUTABLE if hashed else REVALIDATE, accepts_gzip)
+        return _answer(found, IMMUTABLE if hashed else REVALIDATE, accepts_gzip, csp)
     if file_path.lstrip("/").startswith("assets/"):
         # A chunk of another release: a 404, not the page (which would not parse as JS).
         raise NotFound("not_found", "no such file in the app's bundle")
@@ -75,22 +92,22 @@ def serve(dist: Path, file_path: str, accepts_gzip: bool) -> Response[bytes]:
             "the mobile app is not built: run `make install` (or `npm run build` in web/); "
             f"looked in {dist}",
         )
-    return _answer(index, REVALIDATE, accepts_gzip)
+    return _answer(index, REVALIDATE, accepts_gzip, csp)
 
 
 def _accepts_gzip(request: Request[Any, Any, Any]) -> bool:
     return "gzip" in request.headers.get("accept-encoding", "")
 
 
-def webapp_handlers(dist: Path) -> list[HTTPRouteHandler]:
+def webapp_handlers(dist: Path, csp: str) -> list[HTTPRouteHandler]:
     """Route handlers serving the bundle built into ``dist`` (read at each request, so a
-    build made while the API runs is served at once)."""
+    build made while the API runs is served at once) under the policy ``csp``."""
     dist = dist.resolve()
     methods = [HttpMethod.GET, HttpMethod.HEAD]
 
     @route(PREFIX, http_method=methods, opt=_PUBLIC, include_in_schema=False, sync_to_thread=False)
     def app_page(request: Request[Any, Any, Any]) -> Response[bytes]:
-        return serve(dist, "/", _accepts_gzip(request))
+        return serve(dist, "/", _accepts_gzip(request), csp)
 
     @route(
         f"{PREFIX}/{{file_path:path}}",
@@ -100,6 +117,6 @@ def webapp_handlers(dist: Path) -> list[HTTPRouteHandler]:
         sync_to_thread=False,
     )
     def app_file(file_path: FromPath[str], request: Request[Any, Any, Any]) -> Response[bytes]:
-        return serve(dist, file_path, _accepts_gzip(request))
+        return serve(dist, file_path, _accepts_gzip(request), csp)
 
     return [app_page, app_file]

@@ -12,14 +12,14 @@ from litestar.testing import TestClient
 
 from api.errors import EXCEPTION_HANDLERS
 from api.security import BearerAuthMiddleware
-from api.webapp import IMMUTABLE, webapp_handlers
+from api.webapp import IMMUTABLE, page_policy, webapp_handlers
 
 INDEX = '<!doctype html><html lang="zh-CN"><script src="/app/assets/index-AbC123.js"></script>'
 
 
 def _client(dist: Path) -> TestClient[Litestar]:
     app = Litestar(
-        route_handlers=webapp_handlers(dist),
+        route_handlers=webapp_handlers(dist, page_policy("http://s3.example:9000/")),
         middleware=[DefineMiddleware(BearerAuthMiddleware)],
         exception_handlers=EXCEPTION_HANDLERS,
     )
@@ -86,3 +86,11 @@ def test_unbuilt_app_is_a_clear_503(tmp_path: Path) -> None:
             response = client.get(path)
             assert response.status_code == 503
             assert response.json()["code"] == "app_not_built"
+
+
+def test_the_app_runs_its_own_scripts_and_reaches_only_the_object_store(dist: Path) -> None:
+    with _client(dist) as client:
+        policy = client.get("/app/").headers["content-security-policy"]
+    assert "script-src 'self';" in policy and "frame-ancestors 'none'" in policy
+    assert "connect-src 'self' http://s3.example:9000;" in policy
+    assert "img-src 'self' data: blob: http://s3.example:9000;" in policy
