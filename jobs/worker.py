@@ -1,6 +1,15 @@
-"""The workers: ``offsite worker`` runs ``WorkerSettings`` (everything but camera samples),
-``offsite worker --vision`` runs ``VisionWorkerSettings`` (camera samples only: the model
-is loaded once per process, and vision workers scale apart, e.g. on GPU nodes)."""
+"""The workers: ``offsite worker`` runs ``WorkerSettings`` (staff work: notifications,
+evidence checks, escalations, the outbox pump, nightly jobs), ``offsite worker
+--integrations`` runs ``IntegrationWorkerSettings`` (deliveries to integrator-given URLs:
+webhooks, status callbacks, pictures), ``offsite worker --vision`` runs
+``VisionWorkerSettings`` (camera samples only: the model is loaded once per process, and
+vision workers scale apart, e.g. on GPU nodes).
+
+Integrator deliveries have a queue and a worker of their own rather than a limit inside
+the default worker: arq counts a job waiting on a semaphore as a running job, so a
+limit inside one worker still lets a hung receiver's backlog fill the job slots staff
+work needs; a queue of their own gives them slots that nothing else uses, and they
+scale (and fail) apart."""
 
 from __future__ import annotations
 
@@ -110,6 +119,20 @@ class WorkerSettings:
     # that long at most before it goes out (arq's default is 0.5 s).
     poll_delay = 0.05
     max_jobs = 20
+    health_check_interval = 30
+
+
+class IntegrationWorkerSettings:
+    """Deliveries to integrators. Many at a time: each mostly waits on someone else's
+    server (at most ``OFFSITE_WEBHOOK_TIMEOUT_S``), and a receiver that hangs holds only
+    these slots. The default worker's pump enqueues them (and re-enqueues lost ones)."""
+
+    functions: ClassVar[list[Any]] = [func(deliver_outbox, keep_result=0, timeout=120)]
+    on_startup = startup
+    on_shutdown = shutdown
+    queue_name = "offsite:integrations"
+    poll_delay = 0.05
+    max_jobs = 50
     health_check_interval = 30
 
 

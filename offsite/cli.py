@@ -2,7 +2,7 @@
 
 offsite up                 everything, with embedded services and demo data (make run)
 offsite test [ARGS]        the test suite against a fresh embedded stack (make test)
-offsite api | worker       one process of the system
+offsite api | worker [--integrations | --vision]   one process of the system
 offsite migrate | seed     schema and bucket; demo data
 offsite services up|down|env [--profile run|test]
 offsite settings           every setting with its environment variable
@@ -99,16 +99,22 @@ def cmd_api(settings: Settings) -> None:
     ).serve()
 
 
-def cmd_worker(settings: Settings, vision: bool = False) -> None:
+def cmd_worker(settings: Settings, kind: str = "default") -> None:
     from arq import run_worker
     from arq.connections import RedisSettings
 
-    from jobs.worker import VisionWorkerSettings, WorkerSettings
+    from jobs.worker import IntegrationWorkerSettings, VisionWorkerSettings, WorkerSettings
 
+    chosen: dict[str, tuple[type, str]] = {
+        "default": (WorkerSettings, settings.redis.queue_name),
+        "integrations": (IntegrationWorkerSettings, settings.redis.integrations_queue_name),
+        "vision": (VisionWorkerSettings, settings.redis.vision_queue_name),
+    }
+    worker_settings, queue_name = chosen[kind]
     run_worker(
-        VisionWorkerSettings if vision else WorkerSettings,  # type: ignore[arg-type]
+        worker_settings,
         redis_settings=RedisSettings.from_dsn(settings.redis.url),
-        queue_name=settings.redis.vision_queue_name if vision else settings.redis.queue_name,
+        queue_name=queue_name,
     )
 
 
@@ -187,6 +193,7 @@ def cmd_up(settings: Settings) -> None:
         subprocess.run([*me, "seed"], env=env, check=True)
         children.append(subprocess.Popen([*me, "api"], env=env))
         children.append(subprocess.Popen([*me, "worker"], env=env))
+        children.append(subprocess.Popen([*me, "worker", "--integrations"], env=env))
         children.append(subprocess.Popen([*me, "worker", "--vision"], env=env))
         base = settings.http.public_url.rstrip("/")
         _wait_ready(f"http://{settings.http.host}:{settings.http.port}/readyz", children[0])
@@ -294,8 +301,12 @@ def main(argv: list[str] | None = None) -> None:
     sub = parser.add_subparsers(dest="command", required=True)
     for name in ("up", "api", "seed", "settings"):
         sub.add_parser(name)
-    worker = sub.add_parser("worker", help="the default worker, or with --vision the camera one")
-    worker.add_argument("--vision", action="store_true")
+    worker = sub.add_parser(
+        "worker", help="the default worker; --integrations the integrator one; --vision cameras"
+    )
+    which = worker.add_mutually_exclusive_group()
+    which.add_argument("--vision", action="store_const", dest="kind", const="vision")
+    which.add_argument("--integrations", action="store_const", dest="kind", const="integrations")
     migrate = sub.add_parser("migrate", help="apply migrations and create the bucket")
     migrate.add_argument("--to", default="all", help="stop after this migration id")
     sub.add_parser("escalate", help="one pass of the deadline escalation scan")
@@ -325,7 +336,7 @@ def main(argv: list[str] | None = None) -> None:
         "settings": cmd_settings,
     }
     if args.command == "worker":
-        cmd_worker(settings, vision=args.vision)
+        cmd_worker(settings, args.kind or "default")
         return
     if args.command == "verify-package":
         raise SystemExit(cmd_verify_package(args.file))

@@ -41,12 +41,13 @@ class Claimed(msgspec.Struct, frozen=True, kw_only=True):
 class Due(msgspec.Struct, frozen=True):
     id: int
     attempts: int
+    kind: str
 
 
 async def due(now: datetime, limit: int = 1000) -> list[Due]:
     """Pending rows whose time has come and that nobody holds, oldest first."""
     rows = await Outbox.raw(
-        """SELECT id, attempts FROM outbox
+        """SELECT id, attempts, kind FROM outbox
             WHERE status = 'pending' AND next_attempt_at <= {}
               AND (lease_until IS NULL OR lease_until < {})
             ORDER BY next_attempt_at, id
@@ -55,7 +56,7 @@ async def due(now: datetime, limit: int = 1000) -> list[Due]:
         now,
         limit,
     )
-    return [Due(r["id"], r["attempts"]) for r in rows]
+    return [Due(r["id"], r["attempts"], r["kind"]) for r in rows]
 
 
 async def claim(outbox_id: int, now: datetime, lease_s: float) -> Claimed | None:
