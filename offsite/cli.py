@@ -139,9 +139,10 @@ def _child_env(
     stack = devstack.Stack(settings.data_dir, profile)
     if profile == "test":
         stack.wipe()
-    already = devstack.port_open(stack.ports.postgres)
     env |= stack.up().env | dict(extra)
-    return env, (lambda: None) if already else stack.down
+    # Stops what this start started; services that ran before it (`offsite services up`)
+    # are someone else's to stop.
+    return env, stack.stop_started
 
 
 def _wait_ready(url: str, proc: subprocess.Popen[bytes], timeout_s: float = 60) -> None:
