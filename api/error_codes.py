@@ -28,6 +28,11 @@ ERROR_CODES: dict[str, str] = {
     "payload_too_large": "The body is larger than allowed.",
     "unsupported_media_type": "The body's content type is not accepted.",
     "internal_error": "A bug on our side; it has been logged with the request id.",
+    # backing services down (503 with Retry-After; nothing was half-written: retry with
+    # the same Idempotency-Key)
+    "database_unavailable": "The database cannot be reached right now; retry shortly.",
+    "service_unavailable": "The job queue (Redis) cannot be reached right now; retry shortly.",
+    "storage_unavailable": "The object store cannot be reached right now; retry shortly.",
     "http_error": "Another HTTP-level refusal.",
     # authentication
     "auth_required": "Send `Authorization: Bearer <access token>`.",

@@ -100,10 +100,9 @@ def cmd_api(settings: Settings) -> None:
 
 
 def cmd_worker(settings: Settings, kind: str = "default") -> None:
-    from arq import run_worker
     from arq.connections import RedisSettings
 
-    from jobs.worker import IntegrationWorkerSettings, VisionWorkerSettings, WorkerSettings
+    from jobs.worker import IntegrationWorkerSettings, VisionWorkerSettings, WorkerSettings, run
 
     chosen: dict[str, tuple[type, str]] = {
         "default": (WorkerSettings, settings.redis.queue_name),
@@ -111,7 +110,7 @@ def cmd_worker(settings: Settings, kind: str = "default") -> None:
         "vision": (VisionWorkerSettings, settings.redis.vision_queue_name),
     }
     worker_settings, queue_name = chosen[kind]
-    run_worker(
+    run(
         worker_settings,
         redis_settings=RedisSettings.from_dsn(settings.redis.url),
         queue_name=queue_name,

@@ -68,7 +68,11 @@ PROFILES = {
 # its own (kept in ``ports.json``), so suites of two checkouts, and a ``make run``, can run
 # side by side.
 EPHEMERAL_PROFILES = frozenset({"test"})
-_EPHEMERAL_RANGE = (40000, 45000)  # below 55535 (gRPC = HTTP + 10000 must be a port)
+# Below the kernel's ephemeral range (32768–60999 by default), gRPC twins included: a
+# port in that range can be taken, while its service is down (a restart, a fault test),
+# as the source port of some outgoing connection — even a client's self-connect to the
+# very port it keeps retrying — and the service then cannot bind it again.
+_EPHEMERAL_RANGE = (20000, 22700)
 
 
 def all_ports(ports: Ports) -> set[int]:
@@ -314,8 +318,9 @@ class EmbeddedS3:
             raise
         return True
 
-    def stop(self) -> None:
-        stop_pid(self.pid_file, "seaweedfs")
+    def stop(self, timeout_s: float = 20.0) -> None:
+        """SIGTERM, and SIGKILL after ``timeout_s`` (weed waits for open connections)."""
+        stop_pid(self.pid_file, "seaweedfs", timeout_s)
 
     def endpoint(self) -> str:
         return f"http://127.0.0.1:{self.ports.s3}"

@@ -102,6 +102,10 @@ def stop_pid(pid_file: Path, what: str, timeout_s: float = 20.0) -> None:
         time.sleep(0.05)
     log.warning("%s (pid %s) ignored SIGTERM; killing it", what, pid)
     os.kill(pid, signal.SIGKILL)
+    # Gone only once reaped: until then it may still hold its ports.
+    deadline = time.monotonic() + 10
+    while not exited(pid) and time.monotonic() < deadline:
+        time.sleep(0.02)
     pid_file.unlink(missing_ok=True)
 
 
