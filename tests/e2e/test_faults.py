@@ -181,6 +181,15 @@ async def _scenario(
         "the webhooks of cases reported while Redis was down",
     )
 
+    # The staff side too (default queue): what those cases owe is settled, nothing pending.
+    owed = Outbox.case.is_in([c["id"] for c in during])
+
+    async def staff_settled() -> bool:
+        rows = await Outbox.select(Outbox.status).where(owed & (Outbox.kind == "notification"))
+        return bool(rows) and all(r["status"] != "pending" for r in rows)
+
+    await _eventually(staff_settled, 60, "the notifications of cases reported meanwhile")
+
     # Every webhook owed was delivered, each exactly once.
     async def all_delivered() -> bool:
         pending = await Outbox.count().where(
