@@ -134,6 +134,17 @@ def storage_unavailable(
     return _unavailable("storage_unavailable", "the object store cannot be reached right now")
 
 
+def database_client_error(
+    request: Request[Any, Any, Any], exc: asyncpg.InternalClientError
+) -> Response[dict[str, Any]]:
+    """asyncpg reports some connection losses as an internal client error (a pooled
+    connection the server dropped mid-use: "cannot switch to state …"). The transaction
+    is gone either way, so the caller may retry: 503, logged with its traceback in case
+    it is a real bug."""
+    log.error("database client error on %s %s", request.method, request.url.path, exc_info=exc)
+    return _unavailable("database_unavailable", "the database cannot be reached right now")
+
+
 def connection_error(
     request: Request[Any, Any, Any], exc: ConnectionError
 ) -> Response[dict[str, Any]]:
@@ -150,6 +161,7 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
     asyncpg.AdminShutdownError: database_unavailable,
     asyncpg.CrashShutdownError: database_unavailable,
     asyncpg.ConnectionDoesNotExistError: database_unavailable,
+    asyncpg.InternalClientError: database_client_error,
     ConnectionError: connection_error,
     RedisConnectionError: redis_unavailable,
     RedisTimeoutError: redis_unavailable,

@@ -84,6 +84,7 @@ class EmbeddedPostgres:
         self.server_options = "" if durable else " -c fsync=off -c synchronous_commit=off"
         home = system_home(root) if _as_root() else root
         self.home = home
+        self.legacy_dir = root / "postgres"  # where root's data lived before
         self.dir = home / "postgres"
         self.log = home / "postgres.log"
         self.port = port
@@ -127,6 +128,7 @@ class EmbeddedPostgres:
         SYSTEM_ROOT.mkdir(mode=0o755, parents=True, exist_ok=True)
         self.home.parent.mkdir(mode=0o755, exist_ok=True)
         self.home.mkdir(mode=0o700, exist_ok=True)
+        self._adopt_legacy_dir()
         self.dir.mkdir(mode=0o700, exist_ok=True)
         self.log.touch()
         for path in (self.home, self.dir, self.log):
@@ -134,6 +136,22 @@ class EmbeddedPostgres:
         for check in (["test", "-x", str(self.bin / "postgres")], ["test", "-w", str(self.dir)]):
             if self._run_as_owner(*check).returncode != 0:
                 raise StackError(f"user {PG_SYSTEM_USER} cannot reach {self.bin} or {self.dir}")
+
+    def _adopt_legacy_dir(self) -> None:
+        """Move a data directory from inside the checkout (where root's PostgreSQL kept it
+        before) to the system home, once, so a profile keeps its data (the bench
+        profile's million cases). A server still running from there is left alone: its
+        port then reads as foreign, naming that directory."""
+        legacy = self.legacy_dir
+        if not (legacy / "PG_VERSION").exists() or (self.dir / "PG_VERSION").exists():
+            return
+        if pid_alive(legacy / "postmaster.pid") is not None:
+            return
+        shutil.rmtree(self.dir, ignore_errors=True)
+        shutil.move(str(legacy), str(self.dir))
+        subprocess.run(
+            ["chown", "-R", f"{PG_SYSTEM_USER}:{PG_SYSTEM_USER}", str(self.dir)], check=True
+        )
 
     def running(self) -> bool:
         """Whether this profile's server runs and is the one answering on its port."""

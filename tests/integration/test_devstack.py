@@ -4,8 +4,10 @@ started."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -71,3 +73,23 @@ def test_another_checkouts_stack_on_the_same_ports_is_not_ours(
     finally:
         other.postgres.wipe()
         shutil.rmtree(tmp_path / "b", ignore_errors=True)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root's PostgreSQL lives outside .data")
+def test_roots_data_dir_from_inside_the_checkout_is_adopted(stack: devstack.Stack) -> None:
+    """Before, root's PostgreSQL kept its data in ``.data/<profile>/postgres``; the first
+    start since moves it to the system home instead of starting an empty one."""
+    stack.up()
+    psql = [*stack.postgres._psql(stack.database), "-tAc"]
+    subprocess.run([*psql, "CREATE TABLE kept_across_the_move (id int)"], check=True)
+    stack.postgres.stop()
+    shutil.move(str(stack.postgres.dir), str(stack.postgres.legacy_dir))
+    stack.postgres.start()
+    assert not stack.postgres.legacy_dir.exists()
+    found = subprocess.run(
+        [*psql, "SELECT to_regclass('kept_across_the_move') IS NOT NULL"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    assert found.stdout.strip() == "t"
