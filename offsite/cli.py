@@ -4,7 +4,7 @@ offsite up                 everything, with embedded services and demo data (mak
 offsite test [ARGS]        the test suite against a fresh embedded stack (make test)
 offsite api | worker [--integrations | --vision]   one process of the system
 offsite migrate | seed     schema and bucket; demo data
-offsite services up|down|env [--profile run|test]
+offsite services up|down|env|wipe [--profile run|test|bench]
 offsite settings           every setting with its environment variable
 """
 
@@ -236,6 +236,8 @@ def cmd_services(settings: Settings, action: str, profile: str) -> None:
         _out("\n".join(f"export {k}={v}" for k, v in info.env.items()))
     elif action == "down":
         stack.down()
+    elif action == "wipe":
+        stack.wipe()  # its data too, wherever it lives (as root: under /var/lib/offsite)
     else:
         _out("\n".join(f"export {k}={v}" for k, v in stack.info().env.items()))
 
@@ -316,7 +318,7 @@ def main(argv: list[str] | None = None) -> None:
     package.add_argument("file")
     sub.add_parser("test", help="run pytest against fresh services; other args go to pytest")
     services = sub.add_parser("services")
-    services.add_argument("action", choices=["up", "down", "env"])
+    services.add_argument("action", choices=["up", "down", "env", "wipe"])
     services.add_argument("--profile", choices=["run", "test", "bench"], default="run")
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["test"]:

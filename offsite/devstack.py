@@ -422,6 +422,8 @@ class Stack:
         self.postgres.wipe()
         shutil.rmtree(self.root, ignore_errors=True)
         self.ports = profile_ports(self.root, self.profile)
-        self.postgres = EmbeddedPostgres(self.root, self.ports.postgres, durable=False)
+        self.postgres = EmbeddedPostgres(
+            self.root, self.ports.postgres, durable=self.profile != "test"
+        )
         self.redis = EmbeddedRedis(self.root, self.ports.redis)
         self.s3 = EmbeddedS3(self.root, self.ports)
