@@ -44,21 +44,21 @@ async def _eventually(check: Callable[[], Awaitable[bool]], timeout_s: float, wh
 
 
 class Load:
-    """Requests in a loop while services come and go: every answer is recorded, and one
-    that takes longer than HANG_S is recorded as a hang."""
+    """Concurrent requests in loops while services come and go (a board and a case page,
+    as phones poll them): every answer is recorded, and one that takes longer than HANG_S
+    is recorded as a hang."""
 
-    def __init__(self, client: AppClient, tokens: dict[str, Any]) -> None:
+    def __init__(self, client: AppClient, tokens: dict[str, Any], case_id: int) -> None:
         self.client, self.headers = client, bearer(tokens)
         self.answers: Counter[str] = Counter()
         self._stop = asyncio.Event()
-        self._task = asyncio.create_task(self._run())
+        paths = ["/api/v1/me/tasks", f"/api/v1/cases/{case_id}"] * 2
+        self._tasks = [asyncio.create_task(self._run(path)) for path in paths]
 
-    async def _run(self) -> None:
+    async def _run(self, path: str) -> None:
         while not self._stop.is_set():
             try:
-                answer = await asyncio.wait_for(
-                    self.client.get("/api/v1/me/tasks", headers=self.headers), HANG_S
-                )
+                answer = await asyncio.wait_for(self.client.get(path, headers=self.headers), HANG_S)
             except TimeoutError:
                 self.answers["hang"] += 1
                 continue
@@ -68,7 +68,7 @@ class Load:
 
     async def stop(self) -> Counter[str]:
         self._stop.set()
-        await self._task
+        await asyncio.gather(*self._tasks)
         return self.answers
 
 
@@ -108,7 +108,7 @@ async def _scenario(
     case = await report(client, officer, "05-05", address="江川路 12 号")
 
     # 1. PostgreSQL restarted under load; the phone's accept is retried with its key.
-    load = Load(client, officer)
+    load = Load(client, officer, case["id"])
     await stack.stop("postgres")
     accept = f"fault-accept-{time.time_ns()}"
     headers = bearer(officer) | {"Idempotency-Key": accept}
