@@ -274,7 +274,11 @@ async def relay_feed(runtime: Runtime) -> int:
 async def enqueue_due(runtime: Runtime) -> int:
     """Enqueue one delivery job per due outbox row (existing job ids are left alone)."""
     queued = 0
-    for row in await outbox.due(datetime.now(UTC)):
+    now = datetime.now(UTC)
+    # Staff rows first and on a scan of their own: a thousand integrator rows waiting for
+    # a receiver must not fill the scan's limit while a staff notification waits behind.
+    staff = await outbox.due(now, INTEGRATOR_KINDS, other_kinds=True)
+    for row in [*staff, *await outbox.due(now, INTEGRATOR_KINDS)]:
         job = await runtime.queue.enqueue_job(
             "deliver_outbox",
             row.id,

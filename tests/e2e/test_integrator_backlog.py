@@ -28,7 +28,7 @@ from tests.integration.conftest import AppClient, bearer, login
 from tests.integration.test_integration_api import _key
 
 pytestmark = pytest.mark.usefixtures("database")
-BACKLOG = 300
+BACKLOG = 1322  # as in the incident: more than one pump scan (1,000 rows) holds
 
 
 async def _until(condition: Callable[[], object], timeout_s: float, what: str) -> None:
