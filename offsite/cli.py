@@ -20,12 +20,15 @@ import sys
 import time
 from collections.abc import Callable, Coroutine, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from offsite import logs
 from offsite.settings import Settings, describe, get_settings
+
+if TYPE_CHECKING:
+    from offsite.devstack import Stack, StackInfo
 
 log = logging.getLogger("offsite")
 
@@ -138,10 +141,21 @@ def _child_env(
     stack = devstack.Stack(settings.data_dir, profile)
     if profile == "test":
         stack.wipe()
-    env |= stack.up().env | dict(extra)
+    env |= _stack_up(stack).env | dict(extra)
     # Stops what this start started; services that ran before it (`offsite services up`)
     # are someone else's to stop.
     return env, stack.stop_started
+
+
+def _stack_up(stack: Stack) -> StackInfo:
+    """``stack.up()``, with a refusal (a foreign process on a port, a service that would
+    not start) said in one message instead of a traceback."""
+    from offsite import devstack
+
+    try:
+        return stack.up()
+    except devstack.StackError as exc:
+        raise SystemExit(f"offsite: the {stack.profile} stack did not start: {exc}") from exc
 
 
 def _wait_ready(url: str, proc: subprocess.Popen[bytes], timeout_s: float = 60) -> None:
@@ -232,7 +246,7 @@ def cmd_services(settings: Settings, action: str, profile: str) -> None:
 
     stack = devstack.Stack(settings.data_dir, profile)
     if action == "up":
-        info = stack.up()
+        info = _stack_up(stack)
         _out("\n".join(f"export {k}={v}" for k, v in info.env.items()))
     elif action == "down":
         stack.down()
