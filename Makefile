@@ -57,5 +57,8 @@ services-down: $(STAMP)
 	$(BIN)/offsite services down --profile run
 	$(BIN)/offsite services down --profile test
 
-clean: services-down
+clean: $(STAMP)
+	$(BIN)/offsite services wipe --profile run
+	$(BIN)/offsite services wipe --profile test
+	$(BIN)/offsite services wipe --profile bench
 	rm -rf .data web/dist web/node_modules

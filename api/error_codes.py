@@ -35,6 +35,11 @@ ERROR_CODES: dict[str, str] = {
     "body_invalid": "The body is not valid UTF-8 JSON.",
     "body_too_deep": "The JSON body is nested too deeply.",
     "target_url_invalid": "A webhook or callback URL that cannot, or may not, be called.",
+    # backing services down (503 with Retry-After; nothing was half-written: retry with
+    # the same Idempotency-Key)
+    "database_unavailable": "The database cannot be reached right now; retry shortly.",
+    "service_unavailable": "The job queue (Redis) cannot be reached right now; retry shortly.",
+    "storage_unavailable": "The object store cannot be reached right now; retry shortly.",
     "http_error": "Another HTTP-level refusal.",
     "app_not_built": "The mobile app's bundle is not built on this server (`/app/`).",
     # authentication

@@ -6,9 +6,13 @@ import logging
 from typing import Any
 
 import asyncpg
+import minio.error
+import urllib3.exceptions
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from domain.errors import AppError, ErrorKind, RateLimited
 from domain.moments import DATETIME_WITHOUT_OFFSET
@@ -136,12 +140,77 @@ def unreadable_body(request: Request[Any, Any, Any], exc: Exception) -> Response
     return Response(_body(code, detail), status_code=400, media_type=MediaType.JSON)
 
 
+# A backing service that is down (or restarting) is the caller's cue to retry, not a
+# bug: 503 with a code saying which one. Each command is one transaction, so nothing of
+# a refused request was kept; a retry with the same Idempotency-Key applies it once.
+RETRY_AFTER_S = 2
+
+
+def _unavailable(code: str, detail: str) -> Response[dict[str, Any]]:
+    return Response(
+        _body(code, detail),
+        status_code=503,
+        headers={"Retry-After": str(RETRY_AFTER_S)},
+        media_type=MediaType.JSON,
+    )
+
+
+def database_unavailable(
+    request: Request[Any, Any, Any], exc: Exception
+) -> Response[dict[str, Any]]:
+    log.warning("database unavailable on %s %s: %r", request.method, request.url.path, exc)
+    return _unavailable("database_unavailable", "the database cannot be reached right now")
+
+
+def redis_unavailable(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+    log.warning("redis unavailable on %s %s: %r", request.method, request.url.path, exc)
+    return _unavailable("service_unavailable", "the job queue cannot be reached right now")
+
+
+def storage_unavailable(
+    request: Request[Any, Any, Any], exc: Exception
+) -> Response[dict[str, Any]]:
+    log.warning("object store unavailable on %s %s: %r", request.method, request.url.path, exc)
+    return _unavailable("storage_unavailable", "the object store cannot be reached right now")
+
+
+def database_client_error(
+    request: Request[Any, Any, Any], exc: asyncpg.InternalClientError
+) -> Response[dict[str, Any]]:
+    """asyncpg reports some connection losses as an internal client error (a pooled
+    connection the server dropped mid-use: "cannot switch to state …"). The transaction
+    is gone either way, so the caller may retry: 503, logged with its traceback in case
+    it is a real bug."""
+    log.error("database client error on %s %s", request.method, request.url.path, exc_info=exc)
+    return _unavailable("database_unavailable", "the database cannot be reached right now")
+
+
+def connection_error(
+    request: Request[Any, Any, Any], exc: ConnectionError
+) -> Response[dict[str, Any]]:
+    """A refused or reset connection that no client library wrapped: the database pool
+    (asyncpg raises the socket's own error when it cannot connect) is the one that does."""
+    return database_unavailable(request, exc)
+
+
 EXCEPTION_HANDLERS: dict[Any, Any] = {
     asyncpg.IntegrityConstraintViolationError: integrity_error,
     asyncpg.exceptions.DataError: data_error,  # SQLSTATE class 22, raised by the server
     asyncpg.exceptions._base.DataError: data_error,  # refused by asyncpg before sending
     UnicodeDecodeError: unreadable_body,
     RecursionError: unreadable_body,
+    # the server went away, is starting or shutting down, or a pooled connection broke
+    asyncpg.PostgresConnectionError: database_unavailable,
+    asyncpg.CannotConnectNowError: database_unavailable,
+    asyncpg.AdminShutdownError: database_unavailable,
+    asyncpg.CrashShutdownError: database_unavailable,
+    asyncpg.ConnectionDoesNotExistError: database_unavailable,
+    asyncpg.InternalClientError: database_client_error,
+    ConnectionError: connection_error,
+    RedisConnectionError: redis_unavailable,
+    RedisTimeoutError: redis_unavailable,
+    urllib3.exceptions.HTTPError: storage_unavailable,
+    minio.error.ServerError: storage_unavailable,
     AppError: app_error,
     ValidationException: validation_error,
     HTTPException: http_error,

@@ -253,12 +253,10 @@ async def main() -> None:
     args = parser.parse_args()
 
     stack = devstack.Stack(ROOT / ".data", "bench")
-    already_up = devstack.port_open(stack.ports.postgres)
     try:
         await run(args, stack_env(stack))
     finally:
-        if not already_up:
-            stack.down()
+        stack.stop_started()  # what ran before is someone else's
 
 
 async def run(args: argparse.Namespace, env: dict[str, str]) -> None:

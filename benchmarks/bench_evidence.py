@@ -147,14 +147,12 @@ async def main() -> None:
     parser.add_argument("--concurrency", type=int, default=2)
     args = parser.parse_args()
     stack = devstack.Stack(ROOT / ".data", "bench")
-    already_up = devstack.port_open(stack.ports.postgres)
     info = stack.up()
     env = dict(os.environ, **info.env, OFFSITE_LOG_LEVEL="WARNING")
     try:
         await run(args, env)
     finally:
-        if not already_up:
-            stack.down()
+        stack.stop_started()  # what ran before is someone else's
 
 
 if __name__ == "__main__":

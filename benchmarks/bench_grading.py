@@ -156,7 +156,6 @@ def main() -> None:
     )
     args = parser.parse_args()
     stack = devstack.Stack(ROOT / ".data", "bench")
-    already_up = devstack.port_open(stack.ports.postgres)
     info = stack.up()
     env = {**os.environ, **info.env, "OFFSITE_LOG_LEVEL": "WARNING", "OFFSITE_ENV": "bench"}
     os.environ.update(env)
@@ -165,8 +164,7 @@ def main() -> None:
         offsite(env, "seed")
         asyncio.run(run(args))
     finally:
-        if not already_up:
-            stack.down()
+        stack.stop_started()  # what ran before is someone else's
 
 
 if __name__ == "__main__":

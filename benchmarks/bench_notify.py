@@ -239,7 +239,6 @@ async def main() -> None:
     args = parser.parse_args()
 
     stack = devstack.Stack(ROOT / ".data", args.profile)
-    already_up = devstack.port_open(stack.ports.postgres)
     info = stack.up()
     env = {
         **os.environ,
@@ -285,8 +284,7 @@ async def main() -> None:
         receiver.shutdown()
         await revoke_bench_keys()  # its receiver is gone: nothing more is owed to it
         await close_pool()
-        if not already_up:
-            stack.down()
+        stack.stop_started()  # what ran before is someone else's
 
     print(
         f"\n{args.changes} case changes, one at a time; one API process, one worker, "

@@ -66,7 +66,6 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=2000)
     args = parser.parse_args()
     stack = devstack.Stack(ROOT / ".data", "bench")
-    already_up = devstack.port_open(stack.ports.postgres)
     env = dict(os.environ, **stack.up().env, OFFSITE_LOG_LEVEL="WARNING", OFFSITE_ENV="bench")
     api = None
     try:
@@ -101,8 +100,7 @@ def main() -> None:
         if api is not None:
             api.terminate()
             api.wait(timeout=20)
-        if not already_up:
-            stack.down()
+        stack.stop_started()  # what ran before is someone else's
     print(f"\n{args.requests} sequential requests each, one keep-alive connection, ms\n")
     print(f"| {'what':<44} | {'p50':>7} | {'p99':>7} |")
     print(f"|{'-' * 46}|{'-' * 9}|{'-' * 9}|")

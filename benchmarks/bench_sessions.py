@@ -97,12 +97,10 @@ async def main() -> None:
     parser.add_argument("--ended", type=int, default=1_000)
     args = parser.parse_args()
     stack = devstack.Stack(ROOT / ".data", "bench")
-    already_up = devstack.port_open(stack.ports.postgres)
     try:
         await run(args, stack_env(stack))
     finally:
-        if not already_up:
-            stack.down()
+        stack.stop_started()  # what ran before is someone else's
 
 
 if __name__ == "__main__":

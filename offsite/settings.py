@@ -148,6 +148,13 @@ class RedisSettings(_Section, frozen=True, kw_only=True):
     vision_queue_name: Annotated[
         str, env("OFFSITE_VISION_QUEUE", "arq queue of the vision worker (camera samples).")
     ] = "offsite:vision"
+    integrations_queue_name: Annotated[
+        str,
+        env(
+            "OFFSITE_INTEGRATIONS_QUEUE",
+            "arq queue of the integrations worker (webhooks, callbacks, integrators' pictures).",
+        ),
+    ] = "offsite:integrations"
 
 
 class S3Settings(_Section, frozen=True, kw_only=True):

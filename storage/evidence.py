@@ -277,6 +277,19 @@ class _Examined(msgspec.Struct, frozen=True):
     thumbnail_key: str | None = None
 
 
+_MISSING = ("NoSuchKey", "NoSuchObject", "NotFound")
+
+
+def _exists(store: ObjectStore, key: str) -> bool:
+    try:
+        store.size(key)
+    except S3Error as exc:
+        if exc.code in _MISSING:
+            return False
+        raise
+    return True
+
+
 def _examine(
     store: ObjectStore, settings: EvidenceSettings, ev: EvidenceRecord
 ) -> _Examined | RejectReason:
@@ -287,9 +300,12 @@ def _examine(
     try:
         store.move(ev.object_key, key)
     except S3Error as exc:
-        if exc.code in ("NoSuchKey", "NoSuchObject", "NotFound"):
+        if exc.code not in _MISSING:
+            raise
+        # An earlier attempt may have moved it before the store went away mid-check:
+        # then the file is already where it belongs.
+        if not _exists(store, key):
             return RejectReason.object_missing
-        raise
     size = store.size(key)
     if size > ev.max_bytes:
         return RejectReason.too_large

@@ -13,11 +13,33 @@ from datetime import datetime, timedelta
 from typing import BinaryIO
 from urllib.parse import urlsplit
 
+import certifi
+import urllib3
 from minio import Minio
 from minio.commonconfig import CopySource
 from minio.datatypes import PostPolicy
+from minio.error import ServerError
 
 from offsite.settings import S3Settings
+
+# A store that is down must fail a request in seconds (the API answers 503
+# storage_unavailable, a job retries later), not after the SDK's default five-minute
+# read timeout and five retries.
+CONNECT_TIMEOUT_S = 3.0
+READ_TIMEOUT_S = 30.0
+
+# What the SDK raises when the store cannot be reached or answers 5xx.
+UNREACHABLE: tuple[type[Exception], ...] = (urllib3.exceptions.HTTPError, ServerError)
+
+
+def _http_pool() -> urllib3.PoolManager:
+    return urllib3.PoolManager(
+        timeout=urllib3.Timeout(connect=CONNECT_TIMEOUT_S, read=READ_TIMEOUT_S),
+        maxsize=10,
+        cert_reqs="CERT_REQUIRED",
+        ca_certs=certifi.where(),
+        retries=urllib3.Retry(total=2, backoff_factor=0.2, status_forcelist=[500, 502, 503, 504]),
+    )
 
 
 class ObjectStore:
@@ -47,6 +69,7 @@ class ObjectStore:
             secret_key=settings.secret_key,
             secure=url.scheme == "https",
             region=settings.region,
+            http_client=_http_pool(),
         )
 
     def ensure_bucket(self) -> None:

@@ -9,6 +9,7 @@ so a delivery retried after a crash is not applied twice where they honour it.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -41,21 +42,29 @@ class Claimed(msgspec.Struct, frozen=True, kw_only=True):
 class Due(msgspec.Struct, frozen=True):
     id: int
     attempts: int
+    kind: str
 
 
-async def due(now: datetime, limit: int = 1000) -> list[Due]:
-    """Pending rows whose time has come and that nobody holds, oldest first."""
+async def due(
+    now: datetime, kinds: Collection[str], *, other_kinds: bool = False, limit: int = 1000
+) -> list[Due]:
+    """Pending rows of ``kinds`` (or, with ``other_kinds``, of every kind but those) whose
+    time has come and that nobody holds, oldest first. Scanned apart per queue, so a
+    backlog of one kind's rows beyond ``limit`` never hides another kind's."""
     rows = await Outbox.raw(
-        """SELECT id, attempts FROM outbox
+        """SELECT id, attempts, kind FROM outbox
             WHERE status = 'pending' AND next_attempt_at <= {}
               AND (lease_until IS NULL OR lease_until < {})
+              AND (kind = ANY({}::text[])) <> {}
             ORDER BY next_attempt_at, id
             LIMIT {}""",
         now,
         now,
+        sorted(kinds),
+        other_kinds,
         limit,
     )
-    return [Due(r["id"], r["attempts"]) for r in rows]
+    return [Due(r["id"], r["attempts"], r["kind"]) for r in rows]
 
 
 async def claim(outbox_id: int, now: datetime, lease_s: float) -> Claimed | None:

@@ -1,4 +1,13 @@
-"""End-to-end tests reuse the integration fixtures (real services, the app in-process)."""
+"""End-to-end tests reuse the integration fixtures (real services, the app in-process),
+and run the workers as production does: ``offsite worker`` and ``offsite worker
+--integrations``."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator, Mapping
 
 import pytest
 
@@ -19,3 +28,56 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.write_sep("-", f"{len(shots)} screenshots in {SCREENSHOTS.resolve()}")
         for shot in shots:
             terminalreporter.write_line(f"  {shot.name}")
+
+
+WORKER_KINDS = ("default", "integrations")
+
+
+def start_worker(kind: str = "default", **env: str) -> subprocess.Popen[bytes]:
+    """One ``offsite worker`` process of ``kind`` (default, integrations), with extra
+    environment (e.g. ``OFFSITE_OUTBOX_LEASE_S``)."""
+    argv = [sys.executable, "-m", "offsite.cli", "worker"]
+    if kind != "default":
+        argv.append(f"--{kind}")
+    return subprocess.Popen(argv, env=dict(os.environ, OFFSITE_LOG_LEVEL="WARNING", **env))
+
+
+def stop_worker(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, and a failure when it does not stop (it would disturb later tests)."""
+    if proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)  # a worker must stop on SIGTERM
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        raise
+
+
+class Workers:
+    """The default and the integrations worker, startable again with other settings."""
+
+    def __init__(self) -> None:
+        self.procs: dict[str, subprocess.Popen[bytes]] = {}
+
+    def start(
+        self, env: Mapping[str, str] | None = None, kinds: tuple[str, ...] = WORKER_KINDS
+    ) -> None:
+        for kind in kinds:
+            self.procs[kind] = start_worker(kind, **dict(env or {}))
+
+    def stop(self) -> None:
+        for proc in self.procs.values():
+            stop_worker(proc)
+        self.procs.clear()
+
+
+@pytest.fixture
+def workers() -> Iterator[Workers]:
+    """Both workers, as `offsite up` starts them (call ``start``; stopped afterwards)."""
+    running = Workers()
+    try:
+        yield running
+    finally:
+        running.stop()

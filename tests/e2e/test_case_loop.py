@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import sys
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -18,6 +14,7 @@ from arq.connections import RedisSettings
 from domain.org import Role
 from offsite.settings import Settings
 from storage.tables import CaseDeadline, CaseEscalation, Outbox
+from tests.e2e.conftest import Workers
 from tests.factories import make_user, squad_id
 from tests.integration.cases_helpers import (
     JIANGCHUAN_POINT,
@@ -34,24 +31,14 @@ JIANGCHUAN = "310112001"
 
 
 @pytest.fixture
-def worker(settings: Settings) -> Iterator[subprocess.Popen[bytes]]:
-    """`offsite worker`, as production runs it."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "offsite.cli", "worker"],
-        env=dict(os.environ, OFFSITE_LOG_LEVEL="WARNING"),
-    )
-    yield proc
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)  # a worker must stop on SIGTERM
-    except subprocess.TimeoutExpired:
-        proc.kill()  # not left to disturb the tests after this one
-        proc.wait()
-        raise
+def worker(workers: Workers) -> Workers:
+    """`offsite worker` and `offsite worker --integrations`, as production runs them."""
+    workers.start()
+    return workers
 
 
 async def test_patrol_report_through_the_whole_loop(
-    client: AppClient, settings: Settings, worker: subprocess.Popen[bytes]
+    client: AppClient, settings: Settings, worker: Workers
 ) -> None:
     squad = await squad_id(JIANGCHUAN)
     await quiet_squad(squad)
@@ -159,7 +146,7 @@ async def test_patrol_report_through_the_whole_loop(
     assert after["closed"] - before["closed"] == 1
     assert after["reworked"] - before["reworked"] == 1
     assert after["closed_on_time"] == before["closed_on_time"]  # it was overdue once
-    assert worker.poll() is None
+    assert all(proc.poll() is None for proc in worker.procs.values())
 
 
 async def _checked_photo(

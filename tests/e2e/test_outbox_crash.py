@@ -1,31 +1,23 @@
-"""A real worker killed while a webhook is on the wire: another worker delivers it again
-with the same delivery id, so an idempotent receiver applies it once; nothing is lost."""
+"""A real integrations worker killed while a webhook is on the wire: another one delivers
+it again with the same delivery id, so an idempotent receiver applies it once; nothing
+is lost. (The default worker's pump, which enqueues the attempts, runs throughout.)"""
 
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 
 from domain.integration.signing import verify
+from tests.e2e.conftest import start_worker
 from tests.integration.conftest import AppClient
 from tests.integration.test_integration_api import Receiver, _complaint, _key
 
 
-def _worker(lease_s: float) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "offsite.cli", "worker"],
-        env=dict(
-            os.environ,
-            OFFSITE_LOG_LEVEL="WARNING",
-            OFFSITE_OUTBOX_LEASE_S=str(lease_s),
-            OFFSITE_OUTBOX_RECONCILE_S="0.5",
-        ),
-    )
+def _worker(kind: str, lease_s: float) -> subprocess.Popen[bytes]:
+    return start_worker(kind, OFFSITE_OUTBOX_LEASE_S=str(lease_s), OFFSITE_OUTBOX_RECONCILE_S="0.5")
 
 
 async def _until(condition: object, timeout_s: float) -> None:
@@ -42,7 +34,8 @@ async def test_a_worker_killed_mid_delivery_loses_nothing_and_sends_nothing_twic
     receiver = Receiver()
     receiver.hold.set()  # the first delivery hangs on the wire: the worker dies meanwhile
     threading.Thread(target=receiver.serve_forever, daemon=True).start()
-    first = _worker(lease_s=2.0)
+    pump = _worker("default", lease_s=2.0)
+    first = _worker("integrations", lease_s=2.0)
     second: subprocess.Popen[bytes] | None = None
     try:
         key, _ = await _key(client, ["complaints:write", "webhooks:manage", "events:read"])
@@ -61,7 +54,7 @@ async def test_a_worker_killed_mid_delivery_loses_nothing_and_sends_nothing_twic
         first.send_signal(signal.SIGKILL)  # mid-delivery: the receiver has not answered
         first.wait(10)
         receiver.hold.clear()
-        second = _worker(lease_s=2.0)
+        second = _worker("integrations", lease_s=2.0)
         await _until(lambda: len(receiver.requests) >= 2, 30)
 
         ids = [h["x-offsite-delivery"] for h, _ in receiver.requests]
@@ -70,7 +63,7 @@ async def test_a_worker_killed_mid_delivery_loses_nothing_and_sends_nothing_twic
         assert verify(secret, headers["x-offsite-signature"], body, time.time())
         assert f'"case_id":{case_id}' in body.decode()
     finally:
-        for proc in (first, second):
+        for proc in (first, second, pump):
             if proc is not None and proc.poll() is None:
                 proc.terminate()
                 proc.wait(20)
