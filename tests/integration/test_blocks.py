@@ -10,11 +10,14 @@ import pytest
 from domain.org import Role
 from storage.tables import Case
 from tests.factories import make_user
-from tests.integration.cases_helpers import JIANGCHUAN_POINT, report
+from tests.integration.cases_helpers import report
 from tests.integration.conftest import AppClient, bearer, login
 
 pytestmark = pytest.mark.usefixtures("database")
-LNG, LAT = JIANGCHUAN_POINT["lng"], JIANGCHUAN_POINT["lat"]
+# A spot of its own in 江川路 (other tests report at JIANGCHUAN_POINT): the block's score
+# must move by this test's cases alone, not reach the policy's floor with others'.
+HERE = {"lng": 121.3934755, "lat": 31.0035505, "coord_type": "wgs84"}
+LNG, LAT = HERE["lng"], HERE["lat"]
 D = 0.0005  # about 50 m
 
 
@@ -42,8 +45,8 @@ async def test_a_block_is_scored_from_the_month_s_cases_in_it(client: AppClient)
         return next(s for s in computed.json()["items"] if s["block_id"] == block["id"])
 
     baseline = await current()  # other tests' cases at this point count too
-    parked = await report(client, officer, "05-05")  # severity 2: 1 point
-    await report(client, officer, "01-01")  # severity 3: 2 points
+    parked = await report(client, officer, "05-05", point=HERE)  # severity 2: 1 point
+    await report(client, officer, "01-01", point=HERE)  # severity 3: 2 points
     far = {"lng": LNG + 0.01, "lat": LAT + 0.01, "coord_type": "wgs84"}
     await report(client, officer, "05-05", point=far)  # outside: nothing
     await Case.update({Case.ever_overdue: True}).where(Case.id == parked["id"])  # 1 → 2
