@@ -60,7 +60,8 @@ def page_policy(object_store: str) -> str:
 
 def _answer(path: Path, cache_control: str, accepts_gzip: bool, csp: str) -> Response[bytes]:
     media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-    if media_type.startswith("text/") or media_type.endswith(("javascript", "json", "+xml")):
+    # Litestar adds the charset to text/*; the others need it said.
+    if not media_type.startswith("text/") and media_type.endswith(("javascript", "json", "+xml")):
         media_type += "; charset=utf-8"
     headers = {
         "Cache-Control": cache_control,

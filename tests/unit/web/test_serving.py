@@ -94,3 +94,11 @@ def test_the_app_runs_its_own_scripts_and_reaches_only_the_object_store(dist: Pa
     assert "script-src 'self';" in policy and "frame-ancestors 'none'" in policy
     assert "connect-src 'self' http://s3.example:9000;" in policy
     assert "img-src 'self' data: blob: http://s3.example:9000;" in policy
+
+
+def test_the_page_names_its_charset_once(dist: Path) -> None:
+    with _client(dist) as client:
+        page = client.get("/app/").headers["content-type"]
+        script = client.get("/app/assets/index-AbC123.js").headers["content-type"]
+    assert page.count("charset") == 1 and "utf-8" in page
+    assert script.count("charset") == 1
