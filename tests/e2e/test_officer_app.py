@@ -76,19 +76,23 @@ async def _phone(browser: tuple[Playwright, Browser], device: str) -> BrowserCon
     )
 
 
+# Every running animation finished, or cancelled (a cancelled one rejects: an AbortError).
+SETTLED = "Promise.all(document.getAnimations().map((a) => a.finished.catch(() => null)))"
+
+
 async def _shot(page: Page, name: str) -> Path:
     """The whole page as the phone shows it: transitions finished, and the viewport made as
     tall as the page for the shot (a full-page capture would leave fixed bars and
     overlays at their scrolled positions)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
-    await page.evaluate("Promise.all(document.getAnimations().map((a) => a.finished))")
+    await page.evaluate(SETTLED)
     size = page.viewport_size
     assert size is not None
     height = await page.evaluate("document.documentElement.scrollHeight")
     await page.set_viewport_size({"width": size["width"], "height": max(height, size["height"])})
     await page.evaluate("window.scrollTo(0, 0)")
-    await page.evaluate("Promise.all(document.getAnimations().map((a) => a.finished))")
+    await page.evaluate(SETTLED)
     await page.screenshot(path=str(path))
     await page.set_viewport_size(size)
     return path
