@@ -41,6 +41,7 @@ export async function refreshUnread(): Promise<void> {
 export function startLive(): void {
   if (close || !api.session) return;
   void refreshUnread();
+  let dropped = false;
   close = openStream({
     url: "/api/v1/stream",
     token: async () => {
@@ -50,7 +51,9 @@ export function startLive(): void {
     },
     refresh: (stale) => api.refresh(stale),
     onState: (up) => {
-      if (up && !connected.value) void refreshUnread();
+      // Back after a drop: what was read meanwhile (on another phone) is not in the stream.
+      if (up && dropped) void refreshUnread();
+      dropped = !up;
       connected.value = up;
     },
     onMessage: (message) => {

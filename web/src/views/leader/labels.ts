@@ -20,7 +20,7 @@ export const stateLabel = (state: string | null | undefined): string =>
   (state && STATES[state]) || state || "";
 
 const ACTIONS: Record<string, string> = {
-  created: "上报立案",
+  created: "上报",
   dispatch: "派遣",
   dismiss: "不予受理",
   assign: "派单",
