@@ -234,3 +234,48 @@ async def test_inbox_badge_rises_live_and_a_tap_opens_the_case(
     page_of = await client.get("/api/v1/notifications?unread=true", headers=bearer(tokens))
     assert all(n["case_id"] != second["id"] for n in page_of.json()["items"])
     await context.close()
+
+
+async def test_leader_returns_a_case_with_a_reason_on_a_small_android(
+    browser: tuple[Playwright, Browser], app_url: str, client: AppClient, settings: Settings
+) -> None:
+    """Returned (退回): back to the officer as rework, the reason on the timeline."""
+    _, officer_tokens, case = await _officer_with_task(client, "吴刚", address="江川路 410 号")
+    leader = await make_user(Role.squad_leader, squad_code=JIANGCHUAN, display_name="郑中队长")
+    case = await command(client, officer_tokens, case, "accept", location=SPOT)
+    shot = await _checked_photo(
+        client,
+        officer_tokens,
+        case,
+        settings.testdata_dir / "images" / "food_truck_plaza.jpg",
+        "verification",
+    )
+    case = await command(
+        client, officer_tokens, case, "verify", outcome="corrected_on_site", evidence_ids=[shot]
+    )
+    assert case["state"] == "pending_review"
+
+    context = await _phone(browser, "Galaxy S5")  # 360 × 640
+    page = await context.new_page()
+    await _sign_in_leader(page, app_url, leader)
+    await _row_state(page, case["id"], "pending_review")
+    await _shot(page, "leader-android-1-board")
+    await page.locator(f'[data-board-case="{case["id"]}"]').click()
+    await page.locator(".photo img").wait_for()
+    await page.get_by_role("button", name="退回重办").click()
+    confirm = page.get_by_role("button", name="确认退回")
+    assert await confirm.is_disabled()  # no reason, no return
+    await page.get_by_placeholder("请写明需要补充或重做的内容").fill("照片未拍到整改后的门前")
+    await _shot(page, "leader-android-2-return")
+    await confirm.click()
+    await page.locator(".state", has_text="已派遣").wait_for()
+    await page.locator('[data-action="return"]').wait_for()
+    fresh = (await client.get(f"/api/v1/cases/{case['id']}", headers=bearer(officer_tokens))).json()
+    assert fresh["state"] == "dispatched" and fresh["rework_count"] == 1
+    timeline = await client.get(
+        f"/api/v1/cases/{case['id']}/timeline", headers=bearer(officer_tokens)
+    )
+    returned = [e for e in timeline.json()["items"] if e["action"] == "return"]
+    assert returned[0]["data"]["reason"] == "照片未拍到整改后的门前", returned
+    await _shot(page, "leader-android-3-returned")
+    await context.close()
