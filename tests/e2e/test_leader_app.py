@@ -233,6 +233,10 @@ async def test_inbox_badge_rises_live_and_a_tap_opens_the_case(
     await page.get_by_role("button", name="接收任务").wait_for()
     page_of = await client.get("/api/v1/notifications?unread=true", headers=bearer(tokens))
     assert all(n["case_id"] != second["id"] for n in page_of.json()["items"])
+    # The leader's pages are not an officer's: a typed-in link lands on my tasks.
+    await page.goto(f"{app_url}/app/board")
+    await page.wait_for_url(f"{app_url}/app/")
+    await page.locator(f'[data-case="{second["id"]}"]').wait_for()
     await context.close()
 
 

@@ -15,11 +15,17 @@ export const router = createRouter({
       props: (route) => ({ id: Number(route.params.id) }),
     },
     // The squad leader's pages: chunks of their own, never in the officer's first load.
-    { path: "/board", name: "board", component: () => import("./views/leader/BoardView.vue") },
+    {
+      path: "/board",
+      name: "board",
+      component: () => import("./views/leader/BoardView.vue"),
+      meta: { leader: true },
+    },
     {
       path: "/board/cases/:id(\\d+)",
       name: "leader-case",
       component: () => import("./views/leader/CaseReviewView.vue"),
+      meta: { leader: true },
       props: (route) => ({ id: Number(route.params.id) }),
     },
     { path: "/inbox", name: "inbox", component: () => import("./views/InboxView.vue") },
@@ -31,5 +37,6 @@ router.beforeEach((to) => {
   if (to.name !== "login" && !api.session) return { name: "login", query: { next: to.fullPath } };
   // After sign-in (and on every open of "/"): a squad leader lands on the board.
   if (to.name === "tasks" && isLeader(api.session?.user.role)) return { name: "board" };
+  if (to.meta.leader && !isLeader(api.session?.user.role)) return { name: "tasks" };
   return true;
 });
