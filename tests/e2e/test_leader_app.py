@@ -273,7 +273,7 @@ async def test_leader_returns_a_case_with_a_reason_on_a_small_android(
     await _shot(page, "leader-android-2-return")
     await confirm.click()
     await page.locator(".state", has_text="已派遣").wait_for()
-    await page.locator('[data-action="return"]').wait_for()
+    await page.locator('[data-action="return"]', has_text="照片未拍到整改后的门前").wait_for()
     fresh = (await client.get(f"/api/v1/cases/{case['id']}", headers=bearer(officer_tokens))).json()
     assert fresh["state"] == "dispatched" and fresh["rework_count"] == 1
     timeline = await client.get(

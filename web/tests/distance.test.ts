@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ageText, distanceText, haversineM } from "../src/geo/distance";
-import { actionLabel, flagLabel, percent, stateLabel } from "../src/views/leader/labels";
+import { actionLabel, flagLabel, percent, stateLabel, systemNote } from "../src/views/leader/labels";
 
 describe("distance to a case", () => {
   it("measures metres on the ground", () => {
@@ -29,5 +29,7 @@ describe("the leader's labels", () => {
     expect(actionLabel("something_new")).toBe("something_new");
     expect(percent(0.8333)).toBe("83.3%");
     expect(percent(null)).toBe("—");
+    expect(systemNote("auto-dispatch")).toBe("自动派遣");
+    expect(systemNote("some-internal-code")).toBe("");
   });
 });

@@ -60,3 +60,10 @@ export const flagLabel = (flag: string): string => FLAGS[flag] ?? flag;
 export function percent(rate: number | null | undefined): string {
   return rate === null || rate === undefined ? "—" : `${(rate * 100).toFixed(1)}%`;
 }
+
+const SYSTEM_NOTES: Record<string, string> = {
+  "auto-dispatch": "自动派遣",
+};
+
+/** The Chinese of a note the system wrote, or "" when there is none. */
+export const systemNote = (note: string): string => SYSTEM_NOTES[note] ?? "";
