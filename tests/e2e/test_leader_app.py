@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.async_api import Browser, Page, Playwright
+from playwright.async_api import Browser, Error, Page, Playwright
 
 from domain.org import Role
 from offsite.settings import Settings
@@ -80,6 +80,21 @@ async def _sign_in_leader(page: Page, base: str, user: dict[str, Any]) -> None:
     await page.wait_for_url("**/app/board")
 
 
+async def _still(page: Page, name: str) -> None:
+    """The screenshot once toasts are gone; again if an animation was cancelled while the
+    shot waited for it (a toast leaving, a row's flash ending): that is not a failure."""
+    await page.wait_for_function(
+        "() => ![...document.querySelectorAll('.van-toast')].some((t) => t.checkVisibility())"
+    )
+    for attempt in range(3):
+        try:
+            await _shot(page, name)
+            return
+        except Error as exc:
+            if "AbortError" not in str(exc) or attempt == 2:
+                raise
+
+
 async def _row_state(page: Page, case_id: int, state: str) -> None:
     await page.locator(f'[data-board-case="{case_id}"][data-state="{state}"]').wait_for()
 
@@ -105,7 +120,7 @@ async def test_leader_watches_the_board_assigns_reviews_and_closes(
     await page.wait_for_function(
         "() => document.querySelector('[data-figure=\"closure\"]')?.textContent !== '—'"
     )
-    await _shot(page, "leader-1-board")
+    await _still(page, "leader-1-board")
     badge_before = await _unread(page)
 
     # The officer works the case through the API: the leader's board follows it live.
@@ -146,7 +161,7 @@ async def test_leader_watches_the_board_assigns_reviews_and_closes(
     await page.locator('[data-filter="overdue"]').click()
     await page.get_by_role("tab", name="待我处理").click()
     await page.locator(f'[data-review-case="{case["id"]}"]').wait_for()
-    await _shot(page, "leader-2-waiting")
+    await _still(page, "leader-2-waiting")
 
     # Review: both photos with their checks, the timeline; close it.
     await page.locator(f'[data-review-case="{case["id"]}"]').click()
@@ -158,12 +173,12 @@ async def test_leader_watches_the_board_assigns_reviews_and_closes(
     assert await page.locator("[data-evidence] .flag").count() >= 2
     await page.locator('[data-action="recheck"]').wait_for()
     await page.locator('[data-action="accept"]').wait_for()
-    await _shot(page, "leader-3-review")
+    await _still(page, "leader-3-review")
     await page.get_by_role("button", name="核查通过，结案").click()
     await page.locator(".state", has_text="已结案").wait_for()
     fresh = await client.get(f"/api/v1/cases/{case['id']}", headers=bearer(officer_tokens))
     assert fresh.json()["state"] == "closed"
-    await _shot(page, "leader-4-closed")
+    await _still(page, "leader-4-closed")
 
     # Assign: a case nobody holds (no officer on duty when reported), from the 未派 filter.
     await quiet_squad(await squad_id(JIANGCHUAN))
@@ -189,7 +204,7 @@ async def test_leader_watches_the_board_assigns_reviews_and_closes(
     assert "在办 0 件" in await near_row.inner_text()
     assert "距离 0 米" in await near_row.inner_text()
     assert "距离 390 米" in await page.locator(f'[data-officer="{far["id"]}"]').inner_text()
-    await _shot(page, "leader-5-assign")
+    await _still(page, "leader-5-assign")
     await near_row.click()
     await page.locator(".assignee", has_text="就近队员").wait_for()
     assigned = await client.get(f"/api/v1/cases/{loose['id']}", headers=bearer(leader_tokens))
@@ -222,12 +237,12 @@ async def test_inbox_badge_rises_live_and_a_tap_opens_the_case(
         "() => Number(document.querySelector('[data-unread] .van-badge')?.textContent || 0)"
         f" > {before}"
     )
-    await _shot(page, "leader-6-officer-badge")
+    await _still(page, "leader-6-officer-badge")
     await page.locator(".inbox-button").click()
     await page.wait_for_url("**/app/inbox")
     note = page.locator(".unread", has_text=second["number"])
     await note.wait_for()
-    await _shot(page, "leader-7-inbox")
+    await _still(page, "leader-7-inbox")
     await note.click()
     await page.wait_for_url(f"**/app/tasks/{second['id']}")
     await page.get_by_role("button", name="接收任务").wait_for()
@@ -263,14 +278,14 @@ async def test_leader_returns_a_case_with_a_reason_on_a_small_android(
     page = await context.new_page()
     await _sign_in_leader(page, app_url, leader)
     await _row_state(page, case["id"], "pending_review")
-    await _shot(page, "leader-android-1-board")
+    await _still(page, "leader-android-1-board")
     await page.locator(f'[data-board-case="{case["id"]}"]').click()
     await page.locator(".photo img").wait_for()
     await page.get_by_role("button", name="退回重办").click()
     confirm = page.get_by_role("button", name="确认退回")
     assert await confirm.is_disabled()  # no reason, no return
     await page.get_by_placeholder("请写明需要补充或重做的内容").fill("照片未拍到整改后的门前")
-    await _shot(page, "leader-android-2-return")
+    await _still(page, "leader-android-2-return")
     await confirm.click()
     await page.locator(".state", has_text="已派遣").wait_for()
     await page.locator('[data-action="return"]', has_text="照片未拍到整改后的门前").wait_for()
@@ -281,5 +296,5 @@ async def test_leader_returns_a_case_with_a_reason_on_a_small_android(
     )
     returned = [e for e in timeline.json()["items"] if e["action"] == "return"]
     assert returned[0]["data"]["reason"] == "照片未拍到整改后的门前", returned
-    await _shot(page, "leader-android-3-returned")
+    await _still(page, "leader-android-3-returned")
     await context.close()
