@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import msgspec
 from litestar import Controller, Response, get, patch, post, put
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_201_CREATED
@@ -36,12 +37,18 @@ from api.schemas import (
     json_response,
     next_cursor,
 )
-from api.security import admin_only
+from api.security import admin_only, requires_role
 from domain.errors import NotFound
 from domain.geo import CoordType, Location
 from domain.org import Role
-from storage import org
+from storage import org, roster
 from storage.cases.board import CasePage, my_tasks
+from storage.roster import OfficerLoad
+
+
+class OfficerPage(msgspec.Struct, frozen=True):
+    items: list[OfficerLoad]
+    next_cursor: str | None = None
 
 
 class MeController(Controller):
@@ -95,6 +102,21 @@ class SquadController(Controller):
         if squad is None:
             raise NotFound("squad_not_found", f"no squad {squad_id}")
         return SquadRead.of(squad)
+
+    @get(
+        "/squads/{squad_id:int}/officers",
+        operation_id="list_squad_officers",
+        guards=[requires_role(Role.squad_leader, Role.commander, Role.supervisor, Role.admin)],
+    )
+    async def list_officers(
+        self, squad_id: FromPath[int], coord_type: CoordTypeQuery = CoordType.wgs84
+    ) -> OfficerPage:
+        """The squad's officers for assigning a task (派单): duty status, last known
+        position (in ``coord_type``) and when it was taken, open and overdue tasks; on duty
+        first, then the lightest load. Squad leaders see their own squad only."""
+        if not await org.squad_exists(squad_id):
+            raise NotFound("squad_not_found", f"no squad {squad_id}")
+        return OfficerPage(await roster.squad_officers(squad_id, coord_type))
 
     @get("/grids", operation_id="list_grids")
     async def list_grids(

@@ -89,6 +89,7 @@ OPERATIONS: dict[str, Op] = {
     # organisation
     "list_squads": Op(Kind.scoped),
     "get_squad": Op(Kind.owned),
+    "list_squad_officers": Op(Kind.owned, roles=MANAGERS | {Role.supervisor}),
     "list_grids": Op(Kind.scoped),
     "locate_point": Op(Kind.shared),
     "list_users": Op(Kind.scoped, roles=ADMIN),

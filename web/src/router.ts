@@ -1,5 +1,6 @@
 import { createRouter, createWebHistory } from "vue-router";
 import { api } from "./api";
+import { isLeader } from "./auth/roles";
 
 // One chunk per page: the sign-in page does not carry the task list's code.
 export const router = createRouter({
@@ -13,11 +14,29 @@ export const router = createRouter({
       component: () => import("./views/TaskView.vue"),
       props: (route) => ({ id: Number(route.params.id) }),
     },
+    // The squad leader's pages: chunks of their own, never in the officer's first load.
+    {
+      path: "/board",
+      name: "board",
+      component: () => import("./views/leader/BoardView.vue"),
+      meta: { leader: true },
+    },
+    {
+      path: "/board/cases/:id(\\d+)",
+      name: "leader-case",
+      component: () => import("./views/leader/CaseReviewView.vue"),
+      meta: { leader: true },
+      props: (route) => ({ id: Number(route.params.id) }),
+    },
+    { path: "/inbox", name: "inbox", component: () => import("./views/InboxView.vue") },
     { path: "/:rest(.*)*", redirect: "/" },
   ],
 });
 
 router.beforeEach((to) => {
   if (to.name !== "login" && !api.session) return { name: "login", query: { next: to.fullPath } };
+  // After sign-in (and on every open of "/"): a squad leader lands on the board.
+  if (to.name === "tasks" && isLeader(api.session?.user.role)) return { name: "board" };
+  if (to.meta.leader && !isLeader(api.session?.user.role)) return { name: "tasks" };
   return true;
 });

@@ -220,6 +220,11 @@ export class ApiClient {
     return reason;
   }
 
+  /** A bearer token for a request the client does not send itself (the live stream). */
+  accessToken(): Promise<string | null> {
+    return this.freshAccessToken();
+  }
+
   private async freshAccessToken(): Promise<string | null> {
     const session = this.options.store.load();
     if (!session) return null;

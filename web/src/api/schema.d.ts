@@ -1035,6 +1035,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/squads/{squad_id}/officers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * ListOfficers
+         * @description The squad's officers for assigning a task (派单): duty status, last known
+         *     position (in ``coord_type``) and when it was taken, open and overdue tasks; on duty
+         *     first, then the lightest load. Squad leaders see their own squad only.
+         */
+        get: operations["list_squad_officers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/stats/indicators": {
         parameters: {
             query?: never;
@@ -2648,6 +2670,22 @@ export interface components {
             items: components["schemas"]["NotificationItem"][];
             next_cursor: string | null;
             unread: number;
+        };
+        /** OfficerLoad */
+        OfficerLoad: {
+            display_name: string;
+            duty_changed_at: string | null;
+            id: number;
+            last_located_at: string | null;
+            last_location: components["schemas"]["Location"] | null;
+            on_duty: boolean;
+            open_tasks: number;
+            overdue_tasks: number;
+        };
+        /** OfficerPage */
+        OfficerPage: {
+            items: components["schemas"]["OfficerLoad"][];
+            next_cursor?: string | null;
         };
         /** OrderDemolition */
         OrderDemolition: {
@@ -5807,6 +5845,49 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SquadRead"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_squad_officers: {
+        parameters: {
+            query?: {
+                /** @description Coordinate system of every location in the answer (stored as WGS-84). */
+                coord_type?: components["schemas"]["CoordType"];
+            };
+            header?: never;
+            path: {
+                squad_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OfficerPage"];
                 };
             };
             /** @description Refused: see `code` (ErrorCode lists them all). */
