@@ -9,3 +9,6 @@ import { router } from "./router";
 import "./styles.css";
 
 createApp(App).use(router).mount("#app");
+// The officer's phone: what an earlier visit left unsent goes out, and duty resumes.
+void import("./offline").then((m) => m.theOutbox());
+void import("./duty").then((m) => m.resumeDuty());

@@ -13,6 +13,8 @@ export const router = createRouter({
       component: () => import("./views/TaskView.vue"),
       props: (route) => ({ id: Number(route.params.id) }),
     },
+    { path: "/report", name: "report", component: () => import("./views/ReportView.vue") },
+    { path: "/outbox", name: "outbox", component: () => import("./views/OutboxView.vue") },
     { path: "/:rest(.*)*", redirect: "/" },
   ],
 });

@@ -149,7 +149,7 @@ describe("the outbox", () => {
     expect(box.pending).toHaveLength(1); // kept: nothing is known of the outcome
     await box.drain();
     expect(box.pending).toHaveLength(0);
-    const keys = server.keys["/api/v1/cases/7/verify"];
+    const keys = server.keys["/api/v1/cases/7/verify"]!;
     expect(keys).toHaveLength(2);
     expect(keys[0]).toBe(keys[1]);
   });
@@ -172,7 +172,7 @@ describe("the outbox", () => {
     await box.enqueue(verify(7, 3));
     await box.enqueue({ ...verify(8, 1), label: "另一件" });
     await box.drain();
-    const [kept] = box.pending as OutboxItem[];
+    const kept = box.pending[0] as OutboxItem;
     expect(box.pending).toHaveLength(1); // the other case's command went on
     expect(kept.status).toBe("conflict");
     expect(kept.error).toBe("案件已被他人更新，已为您显示最新情况");
@@ -183,7 +183,7 @@ describe("the outbox", () => {
     await box.retry(kept.seq!);
     expect(box.pending).toEqual([]);
     expect(server.bodies.at(-1)).toMatchObject({ version: 9 });
-    expect(server.keys["/api/v1/cases/7/verify"].at(-1)).not.toBe(firstKey);
+    expect(server.keys["/api/v1/cases/7/verify"]!.at(-1)).not.toBe(firstKey);
   });
 
   it("gives a queued command the version the one before it produced", async () => {
@@ -234,8 +234,8 @@ describe("the outbox", () => {
     await box.enqueue(verify(7, 3));
     await box.drain();
     expect(box.pending[0]).toMatchObject({ status: "failed" });
-    expect(box.pending[0].error).not.toMatch(/rectify_by_past|\{/);
-    await box.discard(box.pending[0].seq!);
+    expect(box.pending[0]!.error).not.toMatch(/rectify_by_past|\{/);
+    await box.discard(box.pending[0]!.seq!);
     expect(box.pending).toEqual([]);
   });
 

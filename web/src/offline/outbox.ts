@@ -223,7 +223,7 @@ export class Outbox {
         if (known !== undefined) body.version = known;
         if (item.photoRefs.length) {
           const ids = await Promise.all(item.photoRefs.map((ref) => this.sentPhoto(ref)));
-          body.evidence_ids = [...((body.evidence_ids as string[]) ?? []), ...ids];
+          body.evidence_ids = [...new Set([...((body.evidence_ids as string[]) ?? []), ...ids])];
         }
         const path = `/api/v1/cases/${item.caseId}/${item.command}`;
         const answer = await this.waitingForChecks(() => t.command(path, body, item.key));
