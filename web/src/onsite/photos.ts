@@ -8,7 +8,7 @@ export async function photoFrom(file: File, where: Position | null): Promise<Que
     bytes: await file.arrayBuffer(),
     type: file.type || "image/jpeg",
     capturedAt: new Date().toISOString(),
-    location: where,
+    location: where ? { lng: where.lng, lat: where.lat, coord_type: where.coord_type } : null,
   };
 }
 
