@@ -29,7 +29,7 @@ from tests.e2e.browser import (
 )
 from tests.e2e.test_officer_app import SPOT, _officer_with_task, _sign_in
 from tests.factories import make_user, squad_id
-from tests.integration.cases_helpers import go_on_duty, quiet_squad, report
+from tests.integration.cases_helpers import command, go_on_duty, quiet_squad, report
 from tests.integration.conftest import AppClient, bearer, login
 
 pytestmark = pytest.mark.usefixtures("database")
@@ -235,4 +235,40 @@ async def test_a_report_made_offline_is_sent_once_when_the_network_returns(
     assert [(e["purpose"], e["status"]) for e in detail["evidence"]] == [("report", "verified")]
     assert detail["address"] == "江川路 302 号"
     await _shot(page, "field-7-outbox-sent")
+    await context.close()
+
+
+async def test_a_stale_queued_command_shows_the_fresh_case_and_is_sent_on_the_officers_word(
+    chromium: tuple[Playwright, Browser], app_base: str, client: AppClient
+) -> None:
+    user, tokens, case = await _officer_with_task(
+        client, "钱进", address="江川路 180 号", description="跨门营业"
+    )
+    case = await command(client, tokens, case, "accept")
+    context = await _phone_at(chromium, SPOT, device="Galaxy S5")
+    page = await context.new_page()
+    await _sign_in(page, app_base, user)
+    await page.get_by_role("button", name="账号密码登录").click()
+    await page.locator(f'[data-case="{case["id"]}"]').click()
+    await page.locator(".state", has_text="处置中").wait_for()
+
+    # Meanwhile the case moves on elsewhere (a note from the squad's desk, say).
+    await command(client, tokens, case, "comment", text="已通知商户")
+    await page.get_by_placeholder("写一条备注").fill("已电话联系当事人")
+    await page.get_by_role("button", name="发送").click()
+    refused = page.locator(".refused-notice")
+    await refused.wait_for()
+    text = await refused.inner_text()
+    assert "案件已被他人更新" in text and "案件当前：处置中" in text, text
+    await _shot(page, "field-8-queued-conflict")
+
+    # Nothing was dropped: on the officer's word it goes with the fresh version, once.
+    await refused.get_by_role("button", name="按最新状态重新提交").click()
+    await refused.wait_for(state="hidden")
+    await page.locator("[data-outbox]").wait_for(state="detached")  # sent, not just retried
+    timeline = (
+        await client.get(f"/api/v1/cases/{case['id']}/timeline", headers=bearer(tokens))
+    ).json()["items"]
+    notes = [e["data"].get("text") for e in timeline if e["action"] == "comment"]
+    assert notes.count("已电话联系当事人") == 1, timeline
     await context.close()

@@ -26,6 +26,16 @@ export function theOutbox(): Promise<Outbox> {
   return outbox;
 }
 
+/** What became of a queued item after a short wait: sent, refused (shown on the page),
+ *  or still waiting for the network. */
+export async function settle(item: OutboxItem, waitMs = 4000): Promise<"sent" | "refused" | "waiting"> {
+  const box = await theOutbox();
+  await Promise.race([box.drain(), new Promise((r) => setTimeout(r, waitMs))]);
+  const now = box.pending.find((i) => i.seq === item.seq);
+  if (!now) return "sent";
+  return now.status === "pending" ? "waiting" : "refused";
+}
+
 /** The outbox's items and upload progress, kept current while the page is shown. */
 export function useOutbox() {
   const items = shallowRef<OutboxItem[]>([]);
