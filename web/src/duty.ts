@@ -30,11 +30,23 @@ export async function setDuty(on: boolean, where: Position | null): Promise<void
   else stop();
 }
 
-function report(p: GeolocationPosition, force: boolean): void {
+/** Whether a position is worth sending: the minute is up (`periodic`), or the officer has
+ *  moved at least MOVED_M (but not more often than every 10 s). */
+export function worthSending(
+  previous: { at: number; where: Position } | null,
+  here: Position,
+  now: number,
+  periodic: boolean,
+): boolean {
+  if (!previous) return true;
+  const age = now - previous.at;
+  if (periodic) return age >= EVERY_MS - 1000;
+  return distanceM(previous.where, here) >= MOVED_M && age >= AT_MOST_EVERY_MS;
+}
+
+function report(p: GeolocationPosition, periodic: boolean): void {
   const here = toPosition(p);
-  const moved = last ? distanceM(last.where, here) : Infinity;
-  const age = last ? Date.now() - last.at : Infinity;
-  if (force ? age >= EVERY_MS - 1000 : moved >= MOVED_M && age >= AT_MOST_EVERY_MS) {
+  if (worthSending(last, here, Date.now(), periodic)) {
     // A lost update is not retried: the next one a minute later says more.
     send(true, here).catch(() => undefined);
   }
