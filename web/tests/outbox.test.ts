@@ -90,7 +90,7 @@ class FakeServer implements Transport {
   }
 }
 
-async function setUp(online = { now: true }) {
+async function setUp(online = { now: true }, user: { id: number | null } = { id: 7 }) {
   const factory = new IDBFactory();
   const server = new FakeServer();
   const slept: number[] = [];
@@ -102,6 +102,7 @@ async function setUp(online = { now: true }) {
         slept.push(ms);
       },
       isOnline: () => online.now,
+      currentUser: () => user.id,
     });
   return { server, slept, make, box: await make() };
 }
@@ -237,6 +238,24 @@ describe("the outbox", () => {
     expect(box.pending[0]!.error).not.toMatch(/rectify_by_past|\{/);
     await box.discard(box.pending[0]!.seq!);
     expect(box.pending).toEqual([]);
+  });
+
+  it("sends only the signed-in officer's items, and nothing without a session", async () => {
+    const user: { id: number | null } = { id: null };
+    const online = { now: false };
+    const { server, box } = await setUp(online, user);
+    await box.enqueue(verify(7, 3)); // queued while signed out: nobody's
+    user.id = 7;
+    await box.enqueue({ ...verify(8, 1), label: "七号的" });
+    online.now = true;
+    user.id = null;
+    await box.drain();
+    user.id = 9; // another officer signs in on this phone
+    await box.drain();
+    expect(server.calls).toEqual([]);
+    user.id = 7;
+    await box.drain();
+    expect(server.calls).toEqual(["/api/v1/cases/8/verify"]);
   });
 
   it("stops on a command whose photo was never sent, and says so", async () => {

@@ -1,6 +1,7 @@
 // The app's one outbox: loaded at start, sent when the network returns and every
 // little while, and a reactive view of it for the pages (the 待发送 badge and list).
 import { onUnmounted, ref, shallowRef } from "vue";
+import { api } from "../api";
 import { openDatabase, Store } from "./db";
 import { Outbox, type OutboxItem, type Progress } from "./outbox";
 import { apiTransport } from "./transport";
@@ -15,6 +16,7 @@ export function theOutbox(): Promise<Outbox> {
       store: new Store(db),
       transport: apiTransport,
       isOnline: () => navigator.onLine !== false,
+      currentUser: () => api.session?.user.id ?? null,
     });
     window.addEventListener("online", () => void box.drain());
     setInterval(() => {

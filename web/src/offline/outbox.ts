@@ -28,6 +28,8 @@ export interface QueuedPhoto {
 
 interface Common {
   seq?: number;
+  /** Who queued it: only their session sends it (a shared phone, a new sign-in). */
+  userId?: number | null;
   key: string;
   /** What the officer did, in Chinese, for the queue's list. */
   label: string;
@@ -95,6 +97,8 @@ export interface OutboxOptions {
   isOnline?: () => boolean;
   /** How often to ask again while a photo's check runs, at most. */
   maxCheckWaits?: number;
+  /** The signed-in user, or null: nothing is sent without a session. */
+  currentUser?: () => number | null;
 }
 
 export type Progress = Record<number, number>;
@@ -117,10 +121,12 @@ export class Outbox {
   private loaded: Promise<void> | null = null;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly isOnline: () => boolean;
+  private readonly currentUser: () => number | null;
 
   constructor(private readonly options: OutboxOptions) {
     this.sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
     this.isOnline = options.isOnline ?? (() => true);
+    this.currentUser = options.currentUser ?? (() => null);
   }
 
   /** Read what an earlier visit left in the outbox. */
@@ -149,6 +155,7 @@ export class Outbox {
       photoRefs: [],
       ...item,
       key: newIdempotencyKey(),
+      userId: this.currentUser(),
       queuedAt: new Date().toISOString(),
       status: "pending",
     } as OutboxItem;
@@ -199,8 +206,11 @@ export class Outbox {
     // Versions the server answered in this run: a command queued after another on the
     // same case goes with the version that one produced.
     const versions = new Map<number, number>();
+    const user = this.currentUser();
+    if (user === null) return; // signed out: kept for the next sign-in
     for (const item of [...this.items]) {
       if (item.status !== "pending") continue;
+      if ((item.userId ?? null) !== user) continue; // another sign-in's: theirs to send
       if (!this.isOnline()) return;
       try {
         await this.send(item, versions);
@@ -208,6 +218,7 @@ export class Outbox {
       } catch (error) {
         if (error instanceof NetworkError || error instanceof SignedOut) return; // later
         if (error instanceof ApiError && error.status >= 500) return; // the server's trouble
+        if (error instanceof ApiError && error.status === 401) return; // after a new sign-in
         if (error instanceof ChecksStillRunning) return; // the next run asks again
         await this.refuse(item, error);
       }
