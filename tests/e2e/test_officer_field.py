@@ -77,11 +77,15 @@ async def _phone_at(
 _SETTLED = "Promise.all(document.getAnimations().map((a) => a.finished.catch(() => null)))"
 
 
-async def _shot(page: Page, name: str) -> Path:
+async def _shot(page: Page, name: str, toast: bool = False) -> Path:
     """The whole page as the phone shows it (as in test_officer_app), waiting for running
-    transitions without failing on one that was cancelled (a toast leaving)."""
+    transitions without failing on one that was cancelled, and (unless the toast is the
+    point) for toasts to go."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
+    if not toast:
+        for shown in await page.locator(".van-toast").all():
+            await shown.wait_for(state="hidden")
     await page.evaluate(_SETTLED)
     size = page.viewport_size
     assert size is not None
@@ -218,7 +222,7 @@ async def test_a_report_made_offline_is_sent_once_when_the_network_returns(
     assert "待发送 1" in " ".join((await badge.inner_text()).split())
     await badge.click()
     await page.locator("[data-outbox-item]", has_text="上报：店外经营").wait_for()
-    await _shot(page, "field-6-outbox-offline")
+    await _shot(page, "field-6-outbox-offline", toast=True)
     assert await Case.count().where(Case.description == description) == 0
 
     # Back online: sent on the "online" event, once; the list empties.
