@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from PIL import Image
-from playwright.async_api import Browser, BrowserContext, Page, Playwright, async_playwright
+from playwright.async_api import Browser, BrowserContext, Page, Playwright, Route, async_playwright
 
 from domain.org import Role
 from offsite.settings import Settings
@@ -142,7 +142,26 @@ async def test_officer_photographs_the_spot_and_orders_rectification(
 
     # A photo from the camera: uploaded straight to the object store, then checked.
     image = _camera_photo(settings.testdata_dir / "images" / "bus_street_shopfronts.jpg", tmp_path)
+    # The first upload's connection drops: the photo waits in the outbox, shown as such,
+    # until the officer (or the next retry) sends it again.
+    posts: list[str] = []
+
+    async def drop_first_upload(route: Route) -> None:
+        if route.request.method == "POST":
+            posts.append(route.request.url)
+            if len(posts) == 1:
+                await route.abort("connectionreset")
+                return
+        await route.continue_()
+
+    await page.route(lambda url: not url.startswith(app_base), drop_first_upload)
     await page.locator("[data-camera]").set_input_files(str(image))
+    await page.locator("[data-queued-photo]", has_text="待发送").wait_for()
+    await page.locator("[data-outbox]").click()
+    await page.get_by_role("button", name="立即重试发送").click()
+    await page.get_by_text("全部已发送").wait_for()
+    assert len(posts) == 2
+    await page.go_back()
     check = page.locator(".shot[data-evidence] [data-check]")
     await check.wait_for()
     await page.wait_for_function(
@@ -155,7 +174,10 @@ async def test_officer_photographs_the_spot_and_orders_rectification(
         ".every((i) => i.complete && i.naturalWidth > 0)"
     )
     detail = (await client.get(f"/api/v1/cases/{case['id']}", headers=bearer(tokens))).json()
-    photos = [e for e in detail["evidence"] if e["purpose"] == "verification"]
+    # (the dropped upload's grant is left unused: it expires)
+    photos = [
+        e for e in detail["evidence"] if e["purpose"] == "verification" and e["status"] != "granted"
+    ]
     assert [(e["status"], e["flags"]) for e in photos] == [("verified", [])], photos
     await _shot(page, "field-2-photo-checked")
 

@@ -216,6 +216,7 @@ export class Outbox {
         await this.send(item, versions);
         await this.remove(item.seq!);
       } catch (error) {
+        this.clearProgress(item.seq!); // whatever was under way starts over
         if (error instanceof NetworkError || error instanceof SignedOut) return; // later
         if (error instanceof ApiError && error.status >= 500) return; // the server's trouble
         if (error instanceof ApiError && error.status === 401) return; // after a new sign-in
@@ -329,6 +330,12 @@ export class Outbox {
 
   private setProgress(seq: number, fraction: number): void {
     this.progress[seq] = fraction;
+    this.emit();
+  }
+
+  private clearProgress(seq: number): void {
+    if (!(seq in this.progress)) return;
+    delete this.progress[seq];
     this.emit();
   }
 
