@@ -14,7 +14,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from PIL import Image
-from playwright.async_api import Browser, BrowserContext, Page, Playwright, Route, async_playwright
+from playwright.async_api import (
+    Browser,
+    BrowserContext,
+    Page,
+    Playwright,
+    Request,
+    Route,
+    async_playwright,
+)
 
 from domain.org import Role
 from offsite.settings import Settings
@@ -204,6 +212,21 @@ async def test_officer_photographs_the_spot_and_orders_rectification(
     assert verify[0]["location"] is not None
     assert abs(verify[0]["location"]["lng"] - SPOT["lng"]) < 1e-5
     assert await page.locator("[data-outbox]").count() == 0
+
+    # The recheck: a new photo and 已整改 sent at once, while the photo's check still
+    # runs — the API says 409 evidence_checks_pending, the app asks again with the same key.
+    rechecks: list[Request] = []
+    page.on("request", lambda r: rechecks.append(r) if r.url.endswith("/recheck") else None)
+    await page.locator("[data-camera]").set_input_files(str(image))
+    await page.get_by_role("button", name="提交复查结果").click()
+    await page.locator(".state", has_text="待核查").wait_for(timeout=30_000)
+    keys = {r.headers["idempotency-key"] for r in rechecks}
+    assert len(keys) == 1, keys  # (usually two tries: the first meets the running check)
+    timeline = (
+        await client.get(f"/api/v1/cases/{case['id']}/timeline", headers=bearer(tokens))
+    ).json()["items"]
+    assert [e["action"] for e in timeline].count("recheck") == 1
+    await _shot(page, "field-4b-rechecked")
     await context.close()
 
 
