@@ -20,6 +20,13 @@ export const REJECT_ZH: Record<string, string> = {
   grant_expired: "上传授权已过期",
 };
 
+export const PURPOSE_ZH: Record<string, string> = {
+  report: "上报照片",
+  verification: "核查照片",
+  recheck: "复查照片",
+  other: "其他",
+};
+
 export interface CheckLabel {
   text: string;
   tone: "pending" | "ok" | "warn" | "bad";
