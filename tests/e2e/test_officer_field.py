@@ -265,6 +265,9 @@ async def test_a_report_made_offline_is_sent_once_when_the_network_returns(
     badge = page.locator("[data-outbox]")
     await badge.wait_for()
     assert "待发送 1" in " ".join((await badge.inner_text()).split())
+    # My tasks, offline: the list as last synced, saying so.
+    await page.locator("[data-stale]", has_text="网络不可用").wait_for(timeout=20_000)
+    await _shot(page, "field-5b-tasks-offline")
     await badge.click()
     await page.locator("[data-outbox-item]", has_text="上报：店外经营").wait_for()
     await _shot(page, "field-6-outbox-offline", toast=True)
