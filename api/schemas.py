@@ -70,3 +70,12 @@ def decode_cursor(cursor: str | None) -> int:
 def next_cursor(ids: list[int], limit: int) -> str | None:
     """A cursor for the next page when this page came back full."""
     return encode_cursor(ids[-1]) if len(ids) == limit else None
+
+
+NearQuery = Annotated[
+    str | None,
+    QueryParameter(
+        description="`lng,lat` in decimal degrees (in `coord_type`): within `radius_m`",
+        pattern=r"^-?\d{1,3}(\.\d{1,12})?,-?\d{1,2}(\.\d{1,12})?$",
+    ),
+]

@@ -32,12 +32,19 @@ from api.cases.schemas import (
     VerifyRequest,
 )
 from api.deps import Caller, Rt
-from api.schemas import CoordTypeQuery, CursorQuery, LimitQuery, SquadQuery, json_response
+from api.schemas import (
+    CoordTypeQuery,
+    CursorQuery,
+    LimitQuery,
+    NearQuery,
+    SquadQuery,
+    json_response,
+)
 from api.security import Principal
 from domain.cases.machine import Actor, may_report
 from domain.cases.model import Source, State
 from domain.errors import Forbidden, NotFound
-from domain.geo import CoordType
+from domain.geo import CoordType, Location
 from domain.moments import require_offset
 from offsite.runtime import Runtime
 from storage import idempotency
@@ -158,13 +165,19 @@ class CaseController(Controller):
         assignee_id: FromQuery[int | None] = None,
         created_from: Annotated[datetime | None, QueryParameter(name="from")] = None,
         created_to: Annotated[datetime | None, QueryParameter(name="to")] = None,
+        near: NearQuery = None,
+        radius_m: Annotated[float, QueryParameter(gt=0, le=5_000)] = 50.0,
+        open_only: Annotated[
+            bool | None, QueryParameter(name="open", description="Only open cases (or closed).")
+        ] = None,
         limit: LimitQuery = 50,
         cursor: CursorQuery = None,
         coord_type: CoordTypeQuery = CoordType.wgs84,
     ) -> Response[board.CasePage]:
         """The board: cases in the caller's jurisdiction, newest first. Squad leaders see
         their squad (``unassigned``, ``overdue``, ``state`` filters); the command centre's
-        triage queue is ``state=pending_triage``."""
+        triage queue is ``state=pending_triage``. ``near`` (in ``coord_type``) with
+        ``radius_m`` and ``open=true`` finds what a new report may duplicate."""
         query = board.BoardQuery(
             state=case_state,
             squad_id=squad_id,
@@ -176,6 +189,9 @@ class CaseController(Controller):
             assignee_id=assignee_id,
             created_from=require_offset(created_from, "from"),
             created_to=require_offset(created_to, "to"),
+            near=Location.parse_pair(near, coord_type).to_wgs84() if near else None,
+            radius_m=radius_m,
+            open=open_only,
             limit=limit,
             cursor=cursor,
         )

@@ -16,7 +16,7 @@ from litestar.response import Response
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from api.deps import Caller, Rt
-from api.schemas import CursorQuery, LimitQuery, decode_cursor, next_cursor
+from api.schemas import CursorQuery, LimitQuery, NearQuery, decode_cursor, next_cursor
 from api.security import check_jurisdiction, requires_role
 from domain.errors import InvalidInput, NotFound
 from domain.geo import CoordType, Location
@@ -110,15 +110,6 @@ class ImportReport(msgspec.Struct, frozen=True, kw_only=True):
     rejected: list[RowError]
     created: int = 0
     updated: int = 0
-
-
-NearQuery = Annotated[
-    str | None,
-    QueryParameter(
-        description="`lng,lat` in decimal degrees: nearest first, within `radius_m`",
-        pattern=r"^-?\d{1,3}(\.\d{1,12})?,-?\d{1,2}(\.\d{1,12})?$",
-    ),
-]
 
 
 class SubjectController(Controller):

@@ -4,6 +4,8 @@ an officer's tasks."""
 from __future__ import annotations
 
 import base64
+import math
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -11,7 +13,7 @@ import msgspec
 
 from domain.cases.model import TASK_STATES, Source, State
 from domain.errors import Forbidden, InvalidInput
-from domain.geo import CoordType, Location
+from domain.geo import CoordType, LngLat, Location
 from domain.org import Scope
 from storage.cases.changes import ReadCache
 from storage.tables import Case
@@ -55,10 +57,17 @@ class BoardQuery(msgspec.Struct, frozen=True, kw_only=True):
     assignee_id: int | None = None
     created_from: datetime | None = None
     created_to: datetime | None = None
+    # Cases within ``radius_m`` of ``near`` (WGS-84): "is this the same one?" on a report.
+    near: LngLat | None = None
+    radius_m: float = 50.0
+    # Only cases still open (not dismissed or closed).
+    open: bool | None = None
     limit: int = 50
     cursor: str | None = None
 
 
+EARTH_M = 6_371_000.0
+_OPEN_STATES = ", ".join(f"'{s.value}'" for s in State if s.is_open)
 _JOIN = "JOIN violation_type_version v ON v.id = c.type_version"
 _TASK_STATES = ", ".join(f"'{s.value}'" for s in TASK_STATES)
 _STATE_LABEL = (
@@ -155,6 +164,10 @@ async def list_cases(
         add("c.created_at >= {}", q.created_from)
     if q.created_to is not None:
         add("c.created_at < {}", q.created_to)
+    if q.open is not None:
+        where.append(f"c.state {'' if q.open else 'NOT '}IN ({_OPEN_STATES})")
+    if q.near is not None:
+        _within(q.near, q.radius_m, add)
     if q.cursor:
         at, case_id = _decode_cursor(q.cursor)
         where.append("(c.created_at, c.id) < ({}, {})")
@@ -167,6 +180,24 @@ async def list_cases(
     if cache:
         cache.put(key, generation, body)
     return expressed_in(body, coord_type)
+
+
+def _within(near: LngLat, radius_m: float, add: Callable[[str, object], None]) -> None:
+    """Rows within ``radius_m`` of ``near``: a box the latitude index narrows, then the
+    great-circle distance."""
+    dlat = math.degrees(radius_m / EARTH_M)
+    dlng = dlat / max(0.01, math.cos(math.radians(near.lat)))
+    add("c.lat >= {}", near.lat - dlat)
+    add("c.lat <= {}", near.lat + dlat)
+    add("c.lng >= {}", near.lng - dlng)
+    add("c.lng <= {}", near.lng + dlng)
+    lat, lng = float(near.lat), float(near.lng)
+    distance = (
+        f"2 * {EARTH_M} * asin(sqrt(power(sin(radians(c.lat - {lat}) / 2), 2)"
+        f" + cos(radians({lat})) * cos(radians(c.lat))"
+        f" * power(sin(radians(c.lng - {lng}) / 2), 2)))"
+    )
+    add(distance + " <= {}", float(radius_m))
 
 
 def tasks_query(limit: int) -> str:

@@ -9,3 +9,16 @@ import { router } from "./router";
 import "./styles.css";
 
 createApp(App).use(router).mount("#app");
+// The officer's phone: what an earlier visit left unsent goes out, and duty resumes.
+void import("./offline").then((m) => m.theOutbox());
+void import("./duty").then((m) => m.resumeDuty());
+// The officer's pages, fetched once the first one is shown: a page opened later while
+// offline (the outbox, a report) must not need the network to load its code.
+window.addEventListener("load", () => {
+  void Promise.allSettled([
+    import("./views/TasksView.vue"),
+    import("./views/TaskView.vue"),
+    import("./views/ReportView.vue"),
+    import("./views/OutboxView.vue"),
+  ]);
+});

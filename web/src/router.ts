@@ -14,6 +14,8 @@ export const router = createRouter({
       component: () => import("./views/TaskView.vue"),
       props: (route) => ({ id: Number(route.params.id) }),
     },
+    { path: "/report", name: "report", component: () => import("./views/ReportView.vue") },
+    { path: "/outbox", name: "outbox", component: () => import("./views/OutboxView.vue") },
     // The squad leader's pages: chunks of their own, never in the officer's first load.
     {
       path: "/board",

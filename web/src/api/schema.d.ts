@@ -286,7 +286,8 @@ export interface paths {
          * ListCases
          * @description The board: cases in the caller's jurisdiction, newest first. Squad leaders see
          *     their squad (``unassigned``, ``overdue``, ``state`` filters); the command centre's
-         *     triage queue is ``state=pending_triage``.
+         *     triage queue is ``state=pending_triage``. ``near`` (in ``coord_type``) with
+         *     ``radius_m`` and ``open=true`` finds what a new report may duplicate.
          */
         get: operations["list_cases"];
         put?: never;
@@ -4160,6 +4161,11 @@ export interface operations {
                 assignee_id?: number | null;
                 from?: string | null;
                 to?: string | null;
+                /** @description `lng,lat` in decimal degrees (in `coord_type`): within `radius_m` */
+                near?: string | null;
+                radius_m?: number;
+                /** @description Only open cases (or closed). */
+                open?: boolean | null;
                 /** @description Page size. */
                 limit?: number;
                 /** @description `next_cursor` of the previous page. */
@@ -6518,7 +6524,7 @@ export interface operations {
                 kind?: components["schemas"]["SubjectKind"] | null;
                 /** @description Name, shop sign or code. */
                 q?: string | null;
-                /** @description `lng,lat` in decimal degrees: nearest first, within `radius_m` */
+                /** @description `lng,lat` in decimal degrees (in `coord_type`): within `radius_m` */
                 near?: string | null;
                 /** @description Datum a coordinate pair is expressed in. */
                 coord_type?: components["schemas"]["CoordType"];

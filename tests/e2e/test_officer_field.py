@@ -1,0 +1,326 @@
+"""The officer on site and on patrol, in a real browser against the real system: a photo
+from the camera straight to object storage and its check, the outcome with a deadline,
+duty on, and a patrol report made offline that is sent exactly once when the network
+returns. Screenshots go to .data/test/screenshots/field-*.png."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from PIL import Image
+from playwright.async_api import (
+    Browser,
+    BrowserContext,
+    Page,
+    Playwright,
+    Request,
+    Route,
+    async_playwright,
+)
+
+from domain.org import Role
+from offsite.settings import Settings
+from offsite.web import default_dist
+from storage.tables import Case, StaffUser
+from tests.e2e.browser import (
+    LAUNCH_ARGS,
+    SCREENSHOTS,
+    api_process,
+    ensure_chromium,
+    worker_process,
+)
+from tests.e2e.test_officer_app import SPOT, _officer_with_task, _sign_in
+from tests.factories import make_user, squad_id
+from tests.integration.cases_helpers import command, go_on_duty, quiet_squad, report
+from tests.integration.conftest import AppClient, bearer, login
+
+pytestmark = pytest.mark.usefixtures("database")
+
+
+@pytest.fixture(scope="module")
+def app_base(client: AppClient) -> Iterator[str]:
+    """The API (serving the built app) and the worker, as production runs them."""
+    if not (default_dist() / "index.html").exists():
+        pytest.fail("the app is not built: run `make install` (npm run build in web/)")
+    with api_process() as base, worker_process():
+        yield base
+
+
+@pytest.fixture(scope="module")
+async def chromium() -> AsyncIterator[tuple[Playwright, Browser]]:
+    executable = ensure_chromium()
+    async with async_playwright() as p:
+        launched = await p.chromium.launch(
+            executable_path=str(executable), headless=True, args=LAUNCH_ARGS
+        )
+        yield p, launched
+        await launched.close()
+
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+JIANGCHUAN = "310112001"
+# A patrol spot of these tests' own in 江川, ~300 m from SPOT.
+PATROL = {"lng": 121.4075, "lat": 30.9975, "coord_type": "wgs84"}
+
+
+async def _phone_at(
+    browser: tuple[Playwright, Browser], point: dict[str, Any], device: str = "iPhone 13"
+) -> BrowserContext:
+    p, chromium = browser
+    return await chromium.new_context(
+        **p.devices[device],
+        locale="zh-CN",
+        timezone_id="Asia/Shanghai",
+        geolocation={"longitude": point["lng"], "latitude": point["lat"], "accuracy": 10},
+        permissions=["geolocation"],
+    )
+
+
+_SETTLED = "Promise.all(document.getAnimations().map((a) => a.finished.catch(() => null)))"
+
+
+async def _shot(page: Page, name: str, toast: bool = False) -> Path:
+    """The whole page as the phone shows it (as in test_officer_app), waiting for running
+    transitions without failing on one that was cancelled, and (unless the toast is the
+    point) for toasts to go."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    if not toast:
+        for shown in await page.locator(".van-toast").all():
+            await shown.wait_for(state="hidden")
+    await page.evaluate(_SETTLED)
+    size = page.viewport_size
+    assert size is not None
+    height = await page.evaluate("document.documentElement.scrollHeight")
+    await page.set_viewport_size({"width": size["width"], "height": max(height, size["height"])})
+    await page.evaluate("window.scrollTo(0, 0)")
+    await page.evaluate(_SETTLED)
+    await page.screenshot(path=str(path))
+    await page.set_viewport_size(size)
+    return path
+
+
+def _camera_photo(source: Path, folder: Path) -> Path:
+    """The picture as a phone's camera writes it: with the time it was taken in EXIF
+    (DateTimeOriginal and its offset), which the check compares with the phone's clock."""
+    image = Image.open(source)
+    exif = Image.Exif()
+    now = datetime.now(SHANGHAI)
+    exif.get_ifd(0x8769).update({36867: now.strftime("%Y:%m:%d %H:%M:%S"), 36881: "+08:00"})
+    out = folder / f"camera-{source.name}"
+    image.save(out, "JPEG", quality=90, exif=exif)
+    return out
+
+
+async def test_officer_photographs_the_spot_and_orders_rectification(
+    chromium: tuple[Playwright, Browser],
+    app_base: str,
+    client: AppClient,
+    settings: Settings,
+    tmp_path: Path,
+) -> None:
+    user, tokens, case = await _officer_with_task(
+        client, "孙立", address="江川路 120 号", description="店外经营，占用人行道"
+    )
+    await StaffUser.update({StaffUser.on_duty: False}).where(StaffUser.id == tokens["user"]["id"])
+    context = await _phone_at(chromium, SPOT)
+    page = await context.new_page()
+    await _sign_in(page, app_base, user)
+    await page.get_by_role("button", name="账号密码登录").click()
+    card = page.locator(f'[data-case="{case["id"]}"]')
+    await card.wait_for()
+
+    # On duty: the server knows, with the phone's position.
+    await page.locator("[data-duty]").click()
+    await page.locator(".duty.on").wait_for()
+    me = (await client.get("/api/v1/me", headers=bearer(tokens))).json()["user"]
+    assert me["on_duty"] is True
+    assert abs(me["last_location"]["lat"] - SPOT["lat"]) < 1e-5, me
+    await _shot(page, "field-1-tasks-on-duty")
+
+    await card.click()
+    await page.get_by_role("button", name="接收任务").click()
+    await page.locator(".state", has_text="处置中").wait_for()
+
+    # A photo from the camera: uploaded straight to the object store, then checked.
+    image = _camera_photo(settings.testdata_dir / "images" / "bus_street_shopfronts.jpg", tmp_path)
+    # The first upload's connection drops: the photo waits in the outbox, shown as such,
+    # until the officer (or the next retry) sends it again.
+    posts: list[str] = []
+
+    async def drop_first_upload(route: Route) -> None:
+        if route.request.method == "POST":
+            posts.append(route.request.url)
+            if len(posts) == 1:
+                await route.abort("connectionreset")
+                return
+        await route.continue_()
+
+    await page.route(lambda url: not url.startswith(app_base), drop_first_upload)
+    await page.locator("[data-camera]").set_input_files(str(image))
+    await page.locator("[data-queued-photo]", has_text="待发送").wait_for()
+    await page.locator("[data-outbox]").click()
+    await page.get_by_role("button", name="立即重试发送").click()
+    await page.get_by_text("全部已发送").wait_for()
+    assert len(posts) == 2
+    await page.go_back()
+    check = page.locator(".shot[data-evidence] [data-check]")
+    await check.wait_for()
+    await page.wait_for_function(
+        "() => document.querySelector('.shot[data-evidence] [data-check]')?.textContent"
+        ".trim() === '已通过'",
+        timeout=30_000,
+    )
+    await page.wait_for_function(
+        "() => [...document.querySelectorAll('.photo img')]"
+        ".every((i) => i.complete && i.naturalWidth > 0)"
+    )
+    detail = (await client.get(f"/api/v1/cases/{case['id']}", headers=bearer(tokens))).json()
+    # (the dropped upload's grant is left unused: it expires)
+    photos = [
+        e for e in detail["evidence"] if e["purpose"] == "verification" and e["status"] != "granted"
+    ]
+    assert [(e["status"], e["flags"]) for e in photos] == [("verified", [])], photos
+    await _shot(page, "field-2-photo-checked")
+
+    # 责令限期整改 with a deadline five days on, at 17:30 Shanghai time.
+    await page.get_by_role("radio", name="责令限期整改").click()
+    due = (datetime.now(SHANGHAI) + timedelta(days=5)).replace(
+        hour=17, minute=30, second=0, microsecond=0
+    )
+    await page.locator("[data-rectify-by]").fill(due.strftime("%Y-%m-%dT%H:%M"))
+    await _shot(page, "field-3-outcome-form")
+    await page.get_by_role("button", name="提交核查结果").click()
+    await page.locator(".state", has_text="限期整改").wait_for()
+    await _shot(page, "field-4-rectification-ordered")
+
+    fresh = (await client.get(f"/api/v1/cases/{case['id']}", headers=bearer(tokens))).json()
+    assert fresh["state"] == "awaiting_rectification"
+    assert fresh["outcome"] == "rectification_ordered"
+    assert datetime.fromisoformat(fresh["rectify_by"]) == due.astimezone(UTC)
+    timeline = (
+        await client.get(f"/api/v1/cases/{case['id']}/timeline", headers=bearer(tokens))
+    ).json()["items"]
+    verify = [e for e in timeline if e["action"] == "verify"]
+    assert len(verify) == 1
+    assert verify[0]["location"] is not None
+    assert abs(verify[0]["location"]["lng"] - SPOT["lng"]) < 1e-5
+    assert await page.locator("[data-outbox]").count() == 0
+
+    # The recheck: a new photo and 已整改 sent at once, while the photo's check still
+    # runs — the API says 409 evidence_checks_pending, the app asks again with the same key.
+    rechecks: list[Request] = []
+    page.on("request", lambda r: rechecks.append(r) if r.url.endswith("/recheck") else None)
+    await page.locator("[data-camera]").set_input_files(str(image))
+    await page.get_by_role("button", name="提交复查结果").click()
+    await page.locator(".state", has_text="待核查").wait_for(timeout=30_000)
+    keys = {r.headers["idempotency-key"] for r in rechecks}
+    assert len(keys) == 1, keys  # (usually two tries: the first meets the running check)
+    timeline = (
+        await client.get(f"/api/v1/cases/{case['id']}/timeline", headers=bearer(tokens))
+    ).json()["items"]
+    assert [e["action"] for e in timeline].count("recheck") == 1
+    await _shot(page, "field-4b-rechecked")
+    await context.close()
+
+
+async def test_a_report_made_offline_is_sent_once_when_the_network_returns(
+    chromium: tuple[Playwright, Browser], app_base: str, client: AppClient, settings: Settings
+) -> None:
+    await quiet_squad(await squad_id(JIANGCHUAN))
+    user = await make_user(Role.officer, squad_code=JIANGCHUAN, display_name="周敏")
+    tokens = await login(client, user)
+    await go_on_duty(client, tokens, PATROL)
+    # Already reported here, same type, still open: offered as "the same one".
+    existing = await report(client, tokens, "05-04", point=PATROL, address="江川路 300 号")
+
+    context = await _phone_at(chromium, PATROL)
+    page = await context.new_page()
+    await _sign_in(page, app_base, user)
+    await page.get_by_role("button", name="账号密码登录").click()
+    await page.get_by_role("button", name="巡查上报").click()
+    await page.locator("[data-type-picker]").click()
+    await page.get_by_placeholder("搜索类型名称或编码").fill("店外")
+    await page.locator("[data-type]", has_text="店外经营").click()
+    same = page.locator("[data-same]")
+    await same.wait_for()
+    assert existing["number"] in await same.inner_text()
+    await _shot(page, "field-5-report-same-one")
+
+    # The network drops; the officer reports anyway (a different stall, it turns out).
+    description = f"流动摊贩占道 {datetime.now(UTC).timestamp()}"
+    await context.set_offline(True)
+    await page.locator("[data-description] textarea").fill(description)
+    await page.get_by_placeholder("如：江川路 101 号门前").fill("江川路 302 号")
+    image = settings.testdata_dir / "images" / "food_truck_plaza.jpg"
+    await page.locator("[data-camera]").set_input_files(str(image))
+    await page.locator(".shot img").wait_for()
+    await page.get_by_role("button", name="上报", exact=True).click()
+    badge = page.locator("[data-outbox]")
+    await badge.wait_for()
+    assert "待发送 1" in " ".join((await badge.inner_text()).split())
+    # My tasks, offline: the list as last synced, saying so.
+    await page.locator("[data-stale]", has_text="网络不可用").wait_for(timeout=20_000)
+    await _shot(page, "field-5b-tasks-offline")
+    await badge.click()
+    await page.locator("[data-outbox-item]", has_text="上报：店外经营").wait_for()
+    await _shot(page, "field-6-outbox-offline", toast=True)
+    assert await Case.count().where(Case.description == description) == 0
+
+    # Back online: sent on the "online" event, once; the list empties.
+    await context.set_offline(False)
+    await page.get_by_text("全部已发送").wait_for(timeout=30_000)
+    made = await Case.select(Case.id).where(Case.description == description)
+    assert len(made) == 1, made
+    detail = (await client.get(f"/api/v1/cases/{made[0]['id']}", headers=bearer(tokens))).json()
+    for _ in range(100):
+        if all(e["status"] != "processing" for e in detail["evidence"]):
+            break
+        await asyncio.sleep(0.1)  # the worker checks the photo; no event to await here
+        detail = (await client.get(f"/api/v1/cases/{made[0]['id']}", headers=bearer(tokens))).json()
+    assert [(e["purpose"], e["status"]) for e in detail["evidence"]] == [("report", "verified")]
+    assert detail["address"] == "江川路 302 号"
+    await _shot(page, "field-7-outbox-sent")
+    await context.close()
+
+
+async def test_a_stale_queued_command_shows_the_fresh_case_and_is_sent_on_the_officers_word(
+    chromium: tuple[Playwright, Browser], app_base: str, client: AppClient
+) -> None:
+    user, tokens, case = await _officer_with_task(
+        client, "钱进", address="江川路 180 号", description="跨门营业"
+    )
+    case = await command(client, tokens, case, "accept")
+    context = await _phone_at(chromium, SPOT, device="Galaxy S5")
+    page = await context.new_page()
+    await _sign_in(page, app_base, user)
+    await page.get_by_role("button", name="账号密码登录").click()
+    await page.locator(f'[data-case="{case["id"]}"]').click()
+    await page.locator(".state", has_text="处置中").wait_for()
+
+    # Meanwhile the case moves on elsewhere (a note from the squad's desk, say).
+    await command(client, tokens, case, "comment", text="已通知商户")
+    await page.get_by_placeholder("写一条备注").fill("已电话联系当事人")
+    await page.get_by_role("button", name="发送").click()
+    refused = page.locator(".refused-notice")
+    await refused.wait_for()
+    text = await refused.inner_text()
+    assert "案件已被他人更新" in text and "案件当前：处置中" in text, text
+    await _shot(page, "field-8-queued-conflict")
+
+    # Nothing was dropped: on the officer's word it goes with the fresh version, once.
+    await refused.get_by_role("button", name="按最新状态重新提交").click()
+    await refused.wait_for(state="hidden")
+    await page.locator("[data-outbox]").wait_for(state="detached")  # sent, not just retried
+    timeline = (
+        await client.get(f"/api/v1/cases/{case['id']}/timeline", headers=bearer(tokens))
+    ).json()["items"]
+    notes = [e["data"].get("text") for e in timeline if e["action"] == "comment"]
+    assert notes.count("已电话联系当事人") == 1, timeline
+    await context.close()
