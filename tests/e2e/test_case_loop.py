@@ -55,7 +55,7 @@ async def test_patrol_report_through_the_whole_loop(
 
     # 2. Accepted, verified on site: rectification ordered.
     case = await command(client, officer, case, "accept", location=JIANGCHUAN_POINT)
-    shot = await _checked_photo(client, officer, case)
+    shot = await photo(client, officer, case, by_worker=True)
     rectify_by = (datetime.now(UTC) + timedelta(hours=2)).isoformat()
     case = await command(
         client,
@@ -102,14 +102,14 @@ async def test_patrol_report_through_the_whole_loop(
     assert case["overdue"] is True
 
     # 4. Recheck: corrected. The squad leader returns it once, then closes it.
-    shot = await _checked_photo(client, officer, case, "recheck")
+    shot = await photo(client, officer, case, "recheck", by_worker=True)
     case = await command(client, officer, case, "recheck", result="corrected", evidence_ids=[shot])
     assert case["state"] == "pending_review"
     assert case["outcome"] == "rectification_ordered"
     case = await command(client, leader, case, "return", reason="照片不清晰，请补拍")
     assert case["state"] == "dispatched" and case["rework_count"] == 1
     case = await command(client, officer, case, "accept")
-    shot = await _checked_photo(client, officer, case)
+    shot = await photo(client, officer, case, by_worker=True)
     case = (await client.get(f"/api/v1/cases/{case['id']}", headers=bearer(officer))).json()
     case = await command(
         client, officer, case, "verify", outcome="corrected_on_site", evidence_ids=[shot]
@@ -147,20 +147,6 @@ async def test_patrol_report_through_the_whole_loop(
     assert after["reworked"] - before["reworked"] == 1
     assert after["closed_on_time"] == before["closed_on_time"]  # it was overdue once
     assert all(proc.poll() is None for proc in worker.procs.values())
-
-
-async def _checked_photo(
-    client: AppClient, tokens: dict, case: dict, purpose: str = "verification"
-) -> str:
-    """A photo uploaded through a grant and checked by the worker."""
-    evidence_id = await photo(client, tokens, case, purpose)
-    for _ in range(150):
-        ev = (await client.get(f"/api/v1/evidence/{evidence_id}", headers=bearer(tokens))).json()
-        if ev["status"] != "processing":
-            break
-        await asyncio.sleep(0.1)
-    assert ev["status"] == "verified", ev
-    return evidence_id
 
 
 async def _figures(client: AppClient, tokens: dict, period: str, squad: int) -> dict:

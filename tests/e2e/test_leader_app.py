@@ -5,12 +5,9 @@ PostgreSQL, Redis and S3. Screenshots go to .data/test/screenshots/leader-*.png.
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from playwright.async_api import Browser, Error, Page, Playwright
 
@@ -26,49 +23,13 @@ from tests.e2e.test_officer_app import (
     browser,
 )
 from tests.factories import make_user, squad_id
-from tests.integration.cases_helpers import command, go_on_duty, quiet_squad, report
+from tests.integration.cases_helpers import command, go_on_duty, photo, quiet_squad, report
 from tests.integration.conftest import AppClient, bearer, login
 
 pytestmark = pytest.mark.usefixtures("database")
 __all__ = ["app_url", "browser"]  # the officer tests' fixtures, shared
 # Some 400 m east of SPOT: the second officer's last position.
 FARTHER = {"lng": 121.4096, "lat": 30.9955505, "coord_type": "wgs84"}
-
-
-async def _checked_photo(
-    client: AppClient, tokens: dict[str, Any], case: dict[str, Any], image: Path, purpose: str
-) -> str:
-    """A real photo through an upload grant, checked by the worker; its evidence id."""
-    grant = await client.post(
-        f"/api/v1/cases/{case['id']}/evidence",
-        headers=bearer(tokens),
-        json={"content_type": "image/jpeg", "purpose": purpose},
-    )
-    assert grant.status_code == 201, grant.text
-    g = grant.json()
-    async with httpx.AsyncClient(timeout=30) as s3:
-        up = await s3.post(
-            g["url"],
-            data=g["fields"],
-            files={g["file_field"]: (image.name, image.read_bytes(), "image/jpeg")},
-        )
-    assert up.status_code in (200, 201, 204), up.text
-    done = await client.post(
-        f"/api/v1/evidence/{g['evidence_id']}/complete",
-        headers=bearer(tokens),
-        json={"location": SPOT},
-    )
-    assert done.status_code == 202, done.text
-    for _ in range(300):
-        ev = (
-            await client.get(f"/api/v1/evidence/{g['evidence_id']}", headers=bearer(tokens))
-        ).json()
-        if ev["status"] != "processing":
-            break
-        await asyncio.sleep(0.1)  # the worker checks it; no event to await from here
-    assert ev["status"] == "verified", ev
-    evidence_id: str = g["evidence_id"]
-    return evidence_id
 
 
 async def _sign_in_leader(page: Page, base: str, user: dict[str, Any]) -> None:
@@ -127,8 +88,14 @@ async def test_leader_watches_the_board_assigns_reviews_and_closes(
     case = await command(client, officer_tokens, case, "accept", location=SPOT)
     await _row_state(page, case["id"], "in_progress")
     images = settings.testdata_dir / "images"
-    shot = await _checked_photo(
-        client, officer_tokens, case, images / "bus_street_shopfronts.jpg", "verification"
+    shot = await photo(
+        client,
+        officer_tokens,
+        case,
+        "verification",
+        image=images / "bus_street_shopfronts.jpg",
+        location=SPOT,
+        by_worker=True,
     )
     case = await command(
         client,
@@ -141,8 +108,14 @@ async def test_leader_watches_the_board_assigns_reviews_and_closes(
         evidence_ids=[shot],
     )
     await _row_state(page, case["id"], "awaiting_rectification")
-    again = await _checked_photo(
-        client, officer_tokens, case, images / "pedestrian_plaza_trash_bins.jpg", "recheck"
+    again = await photo(
+        client,
+        officer_tokens,
+        case,
+        "recheck",
+        image=images / "pedestrian_plaza_trash_bins.jpg",
+        location=SPOT,
+        by_worker=True,
     )
     case = await command(
         client, officer_tokens, case, "recheck", result="corrected", evidence_ids=[again]
@@ -262,12 +235,13 @@ async def test_leader_returns_a_case_with_a_reason_on_a_small_android(
     _, officer_tokens, case = await _officer_with_task(client, "吴刚", address="江川路 410 号")
     leader = await make_user(Role.squad_leader, squad_code=JIANGCHUAN, display_name="郑中队长")
     case = await command(client, officer_tokens, case, "accept", location=SPOT)
-    shot = await _checked_photo(
+    shot = await photo(
         client,
         officer_tokens,
         case,
-        settings.testdata_dir / "images" / "food_truck_plaza.jpg",
-        "verification",
+        image=settings.testdata_dir / "images" / "food_truck_plaza.jpg",
+        location=SPOT,
+        by_worker=True,
     )
     case = await command(
         client, officer_tokens, case, "verify", outcome="corrected_on_site", evidence_ids=[shot]

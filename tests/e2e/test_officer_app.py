@@ -4,13 +4,11 @@ PostgreSQL, Redis and S3. Screenshots of each screen go to .data/test/screenshot
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from playwright.async_api import (
     Browser,
@@ -37,6 +35,7 @@ from tests.factories import make_user, squad_id
 from tests.integration.cases_helpers import (
     command,
     go_on_duty,
+    photo,
     quiet_squad,
     report,
 )
@@ -112,38 +111,6 @@ async def _officer_with_task(
     return user, tokens, case
 
 
-async def _upload_photo(client: AppClient, tokens: dict[str, Any], case: dict, image: Path) -> None:
-    """A real photo through an upload grant, checked by the worker."""
-    grant = await client.post(
-        f"/api/v1/cases/{case['id']}/evidence",
-        headers=bearer(tokens),
-        json={"content_type": "image/jpeg", "purpose": "report"},
-    )
-    assert grant.status_code == 201, grant.text
-    g = grant.json()
-    async with httpx.AsyncClient(timeout=30) as s3:
-        up = await s3.post(
-            g["url"],
-            data=g["fields"],
-            files={g["file_field"]: (image.name, image.read_bytes(), "image/jpeg")},
-        )
-    assert up.status_code in (200, 201, 204), up.text
-    done = await client.post(
-        f"/api/v1/evidence/{g['evidence_id']}/complete",
-        headers=bearer(tokens),
-        json={"location": SPOT},
-    )
-    assert done.status_code == 202, done.text
-    for _ in range(300):
-        ev = (
-            await client.get(f"/api/v1/evidence/{g['evidence_id']}", headers=bearer(tokens))
-        ).json()
-        if ev["status"] != "processing":
-            break
-        await asyncio.sleep(0.1)  # the worker checks it; no event to await from here
-    assert ev["status"] == "verified", ev
-
-
 async def _pull_down(context: BrowserContext, page: Page) -> None:
     """A finger dragging the list down from near the top (real touch events, via CDP)."""
     cdp = await context.new_cdp_session(page)
@@ -175,8 +142,14 @@ async def test_officer_signs_in_and_accepts_a_task_on_an_iphone(
         address="江川路 101 号门前",
         description="店铺门前堆放纸箱，占用人行道约 3 米",
     )
-    await _upload_photo(
-        client, tokens, case, settings.testdata_dir / "images" / "bus_street_shopfronts.jpg"
+    await photo(
+        client,
+        tokens,
+        case,
+        "report",
+        image=settings.testdata_dir / "images" / "bus_street_shopfronts.jpg",
+        location=SPOT,
+        by_worker=True,
     )
     # A second task whose deadline passed an hour ago: listed first, in red.
     _, _, late = await _officer_with_task(client, "王建国（旧）", address="江川路 99 号")
@@ -210,8 +183,8 @@ async def test_officer_signs_in_and_accepts_a_task_on_an_iphone(
     accept = page.get_by_role("button", name="接收任务")
     await accept.wait_for()
     await page.get_by_text("店铺门前堆放纸箱").wait_for()
-    photo = page.locator(".photo img")
-    await photo.wait_for()
+    thumbnail = page.locator(".photo img")
+    await thumbnail.wait_for()
     await page.wait_for_function(
         "() => [...document.querySelectorAll('.photo img')]"
         ".every((i) => i.complete && i.naturalWidth > 0)"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 from typing import Any
 
 from storage.tables import StaffUser
@@ -75,9 +76,15 @@ async def photo(
     case: dict[str, Any],
     purpose: str = "verification",
     checked: bool = True,
+    *,
+    image: Path | None = None,
+    location: dict[str, Any] | None = None,
+    by_worker: bool = False,
 ) -> str:
-    """Upload a small JPEG for a case through a real grant; its evidence id. ``checked``:
-    run the worker's check on it too (commands take checked photos only)."""
+    """Upload a JPEG for a case through a real grant (a small generated one, or the file
+    ``image``) and complete it at ``location``; its evidence id. ``checked``: run the
+    worker's check on it here and now (commands take checked photos only);
+    ``by_worker``: wait instead for a running worker to check it, and require it verified."""
     import io
 
     import httpx
@@ -90,25 +97,41 @@ async def photo(
     )
     assert grant.status_code == 201, grant.text
     g = grant.json()
-    data = io.BytesIO()
-    Image.new("RGB", (32, 24), (10, 120, 10)).save(data, "JPEG")
+    if image is None:
+        data = io.BytesIO()
+        Image.new("RGB", (32, 24), (10, 120, 10)).save(data, "JPEG")
+        name, content = "p.jpg", data.getvalue()
+    else:
+        name, content = image.name, image.read_bytes()
     async with httpx.AsyncClient(timeout=30) as s3:
         up = await s3.post(
-            g["url"],
-            data=g["fields"],
-            files={g["file_field"]: ("p.jpg", data.getvalue(), "image/jpeg")},
+            g["url"], data=g["fields"], files={g["file_field"]: (name, content, "image/jpeg")}
         )
     assert up.status_code in (200, 201, 204), up.text
     done = await client.post(
         f"/api/v1/evidence/{g['evidence_id']}/complete",
         headers=bearer(tokens),
-        json={"location": JIANGCHUAN_POINT},
+        json={"location": location or JIANGCHUAN_POINT},
     )
     assert done.status_code == 202, done.text
     evidence_id: str = g["evidence_id"]
-    if checked:
+    if by_worker:
+        await worker_checked(client, tokens, evidence_id)
+    elif checked:
         await check_photo(client, evidence_id)
     return evidence_id
+
+
+async def worker_checked(client: AppClient, tokens: dict[str, Any], evidence_id: str) -> None:
+    """Wait (up to 30 s) for a running worker to check the evidence; it must be verified."""
+    import asyncio
+
+    for _ in range(300):
+        ev = (await client.get(f"/api/v1/evidence/{evidence_id}", headers=bearer(tokens))).json()
+        if ev["status"] != "processing":
+            break
+        await asyncio.sleep(0.1)  # the worker checks it; no event to await from here
+    assert ev["status"] == "verified", ev
 
 
 async def check_photo(client: AppClient, evidence_id: str) -> None:
