@@ -234,3 +234,17 @@ describe("errors in Chinese", () => {
     expect(userMessage(error)).toBe("请先登录");
   });
 });
+
+describe("a phone that knows it is offline", () => {
+  it("gets the network error at once instead of after the backoff", async () => {
+    const online = vi.spyOn(navigator, "onLine", "get").mockReturnValue(false);
+    try {
+      const { api, calls } = client([lost(), lost(), lost(), lost()]);
+      const error = await api.command("/api/v1/cases/1/accept", { version: 1 }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(NetworkError);
+      expect(calls).toHaveLength(1);
+    } finally {
+      online.mockRestore();
+    }
+  });
+});

@@ -273,7 +273,11 @@ export class ApiClient {
         lost = error;
       }
       const delay = delays[attempt];
+      // A phone that knows it is offline gets its answer (and its queue) now, not after
+      // the backoff: the browser's own offline flag, when there is one, is believed.
+      const offline = !answered && typeof navigator !== "undefined" && navigator.onLine === false;
       const tooLate =
+        offline ||
         delay === undefined ||
         (windowMs !== undefined && this.now() + delay - started >= windowMs);
       if (tooLate) {
