@@ -15,9 +15,11 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+from playwright.async_api import Browser, BrowserContext, Page, Playwright
 
 CHROMIUM = Path("/usr/bin/chromium")
 CJK_FONT = Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
@@ -107,3 +109,47 @@ def worker_process() -> Iterator[subprocess.Popen[bytes]]:
         yield proc
     finally:
         _stop(proc)
+
+
+# Every running animation finished, or cancelled (a cancelled one rejects: an AbortError).
+SETTLED = "Promise.all(document.getAnimations().map((a) => a.finished.catch(() => null)))"
+
+
+async def phone(
+    browser: tuple[Playwright, Browser],
+    device: str = "iPhone 13",
+    point: dict[str, Any] | None = None,
+) -> BrowserContext:
+    """A phone of Playwright's ``device`` list, in Chinese and Shanghai time; at ``point``
+    (WGS-84), with location granted, when one is given."""
+    p, chromium = browser
+    where: dict[str, Any] = {}
+    if point is not None:
+        where = {
+            "geolocation": {"longitude": point["lng"], "latitude": point["lat"], "accuracy": 10},
+            "permissions": ["geolocation"],
+        }
+    return await chromium.new_context(
+        **p.devices[device], locale="zh-CN", timezone_id="Asia/Shanghai", **where
+    )
+
+
+async def shot(page: Page, name: str, *, wait_toasts: bool = False) -> Path:
+    """The whole page as the phone shows it: transitions finished (``wait_toasts``: and
+    toasts gone), and the viewport made as tall as the page for the shot (a full-page
+    capture would leave fixed bars and overlays at their scrolled positions)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    if wait_toasts:
+        for shown in await page.locator(".van-toast").all():
+            await shown.wait_for(state="hidden")
+    await page.evaluate(SETTLED)
+    size = page.viewport_size
+    assert size is not None
+    height = await page.evaluate("document.documentElement.scrollHeight")
+    await page.set_viewport_size({"width": size["width"], "height": max(height, size["height"])})
+    await page.evaluate("window.scrollTo(0, 0)")
+    await page.evaluate(SETTLED)
+    await page.screenshot(path=str(path))
+    await page.set_viewport_size(size)
+    return path

@@ -7,12 +7,21 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 
 import pytest
+from playwright.async_api import Browser, Playwright, async_playwright
 
-from tests.e2e.browser import SCREENSHOTS
+from offsite.web import default_dist
+from tests.e2e.browser import (
+    LAUNCH_ARGS,
+    SCREENSHOTS,
+    api_process,
+    ensure_chromium,
+    worker_process,
+)
 from tests.integration.conftest import (  # noqa: F401
+    AppClient,
     client,
     database,
     fake_sms,
@@ -81,3 +90,24 @@ def workers() -> Iterator[Workers]:
         yield running
     finally:
         running.stop()
+
+
+@pytest.fixture(scope="module")
+def app_url(client: AppClient) -> Iterator[str]:  # noqa: F811 - the fixture above
+    """The API (serving the built app) and the worker, as production runs them."""
+    if not (default_dist() / "index.html").exists():
+        pytest.fail("the app is not built: run `make install` (npm run build in web/)")
+    with api_process() as base, worker_process():
+        yield base
+
+
+@pytest.fixture(scope="module")
+async def browser() -> AsyncIterator[tuple[Playwright, Browser]]:
+    """Debian's Chromium, headless, installed first when missing."""
+    executable = ensure_chromium()
+    async with async_playwright() as p:
+        chromium = await p.chromium.launch(
+            executable_path=str(executable), headless=True, args=LAUNCH_ARGS
+        )
+        yield p, chromium
+        await chromium.close()

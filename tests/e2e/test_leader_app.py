@@ -13,21 +13,13 @@ from playwright.async_api import Browser, Error, Page, Playwright
 
 from domain.org import Role
 from offsite.settings import Settings
-from tests.e2e.test_officer_app import (
-    JIANGCHUAN,
-    SPOT,
-    _officer_with_task,
-    _phone,
-    _shot,
-    app_url,
-    browser,
-)
+from tests.e2e.browser import phone, shot
+from tests.e2e.test_officer_app import JIANGCHUAN, SPOT, _officer_with_task
 from tests.factories import make_user, squad_id
 from tests.integration.cases_helpers import command, go_on_duty, photo, quiet_squad, report
 from tests.integration.conftest import AppClient, bearer, login
 
 pytestmark = pytest.mark.usefixtures("database")
-__all__ = ["app_url", "browser"]  # the officer tests' fixtures, shared
 # Some 400 m east of SPOT: the second officer's last position.
 FARTHER = {"lng": 121.4096, "lat": 30.9955505, "coord_type": "wgs84"}
 
@@ -49,7 +41,7 @@ async def _still(page: Page, name: str) -> None:
     )
     for attempt in range(3):
         try:
-            await _shot(page, name)
+            await shot(page, name)
             return
         except Error as exc:
             if "AbortError" not in str(exc) or attempt == 2:
@@ -72,7 +64,7 @@ async def test_leader_watches_the_board_assigns_reviews_and_closes(
         client, "陈志强", address="江川路 201 号", description="门前堆放建材"
     )
     leader = await make_user(Role.squad_leader, squad_code=JIANGCHUAN, display_name="周中队长")
-    context = await _phone(browser, "iPhone 13")
+    context = await phone(browser, "iPhone 13")
     page = await context.new_page()
     await _sign_in_leader(page, app_url, leader)
     await page.locator("[data-live]", has_text="实时").wait_for()
@@ -191,7 +183,7 @@ async def test_inbox_badge_rises_live_and_a_tap_opens_the_case(
     """An officer's inbox: a task assigned while the app is open raises the badge; the
     notification opens the task."""
     officer, tokens, first = await _officer_with_task(client, "孙丽", address="江川路 300 号")
-    context = await _phone(browser, "iPhone 13")
+    context = await phone(browser, "iPhone 13")
     page = await context.new_page()
     await page.goto(f"{app_url}/app/")
     await page.wait_for_url("**/app/login**")
@@ -248,7 +240,7 @@ async def test_leader_returns_a_case_with_a_reason_on_a_small_android(
     )
     assert case["state"] == "pending_review"
 
-    context = await _phone(browser, "Galaxy S5")  # 360 × 640
+    context = await phone(browser, "Galaxy S5")  # 360 × 640
     page = await context.new_page()
     await _sign_in_leader(page, app_url, leader)
     await _row_state(page, case["id"], "pending_review")

@@ -4,9 +4,8 @@ PostgreSQL, Redis and S3. Screenshots of each screen go to .data/test/screenshot
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,20 +16,12 @@ from playwright.async_api import (
     Playwright,
     Request,
     Route,
-    async_playwright,
 )
 
 from domain.org import Role
 from offsite.settings import Settings
-from offsite.web import default_dist
 from storage.tables import Case
-from tests.e2e.browser import (
-    LAUNCH_ARGS,
-    SCREENSHOTS,
-    api_process,
-    ensure_chromium,
-    worker_process,
-)
+from tests.e2e.browser import phone, shot
 from tests.factories import make_user, squad_id
 from tests.integration.cases_helpers import (
     command,
@@ -46,55 +37,6 @@ JIANGCHUAN = "310112001"
 # In 江川 but some 600 m from the point other tests report at: a block there is scored from
 # its cases with a cap per type, and these tests' cases must not count in it.
 SPOT = {"lng": 121.4054755, "lat": 30.9955505, "coord_type": "wgs84"}
-
-
-@pytest.fixture(scope="module")
-def app_url(client: AppClient) -> Iterator[str]:
-    """The API (and the worker) as production runs them, serving the built bundle."""
-    if not (default_dist() / "index.html").exists():
-        pytest.fail("the app is not built: run `make install` (npm run build in web/)")
-    with api_process() as base, worker_process():
-        yield base
-
-
-@pytest.fixture(scope="module")
-async def browser() -> AsyncIterator[tuple[Playwright, Browser]]:
-    executable = ensure_chromium()
-    async with async_playwright() as p:
-        chromium = await p.chromium.launch(
-            executable_path=str(executable), headless=True, args=LAUNCH_ARGS
-        )
-        yield p, chromium
-        await chromium.close()
-
-
-async def _phone(browser: tuple[Playwright, Browser], device: str) -> BrowserContext:
-    p, chromium = browser
-    return await chromium.new_context(
-        **p.devices[device], locale="zh-CN", timezone_id="Asia/Shanghai"
-    )
-
-
-# Every running animation finished, or cancelled (a cancelled one rejects: an AbortError).
-SETTLED = "Promise.all(document.getAnimations().map((a) => a.finished.catch(() => null)))"
-
-
-async def _shot(page: Page, name: str) -> Path:
-    """The whole page as the phone shows it: transitions finished, and the viewport made as
-    tall as the page for the shot (a full-page capture would leave fixed bars and
-    overlays at their scrolled positions)."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOTS / f"{name}.png"
-    await page.evaluate(SETTLED)
-    size = page.viewport_size
-    assert size is not None
-    height = await page.evaluate("document.documentElement.scrollHeight")
-    await page.set_viewport_size({"width": size["width"], "height": max(height, size["height"])})
-    await page.evaluate("window.scrollTo(0, 0)")
-    await page.evaluate(SETTLED)
-    await page.screenshot(path=str(path))
-    await page.set_viewport_size(size)
-    return path
 
 
 async def _officer_with_task(
@@ -161,10 +103,10 @@ async def test_officer_signs_in_and_accepts_a_task_on_an_iphone(
         }
     ).where(Case.id == late["id"])
 
-    context = await _phone(browser, "iPhone 13")
+    context = await phone(browser, "iPhone 13")
     page = await context.new_page()
     await _sign_in(page, app_url, user)
-    await _shot(page, "iphone13-1-login")
+    await shot(page, "iphone13-1-login")
     await page.get_by_role("button", name="账号密码登录").click()
 
     # My tasks: the overdue one first, in red; the new one counting down.
@@ -176,7 +118,7 @@ async def test_officer_signs_in_and_accepts_a_task_on_an_iphone(
     assert "已超期" in (await late_due.inner_text())
     assert "overdue" in (await late_due.get_attribute("class") or "")
     assert "剩余" in await card.locator(".due").inner_text()
-    await _shot(page, "iphone13-2-tasks")
+    await shot(page, "iphone13-2-tasks")
 
     # The task: type, address, description, the photo, navigation links.
     await card.click()
@@ -193,13 +135,13 @@ async def test_officer_signs_in_and_accepts_a_task_on_an_iphone(
     assert amap is not None and amap.startswith("https://uri.amap.com/navigation?to=121.41")
     tencent = await page.get_by_role("link", name="腾讯地图").get_attribute("href")
     assert tencent is not None and "tocoord=30.99" in tencent
-    await _shot(page, "iphone13-3-task")
+    await shot(page, "iphone13-3-task")
 
     # Accept: the screen shows it in progress, and so does the API.
     await accept.click()
     await page.locator(".state", has_text="处置中").wait_for()
     await page.get_by_text("处置中：请到现场核查并上传照片").wait_for()
-    await _shot(page, "iphone13-4-accepted")
+    await shot(page, "iphone13-4-accepted")
     fresh = (await client.get(f"/api/v1/cases/{case['id']}", headers=bearer(tokens))).json()
     assert fresh["state"] == "in_progress"
     assert fresh["accepted_at"] is not None
@@ -224,13 +166,13 @@ async def test_a_stale_accept_shows_the_fresh_case_on_a_small_android(
     user, tokens, case = await _officer_with_task(
         client, "李娜", address="沪闵路 6088 号", description="夜间占道经营"
     )
-    context = await _phone(browser, "Galaxy S5")  # 360 × 640
+    context = await phone(browser, "Galaxy S5")  # 360 × 640
     page = await context.new_page()
     await _sign_in(page, app_url, user)
     await page.get_by_role("button", name="账号密码登录").click()
     card = page.locator(f'[data-case="{case["id"]}"]')
     await card.wait_for()
-    await _shot(page, "android-1-tasks")
+    await shot(page, "android-1-tasks")
 
     # A new task is dispatched while the list is open: pulling the list down shows it.
     second = await report(client, tokens, "05-05", point=SPOT, address="沪闵路 6100 号")
@@ -247,13 +189,13 @@ async def test_a_stale_accept_shows_the_fresh_case_on_a_small_android(
     dialog = page.get_by_role("dialog")
     await dialog.get_by_text("案件已被他人更新").wait_for()
     assert "当前状态：处置中" in await dialog.inner_text()
-    await _shot(page, "android-2-conflict")
+    await shot(page, "android-2-conflict")
     await dialog.get_by_role("button", name="知道了").click()
     await dialog.wait_for(state="hidden")
     await page.locator(".state", has_text="处置中").wait_for()
     assert await accept.count() == 0
     assert "已被他人更新" in await page.locator(".conflict").inner_text()
-    await _shot(page, "android-3-fresh-case")
+    await shot(page, "android-3-fresh-case")
     await context.close()
 
 
@@ -261,7 +203,7 @@ async def test_unknown_app_paths_open_the_app(
     browser: tuple[Playwright, Browser], app_url: str
 ) -> None:
     """History fallback: a deep link opens the app, which asks for sign-in first."""
-    context = await _phone(browser, "Galaxy S5")
+    context = await phone(browser, "Galaxy S5")
     page = await context.new_page()
     response = await page.goto(f"{app_url}/app/tasks/999999")
     assert response is not None and response.status == 200
@@ -279,7 +221,7 @@ async def test_lost_answers_are_asked_again_not_a_sign_out(
     user, tokens, case = await _officer_with_task(
         client, "赵磊", address="江川路 150 号", description="跨门营业"
     )
-    context = await _phone(browser, "iPhone 13")
+    context = await phone(browser, "iPhone 13")
     page = await context.new_page()
     await _sign_in(page, app_url, user)
     await page.get_by_role("button", name="账号密码登录").click()
@@ -325,5 +267,5 @@ async def test_lost_answers_are_asked_again_not_a_sign_out(
     timeline = await client.get(f"/api/v1/cases/{case['id']}/timeline", headers=bearer(tokens))
     actions = [e["action"] for e in timeline.json()["items"]]
     assert actions.count("accept") == 1, actions
-    await _shot(page, "iphone13-5-weak-network-accepted")
+    await shot(page, "iphone13-5-weak-network-accepted")
     await context.close()

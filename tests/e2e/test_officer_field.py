@@ -6,35 +6,23 @@ returns. Screenshots go to .data/test/screenshots/field-*.png."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from PIL import Image
 from playwright.async_api import (
     Browser,
-    BrowserContext,
-    Page,
     Playwright,
     Request,
     Route,
-    async_playwright,
 )
 
 from domain.org import Role
 from offsite.settings import Settings
-from offsite.web import default_dist
 from storage.tables import Case, StaffUser
-from tests.e2e.browser import (
-    LAUNCH_ARGS,
-    SCREENSHOTS,
-    api_process,
-    ensure_chromium,
-    worker_process,
-)
+from tests.e2e.browser import phone, shot
 from tests.e2e.test_officer_app import SPOT, _officer_with_task, _sign_in
 from tests.factories import make_user, squad_id
 from tests.integration.cases_helpers import command, go_on_duty, quiet_squad, report
@@ -43,67 +31,10 @@ from tests.integration.conftest import AppClient, bearer, login
 pytestmark = pytest.mark.usefixtures("database")
 
 
-@pytest.fixture(scope="module")
-def app_base(client: AppClient) -> Iterator[str]:
-    """The API (serving the built app) and the worker, as production runs them."""
-    if not (default_dist() / "index.html").exists():
-        pytest.fail("the app is not built: run `make install` (npm run build in web/)")
-    with api_process() as base, worker_process():
-        yield base
-
-
-@pytest.fixture(scope="module")
-async def chromium() -> AsyncIterator[tuple[Playwright, Browser]]:
-    executable = ensure_chromium()
-    async with async_playwright() as p:
-        launched = await p.chromium.launch(
-            executable_path=str(executable), headless=True, args=LAUNCH_ARGS
-        )
-        yield p, launched
-        await launched.close()
-
-
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 JIANGCHUAN = "310112001"
 # A patrol spot of these tests' own in 江川, ~300 m from SPOT.
 PATROL = {"lng": 121.4075, "lat": 30.9975, "coord_type": "wgs84"}
-
-
-async def _phone_at(
-    browser: tuple[Playwright, Browser], point: dict[str, Any], device: str = "iPhone 13"
-) -> BrowserContext:
-    p, chromium = browser
-    return await chromium.new_context(
-        **p.devices[device],
-        locale="zh-CN",
-        timezone_id="Asia/Shanghai",
-        geolocation={"longitude": point["lng"], "latitude": point["lat"], "accuracy": 10},
-        permissions=["geolocation"],
-    )
-
-
-_SETTLED = "Promise.all(document.getAnimations().map((a) => a.finished.catch(() => null)))"
-
-
-async def _shot(page: Page, name: str, toast: bool = False) -> Path:
-    """The whole page as the phone shows it (as in test_officer_app), waiting for running
-    transitions without failing on one that was cancelled, and (unless the toast is the
-    point) for toasts to go."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOTS / f"{name}.png"
-    if not toast:
-        for shown in await page.locator(".van-toast").all():
-            await shown.wait_for(state="hidden")
-    await page.evaluate(_SETTLED)
-    size = page.viewport_size
-    assert size is not None
-    height = await page.evaluate("document.documentElement.scrollHeight")
-    await page.set_viewport_size({"width": size["width"], "height": max(height, size["height"])})
-    await page.evaluate("window.scrollTo(0, 0)")
-    await page.evaluate(_SETTLED)
-    await page.screenshot(path=str(path))
-    await page.set_viewport_size(size)
-    return path
 
 
 def _camera_photo(source: Path, folder: Path) -> Path:
@@ -119,8 +50,8 @@ def _camera_photo(source: Path, folder: Path) -> Path:
 
 
 async def test_officer_photographs_the_spot_and_orders_rectification(
-    chromium: tuple[Playwright, Browser],
-    app_base: str,
+    browser: tuple[Playwright, Browser],
+    app_url: str,
     client: AppClient,
     settings: Settings,
     tmp_path: Path,
@@ -129,9 +60,9 @@ async def test_officer_photographs_the_spot_and_orders_rectification(
         client, "孙立", address="江川路 120 号", description="店外经营，占用人行道"
     )
     await StaffUser.update({StaffUser.on_duty: False}).where(StaffUser.id == tokens["user"]["id"])
-    context = await _phone_at(chromium, SPOT)
+    context = await phone(browser, point=SPOT)
     page = await context.new_page()
-    await _sign_in(page, app_base, user)
+    await _sign_in(page, app_url, user)
     await page.get_by_role("button", name="账号密码登录").click()
     card = page.locator(f'[data-case="{case["id"]}"]')
     await card.wait_for()
@@ -142,7 +73,7 @@ async def test_officer_photographs_the_spot_and_orders_rectification(
     me = (await client.get("/api/v1/me", headers=bearer(tokens))).json()["user"]
     assert me["on_duty"] is True
     assert abs(me["last_location"]["lat"] - SPOT["lat"]) < 1e-5, me
-    await _shot(page, "field-1-tasks-on-duty")
+    await shot(page, "field-1-tasks-on-duty", wait_toasts=True)
 
     await card.click()
     await page.get_by_role("button", name="接收任务").click()
@@ -162,7 +93,7 @@ async def test_officer_photographs_the_spot_and_orders_rectification(
                 return
         await route.continue_()
 
-    await page.route(lambda url: not url.startswith(app_base), drop_first_upload)
+    await page.route(lambda url: not url.startswith(app_url), drop_first_upload)
     await page.locator("[data-camera]").set_input_files(str(image))
     await page.locator("[data-queued-photo]", has_text="待发送").wait_for()
     await page.locator("[data-outbox]").click()
@@ -187,7 +118,7 @@ async def test_officer_photographs_the_spot_and_orders_rectification(
         e for e in detail["evidence"] if e["purpose"] == "verification" and e["status"] != "granted"
     ]
     assert [(e["status"], e["flags"]) for e in photos] == [("verified", [])], photos
-    await _shot(page, "field-2-photo-checked")
+    await shot(page, "field-2-photo-checked", wait_toasts=True)
 
     # 责令限期整改 with a deadline five days on, at 17:30 Shanghai time.
     await page.get_by_role("radio", name="责令限期整改").click()
@@ -195,10 +126,10 @@ async def test_officer_photographs_the_spot_and_orders_rectification(
         hour=17, minute=30, second=0, microsecond=0
     )
     await page.locator("[data-rectify-by]").fill(due.strftime("%Y-%m-%dT%H:%M"))
-    await _shot(page, "field-3-outcome-form")
+    await shot(page, "field-3-outcome-form", wait_toasts=True)
     await page.get_by_role("button", name="提交核查结果").click()
     await page.locator(".state", has_text="限期整改").wait_for()
-    await _shot(page, "field-4-rectification-ordered")
+    await shot(page, "field-4-rectification-ordered", wait_toasts=True)
 
     fresh = (await client.get(f"/api/v1/cases/{case['id']}", headers=bearer(tokens))).json()
     assert fresh["state"] == "awaiting_rectification"
@@ -226,12 +157,12 @@ async def test_officer_photographs_the_spot_and_orders_rectification(
         await client.get(f"/api/v1/cases/{case['id']}/timeline", headers=bearer(tokens))
     ).json()["items"]
     assert [e["action"] for e in timeline].count("recheck") == 1
-    await _shot(page, "field-4b-rechecked")
+    await shot(page, "field-4b-rechecked", wait_toasts=True)
     await context.close()
 
 
 async def test_a_report_made_offline_is_sent_once_when_the_network_returns(
-    chromium: tuple[Playwright, Browser], app_base: str, client: AppClient, settings: Settings
+    browser: tuple[Playwright, Browser], app_url: str, client: AppClient, settings: Settings
 ) -> None:
     await quiet_squad(await squad_id(JIANGCHUAN))
     user = await make_user(Role.officer, squad_code=JIANGCHUAN, display_name="周敏")
@@ -240,9 +171,9 @@ async def test_a_report_made_offline_is_sent_once_when_the_network_returns(
     # Already reported here, same type, still open: offered as "the same one".
     existing = await report(client, tokens, "05-04", point=PATROL, address="江川路 300 号")
 
-    context = await _phone_at(chromium, PATROL)
+    context = await phone(browser, point=PATROL)
     page = await context.new_page()
-    await _sign_in(page, app_base, user)
+    await _sign_in(page, app_url, user)
     await page.get_by_role("button", name="账号密码登录").click()
     await page.get_by_role("button", name="巡查上报").click()
     await page.locator("[data-type-picker]").click()
@@ -251,7 +182,7 @@ async def test_a_report_made_offline_is_sent_once_when_the_network_returns(
     same = page.locator("[data-same]")
     await same.wait_for()
     assert existing["number"] in await same.inner_text()
-    await _shot(page, "field-5-report-same-one")
+    await shot(page, "field-5-report-same-one", wait_toasts=True)
 
     # The network drops; the officer reports anyway (a different stall, it turns out).
     description = f"流动摊贩占道 {datetime.now(UTC).timestamp()}"
@@ -267,10 +198,10 @@ async def test_a_report_made_offline_is_sent_once_when_the_network_returns(
     assert "待发送 1" in " ".join((await badge.inner_text()).split())
     # My tasks, offline: the list as last synced, saying so.
     await page.locator("[data-stale]", has_text="网络不可用").wait_for(timeout=20_000)
-    await _shot(page, "field-5b-tasks-offline")
+    await shot(page, "field-5b-tasks-offline", wait_toasts=True)
     await badge.click()
     await page.locator("[data-outbox-item]", has_text="上报：店外经营").wait_for()
-    await _shot(page, "field-6-outbox-offline", toast=True)
+    await shot(page, "field-6-outbox-offline")
     assert await Case.count().where(Case.description == description) == 0
 
     # Back online: sent on the "online" event, once; the list empties.
@@ -286,20 +217,20 @@ async def test_a_report_made_offline_is_sent_once_when_the_network_returns(
         detail = (await client.get(f"/api/v1/cases/{made[0]['id']}", headers=bearer(tokens))).json()
     assert [(e["purpose"], e["status"]) for e in detail["evidence"]] == [("report", "verified")]
     assert detail["address"] == "江川路 302 号"
-    await _shot(page, "field-7-outbox-sent")
+    await shot(page, "field-7-outbox-sent", wait_toasts=True)
     await context.close()
 
 
 async def test_a_stale_queued_command_shows_the_fresh_case_and_is_sent_on_the_officers_word(
-    chromium: tuple[Playwright, Browser], app_base: str, client: AppClient
+    browser: tuple[Playwright, Browser], app_url: str, client: AppClient
 ) -> None:
     user, tokens, case = await _officer_with_task(
         client, "钱进", address="江川路 180 号", description="跨门营业"
     )
     case = await command(client, tokens, case, "accept")
-    context = await _phone_at(chromium, SPOT, device="Galaxy S5")
+    context = await phone(browser, "Galaxy S5", SPOT)
     page = await context.new_page()
-    await _sign_in(page, app_base, user)
+    await _sign_in(page, app_url, user)
     await page.get_by_role("button", name="账号密码登录").click()
     await page.locator(f'[data-case="{case["id"]}"]').click()
     await page.locator(".state", has_text="处置中").wait_for()
@@ -312,7 +243,7 @@ async def test_a_stale_queued_command_shows_the_fresh_case_and_is_sent_on_the_of
     await refused.wait_for()
     text = await refused.inner_text()
     assert "案件已被他人更新" in text and "案件当前：处置中" in text, text
-    await _shot(page, "field-8-queued-conflict")
+    await shot(page, "field-8-queued-conflict", wait_toasts=True)
 
     # Nothing was dropped: on the officer's word it goes with the fresh version, once.
     await refused.get_by_role("button", name="按最新状态重新提交").click()
