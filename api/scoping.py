@@ -20,8 +20,7 @@ from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 
 from api.security import Principal
-from domain.errors import Forbidden, NotFound
-from domain.org import Scope
+from domain.errors import NotFound
 from storage.scoping import Owned, owner_of
 
 # Path parameter → the resource it names, and the code of its 404.
@@ -38,11 +37,6 @@ SQUAD_PARAM = "squad_id"
 INT4_MAX = 2**31 - 1
 
 
-def refuse_other_squad(scope: Scope, squad_id: int) -> None:
-    if not scope.covers(squad_id):
-        raise Forbidden("out_of_jurisdiction", "this belongs to another squad's jurisdiction")
-
-
 async def jurisdiction_guard(
     connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
 ) -> None:
@@ -54,10 +48,10 @@ async def jurisdiction_guard(
     scope = principal.scope
     params = connection.path_params
     if SQUAD_PARAM in params:
-        refuse_other_squad(scope, params[SQUAD_PARAM])
+        scope.narrowed(params[SQUAD_PARAM])  # 403 outside the caller's scope
     named = connection.query_params.get(SQUAD_PARAM)
     if named is not None and named.isdigit() and int(named) <= INT4_MAX:
-        refuse_other_squad(scope, int(named))
+        scope.narrowed(int(named))
     for name, (kind, not_found) in OWNED_PATH_PARAMS.items():
         if name not in params:
             continue
