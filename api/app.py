@@ -23,6 +23,13 @@ from api.cameras.controller import CameraController
 from api.cases.controller import CaseController
 from api.catalogue.controller import ViolationTypeController
 from api.deps import DEPENDENCIES
+from api.duty.controller import (
+    LeaveController,
+    MyDutyController,
+    RollCallController,
+    RosterController,
+    TrackController,
+)
 from api.errors import EXCEPTION_HANDLERS
 from api.evidence.controller import EvidenceController
 from api.health import HealthController
@@ -164,6 +171,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
             StructureTargetController,
             BlockController,
             OutboxController,
+            MyDutyController,
+            RosterController,
+            LeaveController,
+            TrackController,
+            RollCallController,
             *webapp_handlers(
                 Path(settings.http.web_dist or default_dist()),
                 page_policy(settings.s3.public_endpoint or settings.s3.endpoint),

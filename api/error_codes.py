@@ -152,6 +152,22 @@ ERROR_CODES: dict[str, str] = {
     "sms_not_configured": "No SMS gateway is configured on this installation.",
     "sms_unreachable": "The SMS gateway did not answer.",
     "sms_unavailable": "The SMS gateway is busy or failing; the message is retried.",
+    # duty (rosters, leave, roll calls)
+    "week_invalid": "A week is written YYYY-Www (ISO week, e.g. 2026-W49) and must exist.",
+    "shift_ends_before_start": "A shift must end after it starts.",
+    "shift_too_long": "A shift lasts at most 24 hours.",
+    "shift_outside_week": "A shift must start inside the roster's week (Shanghai time).",
+    "shift_overlap": "An officer would be on two overlapping shifts.",
+    "shift_officer_invalid": "Shifts and leave are for active officers of the squad.",
+    "shift_grid_invalid": "A shift's grid cells must be the squad's own.",
+    "leave_ends_before_start": "Leave must end after it starts.",
+    "leave_overlap": "The officer is already on leave for part of that time.",
+    "leave_not_found": "No such leave in your jurisdiction.",
+    "officer_not_found": "No such active officer in your jurisdiction.",
+    "officer_not_on_shift": "Roll calls go to officers on shift.",
+    "roll_call_not_found": "No such roll call for you.",
+    "roll_call_answered": "The roll call was answered already.",
+    "time_range_invalid": "`from` must be before `to`, and the range at most 31 days.",
 }
 
 _ERROR_BODY = Schema(

@@ -11,6 +11,7 @@ from storage.tables.cases import (
     ViolationTypeRow,
     ViolationTypeVersion,
 )
+from storage.tables.duty import DutyLeave, DutyShift, DutyTransition, PositionFix, RollCall
 from storage.tables.evidence import Evidence
 from storage.tables.field import (
     Camera,
@@ -61,6 +62,11 @@ TABLES = (
     StreetBlock,
     BlockSpotCheck,
     BlockScore,
+    DutyShift,
+    DutyLeave,
+    PositionFix,
+    DutyTransition,
+    RollCall,
 )
 
 __all__ = [
@@ -73,6 +79,9 @@ __all__ = [
     "CaseDeadline",
     "CaseEscalation",
     "CaseEvent",
+    "DutyLeave",
+    "DutyShift",
+    "DutyTransition",
     "Evidence",
     "FeedEntry",
     "FeedRelay",
@@ -82,7 +91,9 @@ __all__ = [
     "IntegratorKey",
     "Notification",
     "Outbox",
+    "PositionFix",
     "RefreshToken",
+    "RollCall",
     "Squad",
     "StaffUser",
     "StreetBlock",

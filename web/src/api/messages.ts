@@ -132,6 +132,21 @@ export const ERROR_MESSAGES: Record<ErrorCode, string> = {
   sms_not_configured: "系统未配置短信",
   sms_unreachable: "暂时连不上短信服务",
   sms_unavailable: "短信服务暂不可用",
+  week_invalid: "周次有误",
+  shift_ends_before_start: "班次结束时间须晚于开始时间",
+  shift_too_long: "单个班次不能超过 24 小时",
+  shift_outside_week: "班次须在本周内开始",
+  shift_overlap: "该队员的班次时间重叠",
+  shift_officer_invalid: "只能为本中队在职队员排班或请假",
+  shift_grid_invalid: "巡查网格须属于本中队",
+  leave_ends_before_start: "请假结束时间须晚于开始时间",
+  leave_overlap: "该时段已有请假记录",
+  leave_not_found: "没有找到该请假记录",
+  officer_not_found: "没有找到该队员",
+  officer_not_on_shift: "该队员当前不在班，不能点名",
+  roll_call_not_found: "没有找到该点名",
+  roll_call_answered: "该点名已应答",
+  time_range_invalid: "时间范围有误",
 };
 
 /** The Chinese message for an API error code; a generic one for a code we do not know. */
