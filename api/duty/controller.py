@@ -28,7 +28,7 @@ from api.schemas import CoordTypeQuery, CursorQuery, LimitQuery, SquadQuery, dec
 from api.schemas import next_cursor as page_cursor
 from api.security import requires_role
 from domain.duty.roll_calls import RollCallState
-from domain.duty.roster import Span, check_leave
+from domain.duty.roster import YEARS, Span, check_leave, check_years
 from domain.errors import InvalidInput, NotFound
 from domain.geo import CoordType
 from domain.moments import require_offset
@@ -53,7 +53,9 @@ def _range(start: datetime | None, end: datetime | None, default: timedelta) -> 
     """``[from, to)`` from the query: ``to`` defaults to now, ``from`` to ``default``
     before it; at most 31 days."""
     to = require_offset(end, "to") or datetime.now(UTC)
+    check_years(to)
     since = require_offset(start, "from") or to - default
+    check_years(since)
     if to <= since or to - since > MAX_RANGE:
         raise InvalidInput("time_range_invalid", "`from` must be before `to`, at most 31 days")
     return Span(since, to)
@@ -169,7 +171,9 @@ class RosterController(Controller):
         """The squad's leave overlapping ``[from, to)`` (default: the 31 days from now)."""
         await _squad(squad_id)
         since = require_offset(start, "from") or datetime.now(UTC)
+        check_years(since)
         until = require_offset(end, "to") or since + MAX_RANGE
+        check_years(until)
         if until <= since:
             raise InvalidInput("time_range_invalid", "`from` must be before `to`")
         return LeavePage(await roster.squad_leave(squad_id, Span(since, until)))
@@ -182,6 +186,8 @@ class RosterController(Controller):
         calls asked, answered in time, late, missed, pending. Check-ins and emergency
         figures join ``extra``."""
         await _squad(squad_id)
+        if int(month[:4]) not in YEARS:
+            raise InvalidInput("month_invalid", f"months run from {YEARS[0]} to {YEARS[-1]}")
         return await figures.duty_figures(squad_id, month, datetime.now(UTC))
 
 
@@ -213,7 +219,9 @@ class MyDutyController(Controller):
     ) -> ShiftPage:
         """The caller's shifts overlapping ``[from, to)`` (default: now and the next 7 days)."""
         since = require_offset(start, "from") or datetime.now(UTC)
+        check_years(since)
         until = require_offset(end, "to") or since + timedelta(days=7)
+        check_years(until)
         if until <= since or until - since > MAX_RANGE:
             raise InvalidInput("time_range_invalid", "`from` must be before `to`, at most 31 days")
         return ShiftPage(await roster.officer_shifts(principal.user_id, Span(since, until)))

@@ -21,6 +21,9 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 MAX_SHIFT = timedelta(hours=24)
 WEEK = timedelta(days=7)
 _WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
+# Years a roster, leave or a query may name: far enough for any plan, near enough that
+# no date arithmetic leaves the calendar.
+YEARS = range(2000, 2201)
 
 
 class LeaveKind(StrEnum):
@@ -70,6 +73,8 @@ def parse_week(week: str) -> date:
     if m is None:
         raise InvalidInput("week_invalid", "a week is written like 2026-W49")
     year, number = int(m.group(1)), int(m.group(2))
+    if year not in YEARS:
+        raise InvalidInput("week_invalid", f"weeks run from {YEARS[0]} to {YEARS[-1]}")
     try:
         return date.fromisocalendar(year, number, 1)
     except ValueError as exc:
@@ -91,6 +96,7 @@ def week_span(monday: date) -> Span:
 def check_shift(shift: PlannedShift, week: Span) -> None:
     """A shift ends after it starts, lasts at most 24 h and starts inside its week (a night
     shift may end in the next week)."""
+    check_years(shift.span.starts_at, shift.span.ends_at)
     if shift.span.ends_at <= shift.span.starts_at:
         raise InvalidInput("shift_ends_before_start", "a shift must end after it starts")
     if shift.span.ends_at - shift.span.starts_at > MAX_SHIFT:
@@ -120,7 +126,16 @@ def check_no_overlap(shifts: Iterable[PlannedShift]) -> None:
         )
 
 
+def check_years(*moments: datetime) -> None:
+    """400 ``time_range_invalid`` for a moment outside ``YEARS``."""
+    if any(m.year not in YEARS for m in moments):
+        raise InvalidInput(
+            "time_range_invalid", f"times must lie between {YEARS[0]} and {YEARS[-1]}"
+        )
+
+
 def check_leave(span: Span) -> None:
+    check_years(span.starts_at, span.ends_at)
     if span.ends_at <= span.starts_at:
         raise InvalidInput("leave_ends_before_start", "leave must end after it starts")
 
