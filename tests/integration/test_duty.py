@@ -401,3 +401,25 @@ async def test_duty_figures_of_a_month(client: AppClient) -> None:
     assert row["hours_on_duty_in_shifts"] == 12 + 4 + 7
     assert got.json()["squad"]["shifts_planned"] >= 3
     assert week_of(day) == "2030-W02" and week_span(parse_week("2030-W02")).covers(day)
+
+
+async def test_the_demo_seed_keeps_an_officer_of_each_demo_squad_on_shift(
+    client: AppClient,
+) -> None:
+    from storage.seed import seed_demo
+    from storage.tables import StaffUser
+
+    now = datetime.now(UTC)
+    await seed_demo(now, password_cost=10)
+    await seed_demo(now, password_cost=10)  # idempotent: no second roster
+    ids = {
+        r["username"]: r["id"]
+        for r in await StaffUser.select(StaffUser.username, StaffUser.id).where(
+            StaffUser.username.like("officer.%")
+        )
+    }
+    jiangchuan = [ids["officer.jiangchuan1"], ids["officer.jiangchuan2"]]
+    for t in (now, now + timedelta(hours=7), now + timedelta(days=13, hours=5)):
+        on = await current_shift_ends([*jiangchuan, ids["officer.xinzhuang1"]], t)
+        assert len([o for o in jiangchuan if o in on]) == 1, t  # day or night, never both
+        assert ids["officer.xinzhuang1"] in on

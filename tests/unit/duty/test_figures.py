@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from domain.duty.figures import (
     Transition,
@@ -76,3 +79,28 @@ def test_roll_call_answers_in_time_late_and_never_twice() -> None:
     assert not is_missed(RollCallState.pending, due, due)
     assert is_missed(RollCallState.pending, due, late)
     assert not is_missed(RollCallState.answered, due, late)
+
+
+transitions_st = st.lists(
+    st.builds(
+        Transition,
+        st.integers(min_value=-48, max_value=72).map(lambda n: h(n / 2)),
+        st.booleans(),
+    ),
+    max_size=20,
+)
+
+
+@given(transitions_st, st.integers(min_value=0, max_value=60))
+def test_intervals_are_disjoint_ordered_and_inside_the_period(
+    transitions: list[Transition], now_h: int
+) -> None:
+    period = Span(h(0), h(24))
+    recorded = [t for t in transitions if t.at <= h(now_h)]  # nothing is recorded ahead
+    got = duty_intervals(recorded, period, now=h(now_h))
+    for span in got:
+        assert period.starts_at <= span.starts_at < span.ends_at <= period.ends_at
+        assert span.ends_at <= h(now_h)
+    for a, b in itertools.pairwise(got):
+        assert a.ends_at <= b.starts_at
+    assert sum(s.seconds for s in got) <= period.seconds
