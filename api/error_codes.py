@@ -167,6 +167,7 @@ ERROR_CODES: dict[str, str] = {
     "officer_not_on_shift": "Roll calls go to officers on shift.",
     "roll_call_not_found": "No such roll call for you.",
     "roll_call_answered": "The roll call was answered already.",
+    "roll_call_photo_missing": "The answer names a photo not uploaded with the current grant.",
     "time_range_invalid": "`from` must be before `to`, and the range at most 31 days.",
 }
 

@@ -10,7 +10,7 @@ from typing import Any
 from arq import ArqRedis
 
 from offsite.runtime import Runtime
-from storage.duty import roll_calls, track
+from storage.duty import photos, roll_calls, track
 
 log = logging.getLogger("offsite.jobs")
 
@@ -56,9 +56,12 @@ async def settle_roll_calls(ctx: dict[str, Any], now: datetime | None = None) ->
 
 
 async def purge_old_positions(ctx: dict[str, Any], now: datetime | None = None) -> int:
-    """Nightly: delete positions older than ``OFFSITE_POSITION_RETENTION_DAYS``."""
+    """Nightly: delete positions (and roll-call photos) older than
+    ``OFFSITE_POSITION_RETENTION_DAYS``; how many positions."""
     runtime: Runtime = ctx["runtime"]
     days = runtime.settings.duty.position_retention_days
-    purged = await track.purge_positions((now or datetime.now(UTC)) - timedelta(days=days))
-    log.info("purged old positions", extra={"count": purged})
+    before = (now or datetime.now(UTC)) - timedelta(days=days)
+    purged = await track.purge_positions(before)
+    removed = await photos.purge(runtime.objects, before)
+    log.info("purged old positions", extra={"count": purged, "photos": removed})
     return purged

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
+import msgspec
 from litestar import Controller, Request, delete, get, post, put
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
@@ -16,6 +17,7 @@ from api.duty import service
 from api.duty.schemas import (
     LeaveCreate,
     LeavePage,
+    PhotoGrantRequest,
     RollCallAnswer,
     RollCallCreate,
     RollCallPage,
@@ -34,8 +36,9 @@ from domain.geo import CoordType
 from domain.moments import require_offset
 from domain.org import Role
 from storage import idempotency, org
-from storage.duty import figures, roll_calls, roster, track
+from storage.duty import figures, photos, roll_calls, roster, track
 from storage.duty.figures import DutyFigures
+from storage.duty.photos import PhotoGrant
 from storage.duty.roll_calls import RollCallRead
 from storage.duty.roster import LeaveRecord
 from storage.duty.track import Track
@@ -307,17 +310,47 @@ class RollCallController(Controller):
     @get("/{roll_call_id:int}", operation_id="get_roll_call")
     async def get_roll_call(
         self,
+        rt: Rt,
         principal: Caller,
         roll_call_id: FromPath[int],
         coord_type: CoordTypeQuery = CoordType.wgs84,
     ) -> RollCallRead:
-        """One roll call: officers see only their own."""
+        """One roll call: officers see only their own. ``photo_url`` is a short-lived link
+        to the answer's photo."""
         found = await roll_calls.get(roll_call_id, coord_type)
         if found is None or (
             principal.role is Role.officer and found.officer_id != principal.user_id
         ):
             raise NotFound("roll_call_not_found", f"no roll call {roll_call_id}")
-        return found
+        key = await roll_calls.photo_key(roll_call_id, answered=True)
+        if key is None:
+            return found
+        url = rt.objects.view_url(key, rt.settings.evidence.view_ttl_s)
+        return msgspec.structs.replace(found, photo_url=url)
+
+    @post(
+        "/{roll_call_id:int}/photo",
+        operation_id="grant_roll_call_photo",
+        guards=[requires_role(Role.officer)],
+        status_code=HTTP_201_CREATED,
+    )
+    async def photo(
+        self,
+        rt: Rt,
+        principal: Caller,
+        roll_call_id: FromPath[int],
+        data: JSONBody[PhotoGrantRequest],
+    ) -> PhotoGrant:
+        """An upload grant (presigned POST policy: JPEG, PNG, HEIC/HEIF) for the photo of
+        the caller's own unanswered roll call; then answer with ``"photo": true``."""
+        return await photos.grant(
+            rt.objects,
+            rt.settings.evidence,
+            roll_call_id,
+            principal.user_id,
+            data.content_type,
+            datetime.now(UTC),
+        )
 
     @post(
         "/{roll_call_id:int}/answer",
@@ -327,6 +360,7 @@ class RollCallController(Controller):
     )
     async def answer(
         self,
+        rt: Rt,
         principal: Caller,
         roll_call_id: FromPath[int],
         data: JSONBody[RollCallAnswer],
@@ -338,10 +372,16 @@ class RollCallController(Controller):
         first answer."""
         position = data.location.to_wgs84()
         key = (
-            idempotency.Key.of(idempotency_key, request.url.path, {"note": data.note})
+            idempotency.Key.of(
+                idempotency_key, request.url.path, {"note": data.note, "photo": data.photo}
+            )
             if idempotency_key
             else None
         )
+        photo_key = None
+        if data.photo:
+            photo_key = await roll_calls.photo_key(roll_call_id, answered=False)
+            await photos.require_uploaded(rt.objects, photo_key)
         return await roll_calls.answer(
             roll_call_id,
             principal.user_id,
@@ -350,4 +390,5 @@ class RollCallController(Controller):
             data.note,
             datetime.now(UTC),
             key,
+            photo_key,
         )

@@ -84,6 +84,12 @@ class RollCallAnswer(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     location: Location
     accuracy_m: Annotated[float, msgspec.Meta(ge=0, le=100_000)] | None = None
     note: Note | None = None
+    # The photo uploaded with the roll call's photo grant goes with the answer.
+    photo: bool = False
+
+
+class PhotoGrantRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    content_type: Annotated[str, msgspec.Meta(max_length=64, examples=["image/jpeg"])]
 
 
 class RollCallPage(msgspec.Struct, frozen=True):

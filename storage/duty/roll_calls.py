@@ -37,10 +37,13 @@ class RollCallRead(msgspec.Struct, frozen=True, kw_only=True):
     location: Location | None
     accuracy_m: float | None
     note: str | None
+    has_photo: bool
+    photo_url: str | None = None  # on the single read: a short-lived link
 
 
 _COLUMNS = """r.id, r.squad, r.officer, u.display_name, r.asked_by, r.asked_at, r.deadline_at,
-              r.state, r.answered_at, r.lng, r.lat, r.accuracy_m, r.note"""
+              r.state, r.answered_at, r.lng, r.lat, r.accuracy_m, r.note,
+              r.photo_at IS NOT NULL AS has_photo"""
 
 
 def _read(r: dict[str, Any], coord_type: CoordType = CoordType.wgs84) -> RollCallRead:
@@ -61,6 +64,7 @@ def _read(r: dict[str, Any], coord_type: CoordType = CoordType.wgs84) -> RollCal
         ),
         accuracy_m=r["accuracy_m"],
         note=r["note"],
+        has_photo=r["has_photo"],
     )
 
 
@@ -134,29 +138,35 @@ async def answer(
     note: str | None,
     now: datetime,
     idem: idempotency.Key | None,
+    photo_key: str | None = None,
 ) -> RollCallRead:
-    """The officer's answer with their position: in time up to the deadline, late after
-    it (also once it was marked missed). Only the officer asked may answer."""
+    """The officer's answer with their position (and the photo uploaded to ``photo_key``,
+    checked present by the caller): in time up to the deadline, late after it (also once
+    it was marked missed). Only the officer asked may answer."""
     actor = Actor(officer_id, Role.officer, None)
     async with engine().transaction():
         if idem is not None and (stored := await idempotency.begin(actor, idem)) is not None:
             return msgspec.convert(stored, RollCallRead)
         rows = await RollCall.raw(
-            "SELECT officer, state, deadline_at FROM roll_call WHERE id = {} FOR UPDATE",
+            """SELECT officer, state, deadline_at, photo_key FROM roll_call
+                WHERE id = {} FOR UPDATE""",
             roll_call_id,
         )
         if not rows or rows[0]["officer"] != officer_id:
             raise NotFound("roll_call_not_found", f"no roll call {roll_call_id} for you")
+        if photo_key is not None and rows[0]["photo_key"] != photo_key:
+            raise Conflict("roll_call_photo_missing", "a newer photo grant replaced this one")
         state = answered_state(RollCallState(rows[0]["state"]), rows[0]["deadline_at"], now)
         await RollCall.raw(
             """UPDATE roll_call SET state = {}, answered_at = {}, lng = {}, lat = {},
-                      accuracy_m = {}, note = {} WHERE id = {}""",
+                      accuracy_m = {}, note = {}, photo_at = {} WHERE id = {}""",
             state.value,
             now,
             position.lng,
             position.lat,
             accuracy_m,
             note,
+            now if photo_key is not None else None,
             roll_call_id,
         )
         done = await get(roll_call_id)
@@ -165,6 +175,18 @@ async def answer(
             await idempotency.finish(actor, idem, msgspec.to_builtins(done))
     assert done is not None
     return done
+
+
+async def photo_key(roll_call_id: int, answered: bool) -> str | None:
+    """The key of the roll call's photo: granted (``answered`` False) or part of the
+    answer (True)."""
+    rows = await RollCall.raw(
+        "SELECT photo_key, photo_at FROM roll_call WHERE id = {}", roll_call_id
+    )
+    if not rows or (answered and rows[0]["photo_at"] is None):
+        return None
+    key: str | None = rows[0]["photo_key"]
+    return key
 
 
 async def expire(roll_call_id: int, now: datetime) -> bool:

@@ -77,6 +77,8 @@ STATEMENTS = (
         lat double precision,
         accuracy_m double precision,
         note varchar(200),
+        photo_key varchar(300),
+        photo_at timestamptz,
         CONSTRAINT roll_call_state CHECK (state IN ('pending', 'answered', 'late', 'missed'))
     )""",
     "CREATE INDEX roll_call_squad_asked ON roll_call (squad, asked_at)",

@@ -86,3 +86,7 @@ class RollCall(Table, tablename="roll_call"):
     lat = DoublePrecision(null=True, default=None)
     accuracy_m = DoublePrecision(null=True, default=None)
     note = Varchar(length=200, null=True, default=None)
+    photo_key = Varchar(
+        length=300, null=True, default=None, secret=True, help_text="Object key of the photo."
+    )
+    photo_at = Timestamptz(null=True, default=None, help_text="The answer came with it.")

@@ -423,3 +423,58 @@ async def test_the_demo_seed_keeps_an_officer_of_each_demo_squad_on_shift(
         on = await current_shift_ends([*jiangchuan, ids["officer.xinzhuang1"]], t)
         assert len([o for o in jiangchuan if o in on]) == 1, t  # day or night, never both
         assert ids["officer.xinzhuang1"] in on
+
+
+async def test_a_roll_call_answered_with_a_photo(client: AppClient) -> None:
+    import io
+
+    import httpx
+    from PIL import Image
+
+    leader, (officer,), _ = await _leader_and_officers(client, n=1)
+    tokens = await login(client, officer)
+    await on_shift(officer["id"])
+    asked = await client.post(
+        "/api/v1/roll-calls",
+        headers=bearer(leader),
+        json={"officer_id": officer["id"], "within_minutes": 10},
+    )
+    rid = asked.json()["id"]
+    answer = {"location": JIANGCHUAN_POINT, "photo": True}
+    grant = await client.post(
+        f"/api/v1/roll-calls/{rid}/photo",
+        headers=bearer(tokens),
+        json={"content_type": "image/jpeg"},
+    )
+    assert grant.status_code == 201, grant.text
+    answer_url = f"/api/v1/roll-calls/{rid}/answer"
+    early = await client.post(answer_url, headers=bearer(tokens), json=answer)
+    assert (early.status_code, early.json()["code"]) == (409, "roll_call_photo_missing")
+    not_mine = await client.post(
+        f"/api/v1/roll-calls/{rid}/photo",
+        headers=bearer(await login(client, await make_user(Role.officer))),
+        json={"content_type": "image/jpeg"},
+    )
+    assert not_mine.status_code == 404
+
+    g = grant.json()
+    data = io.BytesIO()
+    Image.new("RGB", (32, 24), (10, 120, 10)).save(data, "JPEG")
+    async with httpx.AsyncClient(timeout=30) as s3:
+        up = await s3.post(
+            g["url"],
+            data=g["fields"],
+            files={g["file_field"]: ("p.jpg", data.getvalue(), "image/jpeg")},
+        )
+    assert up.status_code in (200, 201, 204), up.text
+    done = await client.post(answer_url, headers=bearer(tokens), json=answer)
+    assert done.status_code == 200, done.text
+    assert (done.json()["state"], done.json()["has_photo"]) == ("answered", True)
+    read = await client.get(f"/api/v1/roll-calls/{rid}", headers=bearer(leader))
+    assert read.json()["photo_url"], read.text
+    async with httpx.AsyncClient(timeout=30) as s3:
+        shown = await s3.get(read.json()["photo_url"])
+    assert shown.status_code == 200 and shown.content == data.getvalue()
+    jpeg = {"content_type": "image/jpeg"}
+    again = await client.post(f"/api/v1/roll-calls/{rid}/photo", headers=bearer(tokens), json=jpeg)
+    assert (again.status_code, again.json()["code"]) == (409, "roll_call_answered")

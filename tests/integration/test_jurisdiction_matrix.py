@@ -192,6 +192,7 @@ OPERATIONS: dict[str, Op] = {
     "list_roll_calls": Op(Kind.scoped, roles=MANAGERS | {Role.supervisor}, shows_a=True),
     "get_roll_call": Op(Kind.owned),
     "answer_roll_call": Op(Kind.owned, roles=frozenset({Role.officer})),
+    "grant_roll_call_photo": Op(Kind.owned, roles=frozenset({Role.officer})),
     # integrators
     "submit_complaint": Op(Kind.integrator, scope="complaints:write"),
     "push_alarm": Op(Kind.integrator, scope="alarms:write"),

@@ -146,6 +146,7 @@ export const ERROR_MESSAGES: Record<ErrorCode, string> = {
   officer_not_on_shift: "该队员当前不在班，不能点名",
   roll_call_not_found: "没有找到该点名",
   roll_call_answered: "该点名已应答",
+  roll_call_photo_missing: "照片尚未上传成功，请重新拍照上传",
   time_range_invalid: "时间范围有误",
 };
 

@@ -1092,7 +1092,8 @@ export interface paths {
         };
         /**
          * GetRollCall
-         * @description One roll call: officers see only their own.
+         * @description One roll call: officers see only their own. ``photo_url`` is a short-lived link
+         *     to the answer's photo.
          */
         get: operations["get_roll_call"];
         put?: never;
@@ -1119,6 +1120,27 @@ export interface paths {
          *     first answer.
          */
         post: operations["answer_roll_call"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/roll-calls/{roll_call_id}/photo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Photo
+         * @description An upload grant (presigned POST policy: JPEG, PNG, HEIC/HEIF) for the photo of
+         *     the caller's own unanswered roll call; then answer with ``"photo": true``.
+         */
+        post: operations["grant_roll_call_photo"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2563,10 +2585,11 @@ export interface components {
          *     - `officer_not_on_shift`: Roll calls go to officers on shift.
          *     - `roll_call_not_found`: No such roll call for you.
          *     - `roll_call_answered`: The roll call was answered already.
+         *     - `roll_call_photo_missing`: The answer names a photo not uploaded with the current grant.
          *     - `time_range_invalid`: `from` must be before `to`, and the range at most 31 days.
          * @enum {string}
          */
-        ErrorCode: "invalid_request" | "bad_request" | "cursor_invalid" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "location_invalid" | "internal_error" | "text_invalid" | "value_out_of_range" | "body_invalid" | "body_too_deep" | "target_url_invalid" | "database_unavailable" | "service_unavailable" | "storage_unavailable" | "http_error" | "app_not_built" | "auth_required" | "token_invalid" | "token_expired" | "session_ended" | "invalid_credentials" | "account_disabled" | "login_throttled" | "rate_limited" | "refresh_token_invalid" | "refresh_token_expired" | "refresh_token_revoked" | "refresh_token_reused" | "wechat_not_bound" | "wechat_already_bound" | "binding_code_invalid" | "wechat_code_invalid" | "wechat_rate_limited" | "wechat_user_blocked" | "wechat_busy" | "wechat_error" | "wechat_unreachable" | "wechat_not_configured" | "forbidden" | "role_forbidden" | "out_of_jurisdiction" | "user_not_found" | "username_taken" | "squad_not_found" | "squad_required" | "squad_not_allowed" | "bootstrap_admin_invalid" | "integrator_key_not_found" | "case_not_found" | "case_version_conflict" | "case_state_invalid" | "not_assignee" | "already_assigned" | "officer_not_in_squad" | "rectify_by_required" | "rectify_by_past" | "rectify_by_not_later" | "datetime_without_offset" | "external_ref_required" | "outcome_not_on_site" | "command_unknown" | "source_forbidden" | "idempotency_key_invalid" | "idempotency_key_reused" | "violation_type_unknown" | "violation_type_invalid" | "period_invalid" | "subject_not_found" | "photo_required" | "evidence_checks_pending" | "evidence_invalid" | "file_too_large" | "camera_not_found" | "camera_device_taken" | "camera_in_use" | "source_url_invalid" | "source_url_credentials" | "zone_key_duplicate" | "zone_polygon_invalid" | "api_key_invalid" | "scope_missing" | "alarm_type_unknown" | "image_invalid" | "location_required" | "evidence_not_found" | "content_type_unsupported" | "constraint_violation" | "complaint_category_unknown" | "webhook_not_found" | "notification_not_found" | "stream_cursor_invalid" | "wechat_token_refused" | "case_outside_squads" | "subject_duplicate" | "subject_details_mismatch" | "credit_code_invalid" | "register_format_unsupported" | "register_unreadable" | "register_empty" | "register_columns" | "register_too_large" | "inspection_clean" | "violation_type_required" | "structure_exists" | "structure_not_found" | "structure_state_invalid" | "deadline_invalid" | "area_exceeds_verified" | "block_not_found" | "block_polygon_invalid" | "spot_check_item_unknown" | "month_invalid" | "outbox_row_not_dead" | "override_until_past" | "register_rows_rejected" | "sms_not_configured" | "sms_unreachable" | "sms_unavailable" | "week_invalid" | "shift_ends_before_start" | "shift_too_long" | "shift_outside_week" | "shift_overlap" | "shift_officer_invalid" | "shift_grid_invalid" | "leave_ends_before_start" | "leave_overlap" | "leave_not_found" | "officer_not_found" | "officer_not_on_shift" | "roll_call_not_found" | "roll_call_answered" | "time_range_invalid";
+        ErrorCode: "invalid_request" | "bad_request" | "cursor_invalid" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "location_invalid" | "internal_error" | "text_invalid" | "value_out_of_range" | "body_invalid" | "body_too_deep" | "target_url_invalid" | "database_unavailable" | "service_unavailable" | "storage_unavailable" | "http_error" | "app_not_built" | "auth_required" | "token_invalid" | "token_expired" | "session_ended" | "invalid_credentials" | "account_disabled" | "login_throttled" | "rate_limited" | "refresh_token_invalid" | "refresh_token_expired" | "refresh_token_revoked" | "refresh_token_reused" | "wechat_not_bound" | "wechat_already_bound" | "binding_code_invalid" | "wechat_code_invalid" | "wechat_rate_limited" | "wechat_user_blocked" | "wechat_busy" | "wechat_error" | "wechat_unreachable" | "wechat_not_configured" | "forbidden" | "role_forbidden" | "out_of_jurisdiction" | "user_not_found" | "username_taken" | "squad_not_found" | "squad_required" | "squad_not_allowed" | "bootstrap_admin_invalid" | "integrator_key_not_found" | "case_not_found" | "case_version_conflict" | "case_state_invalid" | "not_assignee" | "already_assigned" | "officer_not_in_squad" | "rectify_by_required" | "rectify_by_past" | "rectify_by_not_later" | "datetime_without_offset" | "external_ref_required" | "outcome_not_on_site" | "command_unknown" | "source_forbidden" | "idempotency_key_invalid" | "idempotency_key_reused" | "violation_type_unknown" | "violation_type_invalid" | "period_invalid" | "subject_not_found" | "photo_required" | "evidence_checks_pending" | "evidence_invalid" | "file_too_large" | "camera_not_found" | "camera_device_taken" | "camera_in_use" | "source_url_invalid" | "source_url_credentials" | "zone_key_duplicate" | "zone_polygon_invalid" | "api_key_invalid" | "scope_missing" | "alarm_type_unknown" | "image_invalid" | "location_required" | "evidence_not_found" | "content_type_unsupported" | "constraint_violation" | "complaint_category_unknown" | "webhook_not_found" | "notification_not_found" | "stream_cursor_invalid" | "wechat_token_refused" | "case_outside_squads" | "subject_duplicate" | "subject_details_mismatch" | "credit_code_invalid" | "register_format_unsupported" | "register_unreadable" | "register_empty" | "register_columns" | "register_too_large" | "inspection_clean" | "violation_type_required" | "structure_exists" | "structure_not_found" | "structure_state_invalid" | "deadline_invalid" | "area_exceeds_verified" | "block_not_found" | "block_polygon_invalid" | "spot_check_item_unknown" | "month_invalid" | "outbox_row_not_dead" | "override_until_past" | "register_rows_rejected" | "sms_not_configured" | "sms_unreachable" | "sms_unavailable" | "week_invalid" | "shift_ends_before_start" | "shift_too_long" | "shift_outside_week" | "shift_overlap" | "shift_officer_invalid" | "shift_grid_invalid" | "leave_ends_before_start" | "leave_overlap" | "leave_not_found" | "officer_not_found" | "officer_not_on_shift" | "roll_call_not_found" | "roll_call_answered" | "roll_call_photo_missing" | "time_range_invalid";
         /** EvidenceRead */
         EvidenceRead: {
             case_id: number;
@@ -3083,6 +3106,22 @@ export interface components {
             display_name: string;
             id: number;
         };
+        /** PhotoGrant */
+        PhotoGrant: {
+            /** Format: date-time */
+            expires_at: string;
+            fields: {
+                [key: string]: string;
+            };
+            file_field: string;
+            max_bytes: number;
+            url: string;
+        };
+        /** PhotoGrantRequest */
+        PhotoGrantRequest: {
+            /** @example image/jpeg */
+            content_type: string;
+        };
         /** PlacementRead */
         PlacementRead: {
             grid: components["schemas"]["AreaRef"] | null;
@@ -3230,6 +3269,8 @@ export interface components {
             accuracy_m?: number | null;
             location: components["schemas"]["Location"];
             note?: string | null;
+            /** @default false */
+            photo: boolean;
         };
         /** RollCallCounts */
         RollCallCounts: {
@@ -3264,11 +3305,13 @@ export interface components {
             asked_by: number | null;
             /** Format: date-time */
             deadline_at: string;
+            has_photo: boolean;
             id: number;
             location: components["schemas"]["Location"] | null;
             note: string | null;
             officer_id: number;
             officer_name: string;
+            photo_url?: string | null;
             squad_id: number;
             state: components["schemas"]["RollCallState"];
             state_label_zh: string;
@@ -6530,6 +6573,50 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RollCallRead"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    grant_roll_call_photo: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                roll_call_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PhotoGrantRequest"];
+            };
+        };
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PhotoGrant"];
                 };
             };
             /** @description Refused: see `code` (ErrorCode lists them all). */
