@@ -142,7 +142,9 @@ async def _check_binding(binding: Binding | None, squad_id: int) -> None:
         )
 
 
-async def create_point(new: NewPoint, by: int, now: datetime, coord_type: CoordType) -> PointRead:
+async def create_point(
+    new: NewPoint, by: int | None, now: datetime, coord_type: CoordType
+) -> PointRead:
     async with engine().transaction():
         await _check_binding(new.binding, new.squad_id)
         rows = await CheckinPoint.raw(
