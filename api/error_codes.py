@@ -166,6 +166,8 @@ ERROR_CODES: dict[str, str] = {
     "equipment_inactive": "The item is out of service.",
     "equipment_holder_invalid": "Items go to active officers or leaders of the item's squad.",
     "equipment_assignment_overlap": "The span overlaps another assignment of the item.",
+    "assignment_not_found": "No such assignment of this item.",
+    "assignment_over": "The assignment is over already; it stays as the record.",
     "assignment_span_invalid": "An assignment ends after it starts, within 31 days.",
 }
 

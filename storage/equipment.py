@@ -206,3 +206,35 @@ async def assignments(
         *args,
     )
     return [msgspec.convert(r, AssignmentRead) for r in rows]
+
+
+class Ended(msgspec.Struct, frozen=True):
+    """An assignment ended early: removed when it had not started, else cut to now."""
+
+    id: int
+    removed: bool
+    ends_at: datetime | None
+
+
+async def end_assignment(equipment_id: int, assignment_id: int, now: datetime) -> Ended:
+    """The item comes back (or a planned shift is off): a future assignment is removed,
+    a current one ends now; one already over is left as the record it is."""
+    async with engine().transaction():
+        rows = await EquipmentAssignment.raw(
+            """SELECT starts_at, ends_at FROM equipment_assignment
+                WHERE id = {} AND equipment = {} FOR UPDATE""",
+            assignment_id,
+            equipment_id,
+        )
+        if not rows:
+            raise NotFound("assignment_not_found", f"no assignment {assignment_id} of the item")
+        span = Span(rows[0]["starts_at"], rows[0]["ends_at"])
+        if span.ends_at <= now:
+            raise Conflict("assignment_over", "the assignment is over already")
+        if span.starts_at >= now:
+            await EquipmentAssignment.delete().where(EquipmentAssignment.id == assignment_id)
+            return Ended(assignment_id, True, None)
+        await EquipmentAssignment.update({EquipmentAssignment.ends_at: now}).where(
+            EquipmentAssignment.id == assignment_id
+        )
+    return Ended(assignment_id, False, now)

@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 import msgspec
-from litestar import Controller, get, patch, post
-from litestar.params import FromPath, FromQuery, JSONBody
-from litestar.status_codes import HTTP_201_CREATED
+from litestar import Controller, delete, get, patch, post
+from litestar.params import FromPath, FromQuery, JSONBody, PathParameter
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from api.deps import Caller
 from api.schemas import INT4_MAX, SquadQuery
@@ -20,8 +20,9 @@ from domain.moments import AwareDatetime
 from domain.org import Role
 from domain.patrol.equipment import EquipmentKind, check_span
 from storage import equipment, org
-from storage.equipment import AssignmentRead, EquipmentRead
+from storage.equipment import AssignmentRead, Ended, EquipmentRead
 
+INT8_MAX = 2**63 - 1
 MANAGERS = requires_role(Role.squad_leader, Role.commander, Role.admin)
 Label = Annotated[str, msgspec.Meta(min_length=1, max_length=128, examples=["沪A·12345 执法车"])]
 
@@ -124,6 +125,21 @@ class EquipmentController(Controller):
         return await equipment.assign(
             equipment_id, data.user_id, span, principal.user_id, datetime.now(UTC)
         )
+
+    @delete(
+        "/{equipment_id:int}/assignments/{assignment_id:int}",
+        operation_id="end_equipment_assignment",
+        status_code=HTTP_200_OK,
+        guards=[MANAGERS],
+    )
+    async def end(
+        self,
+        equipment_id: FromPath[int],
+        assignment_id: Annotated[int, PathParameter(ge=1, le=INT8_MAX)],
+    ) -> Ended:
+        """The item comes back early, or a planned shift is off: an assignment that has
+        not started is removed, a current one ends now (409 ``assignment_over`` after)."""
+        return await equipment.end_assignment(equipment_id, assignment_id, datetime.now(UTC))
 
     @get("/{equipment_id:int}/assignments", operation_id="list_equipment_assignments")
     async def assignments(self, equipment_id: FromPath[int]) -> AssignmentList:

@@ -85,6 +85,20 @@ async def test_an_item_is_held_by_one_officer_at_a_time(client: AppClient) -> No
     )
     assert backwards.status_code == 400 and backwards.json()["code"] == "assignment_span_invalid"
 
+    # The next shift is off: its assignment goes; the item comes back now: the current ends.
+    planned = await client.delete(f"{url}/{after.json()['id']}", headers=bearer(leader))
+    assert planned.status_code == 200 and planned.json()["removed"] is True, planned.text
+    back = await client.delete(f"{url}/{held.json()['id']}", headers=bearer(leader))
+    assert back.status_code == 200 and back.json()["removed"] is False, back.text
+    again = await client.delete(f"{url}/{held.json()['id']}", headers=bearer(leader))
+    assert again.status_code == 409 and again.json()["code"] == "assignment_over"
+    gone = await client.delete(f"{url}/{after.json()['id']}", headers=bearer(leader))
+    assert gone.status_code == 404 and gone.json()["code"] == "assignment_not_found"
+    now_free = await client.get(f"/api/v1/equipment/{item['id']}", headers=bearer(leader))
+    assert now_free.json()["equipment"]["holder"] is None
+    history = await client.get(url, headers=bearer(leader))
+    assert [a["id"] for a in history.json()["items"]] == [held.json()["id"]]
+
 
 async def test_two_overlapping_assignments_at_once_one_wins(client: AppClient) -> None:
     leader = await login(client, await make_user(Role.squad_leader))

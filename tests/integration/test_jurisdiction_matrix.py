@@ -187,6 +187,7 @@ OPERATIONS: dict[str, Op] = {
     "update_equipment": Op(Kind.owned, roles=MANAGERS),
     "assign_equipment": Op(Kind.owned, roles=MANAGERS),
     "list_equipment_assignments": Op(Kind.owned),
+    "end_equipment_assignment": Op(Kind.owned, roles=MANAGERS, destructive=True),
     "get_my_equipment": Op(Kind.self_),
     # figures
     "get_indicators": Op(Kind.scoped),
@@ -412,6 +413,7 @@ async def _world(client: AppClient, settings: Settings) -> World:
         "webhook_id": "1",
         "notification_id": "1",
         "outbox_id": "1",
+        "assignment_id": "1",
         "code": "05-04",
         "month": month,
         "year": month[:4],

@@ -144,6 +144,8 @@ export const ERROR_MESSAGES: Record<ErrorCode, string> = {
   equipment_inactive: "该装备已停用",
   equipment_holder_invalid: "只能分配给本中队的在职队员",
   equipment_assignment_overlap: "该时段装备已分配给他人",
+  assignment_not_found: "没有找到该分配记录",
+  assignment_over: "该分配已结束",
   assignment_span_invalid: "分配时段有误",
 };
 

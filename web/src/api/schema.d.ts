@@ -850,6 +850,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/equipment/{equipment_id}/assignments/{assignment_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * End
+         * @description The item comes back early, or a planned shift is off: an assignment that has
+         *     not started is removed, a current one ends now (409 ``assignment_over`` after).
+         */
+        delete: operations["end_equipment_assignment"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/evidence/{evidence_id}": {
         parameters: {
             query?: never;
@@ -2465,6 +2486,12 @@ export interface components {
             location?: components["schemas"]["Location"] | null;
             on_duty: boolean;
         };
+        /** Ended */
+        Ended: {
+            ends_at: string | null;
+            id: number;
+            removed: boolean;
+        };
         /** EquipmentCreate */
         EquipmentCreate: {
             /** @example JLY-0001 */
@@ -2645,10 +2672,12 @@ export interface components {
          *     - `equipment_inactive`: The item is out of service.
          *     - `equipment_holder_invalid`: Items go to active officers or leaders of the item's squad.
          *     - `equipment_assignment_overlap`: The span overlaps another assignment of the item.
+         *     - `assignment_not_found`: No such assignment of this item.
+         *     - `assignment_over`: The assignment is over already; it stays as the record.
          *     - `assignment_span_invalid`: An assignment ends after it starts, within 31 days.
          * @enum {string}
          */
-        ErrorCode: "invalid_request" | "bad_request" | "cursor_invalid" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "location_invalid" | "internal_error" | "text_invalid" | "value_out_of_range" | "body_invalid" | "body_too_deep" | "target_url_invalid" | "database_unavailable" | "service_unavailable" | "storage_unavailable" | "http_error" | "app_not_built" | "auth_required" | "token_invalid" | "token_expired" | "session_ended" | "invalid_credentials" | "account_disabled" | "login_throttled" | "rate_limited" | "refresh_token_invalid" | "refresh_token_expired" | "refresh_token_revoked" | "refresh_token_reused" | "wechat_not_bound" | "wechat_already_bound" | "binding_code_invalid" | "wechat_code_invalid" | "wechat_rate_limited" | "wechat_user_blocked" | "wechat_busy" | "wechat_error" | "wechat_unreachable" | "wechat_not_configured" | "forbidden" | "role_forbidden" | "out_of_jurisdiction" | "user_not_found" | "username_taken" | "squad_not_found" | "squad_required" | "squad_not_allowed" | "bootstrap_admin_invalid" | "integrator_key_not_found" | "case_not_found" | "case_version_conflict" | "case_state_invalid" | "not_assignee" | "already_assigned" | "officer_not_in_squad" | "rectify_by_required" | "rectify_by_past" | "rectify_by_not_later" | "datetime_without_offset" | "external_ref_required" | "outcome_not_on_site" | "command_unknown" | "source_forbidden" | "idempotency_key_invalid" | "idempotency_key_reused" | "violation_type_unknown" | "violation_type_invalid" | "period_invalid" | "subject_not_found" | "photo_required" | "evidence_checks_pending" | "evidence_invalid" | "file_too_large" | "camera_not_found" | "camera_device_taken" | "camera_in_use" | "source_url_invalid" | "source_url_credentials" | "zone_key_duplicate" | "zone_polygon_invalid" | "api_key_invalid" | "scope_missing" | "alarm_type_unknown" | "image_invalid" | "location_required" | "evidence_not_found" | "content_type_unsupported" | "constraint_violation" | "complaint_category_unknown" | "webhook_not_found" | "notification_not_found" | "stream_cursor_invalid" | "wechat_token_refused" | "case_outside_squads" | "subject_duplicate" | "subject_details_mismatch" | "credit_code_invalid" | "register_format_unsupported" | "register_unreadable" | "register_empty" | "register_columns" | "register_too_large" | "inspection_clean" | "violation_type_required" | "structure_exists" | "structure_not_found" | "structure_state_invalid" | "deadline_invalid" | "area_exceeds_verified" | "block_not_found" | "block_polygon_invalid" | "spot_check_item_unknown" | "month_invalid" | "outbox_row_not_dead" | "override_until_past" | "register_rows_rejected" | "sms_not_configured" | "sms_unreachable" | "sms_unavailable" | "checkin_point_not_found" | "checkin_point_inactive" | "checkin_outside_radius" | "checkin_too_soon" | "checkin_plan_invalid" | "checkin_binding_invalid" | "checkin_period_invalid" | "equipment_not_found" | "equipment_code_taken" | "equipment_inactive" | "equipment_holder_invalid" | "equipment_assignment_overlap" | "assignment_span_invalid";
+        ErrorCode: "invalid_request" | "bad_request" | "cursor_invalid" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "location_invalid" | "internal_error" | "text_invalid" | "value_out_of_range" | "body_invalid" | "body_too_deep" | "target_url_invalid" | "database_unavailable" | "service_unavailable" | "storage_unavailable" | "http_error" | "app_not_built" | "auth_required" | "token_invalid" | "token_expired" | "session_ended" | "invalid_credentials" | "account_disabled" | "login_throttled" | "rate_limited" | "refresh_token_invalid" | "refresh_token_expired" | "refresh_token_revoked" | "refresh_token_reused" | "wechat_not_bound" | "wechat_already_bound" | "binding_code_invalid" | "wechat_code_invalid" | "wechat_rate_limited" | "wechat_user_blocked" | "wechat_busy" | "wechat_error" | "wechat_unreachable" | "wechat_not_configured" | "forbidden" | "role_forbidden" | "out_of_jurisdiction" | "user_not_found" | "username_taken" | "squad_not_found" | "squad_required" | "squad_not_allowed" | "bootstrap_admin_invalid" | "integrator_key_not_found" | "case_not_found" | "case_version_conflict" | "case_state_invalid" | "not_assignee" | "already_assigned" | "officer_not_in_squad" | "rectify_by_required" | "rectify_by_past" | "rectify_by_not_later" | "datetime_without_offset" | "external_ref_required" | "outcome_not_on_site" | "command_unknown" | "source_forbidden" | "idempotency_key_invalid" | "idempotency_key_reused" | "violation_type_unknown" | "violation_type_invalid" | "period_invalid" | "subject_not_found" | "photo_required" | "evidence_checks_pending" | "evidence_invalid" | "file_too_large" | "camera_not_found" | "camera_device_taken" | "camera_in_use" | "source_url_invalid" | "source_url_credentials" | "zone_key_duplicate" | "zone_polygon_invalid" | "api_key_invalid" | "scope_missing" | "alarm_type_unknown" | "image_invalid" | "location_required" | "evidence_not_found" | "content_type_unsupported" | "constraint_violation" | "complaint_category_unknown" | "webhook_not_found" | "notification_not_found" | "stream_cursor_invalid" | "wechat_token_refused" | "case_outside_squads" | "subject_duplicate" | "subject_details_mismatch" | "credit_code_invalid" | "register_format_unsupported" | "register_unreadable" | "register_empty" | "register_columns" | "register_too_large" | "inspection_clean" | "violation_type_required" | "structure_exists" | "structure_not_found" | "structure_state_invalid" | "deadline_invalid" | "area_exceeds_verified" | "block_not_found" | "block_polygon_invalid" | "spot_check_item_unknown" | "month_invalid" | "outbox_row_not_dead" | "override_until_past" | "register_rows_rejected" | "sms_not_configured" | "sms_unreachable" | "sms_unavailable" | "checkin_point_not_found" | "checkin_point_inactive" | "checkin_outside_radius" | "checkin_too_soon" | "checkin_plan_invalid" | "checkin_binding_invalid" | "checkin_period_invalid" | "equipment_not_found" | "equipment_code_taken" | "equipment_inactive" | "equipment_holder_invalid" | "equipment_assignment_overlap" | "assignment_not_found" | "assignment_over" | "assignment_span_invalid";
         /** EvidenceRead */
         EvidenceRead: {
             case_id: number;
@@ -6054,6 +6083,47 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AssignmentRead"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    end_equipment_assignment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                equipment_id: number;
+                assignment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Ended"];
                 };
             };
             /** @description Refused: see `code` (ErrorCode lists them all). */
