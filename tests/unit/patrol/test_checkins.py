@@ -118,3 +118,21 @@ def test_the_same_officer_waits_half_an_hour_between_check_ins_at_a_point() -> N
     with pytest.raises(AppError) as refused:
         check_interval(now - timedelta(minutes=29, seconds=30), now)
     assert refused.value.code == "checkin_too_soon" and refused.value.extra["retry_after_min"] == 1
+
+
+@given(
+    per_day=st.integers(0, 4),
+    weekdays=st.sets(st.integers(1, 7), min_size=1),
+    counts=st.lists(st.integers(0, 6), min_size=1, max_size=20),
+)
+def test_the_shortfalls_are_what_the_month_figures_miss(
+    per_day: int, weekdays: set[int], counts: list[int]
+) -> None:
+    point = PointPlan(1, "A", check_plan(per_day, weekdays), created(MONDAY))
+    days = days_between(MONDAY, MONDAY + timedelta(days=len(counts) - 1))
+    checkins = [Done(1, 7, day) for day, n in zip(days, counts, strict=True) for _ in range(n)]
+    done = {(1, day): n for day, n in zip(days, counts, strict=True)}
+    short = missed([point], done, days, days[-1])
+    figures = month_figures([point], checkins, days)
+    assert sum(s.shortfall for s in short) == figures.planned - figures.done_toward_plan
+    assert figures.done == sum(counts)
