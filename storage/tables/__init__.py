@@ -31,6 +31,7 @@ from storage.tables.org import (
     StaffUser,
     WechatBinding,
 )
+from storage.tables.patrol import CheckinPoint, Equipment, EquipmentAssignment, PatrolCheckin
 
 TABLES = (
     Squad,
@@ -67,6 +68,10 @@ TABLES = (
     PositionFix,
     DutyTransition,
     RollCall,
+    CheckinPoint,
+    PatrolCheckin,
+    Equipment,
+    EquipmentAssignment,
 )
 
 __all__ = [
@@ -79,9 +84,12 @@ __all__ = [
     "CaseDeadline",
     "CaseEscalation",
     "CaseEvent",
+    "CheckinPoint",
     "DutyLeave",
     "DutyShift",
     "DutyTransition",
+    "Equipment",
+    "EquipmentAssignment",
     "Evidence",
     "FeedEntry",
     "FeedRelay",
@@ -91,6 +99,7 @@ __all__ = [
     "IntegratorKey",
     "Notification",
     "Outbox",
+    "PatrolCheckin",
     "PositionFix",
     "RefreshToken",
     "RollCall",
