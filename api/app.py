@@ -30,6 +30,7 @@ from api.duty.controller import (
     RosterController,
     TrackController,
 )
+from api.emergency.controller import EmergencyController
 from api.equipment.controller import EquipmentController, MyEquipmentController
 from api.errors import EXCEPTION_HANDLERS
 from api.evidence.controller import EvidenceController
@@ -73,6 +74,10 @@ OPENAPI_TAGS = [
     Tag(name="catalogue", description="Violation types (违规事件分类) and their SLAs."),
     Tag(name="evidence", description="Photos and clips: upload grants, checks, links."),
     Tag(name="cameras", description="Camera registry: sources, legal fields, health, zones."),
+    Tag(
+        name="emergencies",
+        description="Emergencies (突发事件): the desk sends responders and follows them live.",
+    ),
     Tag(name="patrol", description="Patrol check-in points (巡查签到点), check-ins, missed plans."),
     Tag(name="equipment", description="Equipment registry (装备) and assignments to officers."),
     Tag(name="figures", description="Assessment indicators (考核指标)."),
@@ -175,6 +180,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             StructureTargetController,
             BlockController,
             OutboxController,
+            EmergencyController,
             MyDutyController,
             RosterController,
             LeaveController,

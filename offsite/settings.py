@@ -458,6 +458,13 @@ class DutySettings(_Section, frozen=True, kw_only=True):
             "Officers' position tracks (personal data) are deleted after this many days.",
         ),
     ] = 30
+    arrival_radius_m: Annotated[
+        float,
+        env(
+            "OFFSITE_ARRIVAL_RADIUS_M",
+            "A responder's duty position this close to an emergency's site records arrival.",
+        ),
+    ] = 100.0
 
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True):

@@ -26,6 +26,7 @@ TITLES_ZH = {
     "case.dispatched": "新派遣案件 {number}",
     "case.review_requested": "待核查 {number}",
     "case.escalated": "案件超期 {number}",
+    "case.emergency": "突发事件派警 {number}：请立即前往",
     "camera.offline": "摄像头离线 {device_id}",
     "duty.roll_call": "点名抽查：请在 {within_minutes} 分钟内上报位置",
 }

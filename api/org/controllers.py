@@ -41,7 +41,7 @@ from api.security import admin_only, requires_role
 from domain.errors import NotFound
 from domain.geo import CoordType, Location
 from domain.org import Role
-from storage import org, roster
+from storage import emergency, org, roster
 from storage.cases.board import CasePage, my_tasks
 from storage.roster import OfficerLoad
 
@@ -79,11 +79,21 @@ class MeController(Controller):
         )
 
     @put("/duty", operation_id="set_my_duty")
-    async def duty(self, principal: Caller, data: JSONBody[DutyUpdate]) -> UserRead:
+    async def duty(self, rt: Rt, principal: Caller, data: JSONBody[DutyUpdate]) -> UserRead:
         """Go on or off duty; the location (any coord_type) becomes the last known position."""
         position = data.location.to_wgs84() if data.location else None
+        arrivals = (
+            emergency.ArrivalWatch(rt.cases, rt.settings.duty.arrival_radius_m)
+            if principal.role is Role.officer
+            else None
+        )
         user = await service.set_duty(
-            principal.user_id, data.on_duty, position, datetime.now(UTC), data.accuracy_m
+            principal.user_id,
+            data.on_duty,
+            position,
+            datetime.now(UTC),
+            data.accuracy_m,
+            arrivals=arrivals,
         )
         return UserRead.of(user)
 

@@ -13,7 +13,7 @@ from domain.errors import Conflict, InvalidInput, NotFound
 from domain.geo import LngLat
 from domain.org import Role, User
 from offsite.runtime import Runtime
-from storage import org, sessions
+from storage import emergency, org, sessions
 from storage.cases.commands import release_tasks
 from storage.db import engine
 from storage.duty import track
@@ -95,9 +95,13 @@ async def set_duty(
     position: LngLat | None,
     now: datetime,
     accuracy_m: float | None = None,
+    *,
+    arrivals: emergency.ArrivalWatch | None = None,
 ) -> User:
     """Record duty status and, when the phone sent one, the last known position; the
-    position joins the officer's track and a change of status the duty record."""
+    position joins the officer's track and a change of status the duty record. A position
+    at the site of an emergency the officer was sent to records their arrival (``arrivals``:
+    an officer's own update)."""
     values: dict[Any, Any] = {StaffUser.on_duty: on_duty, StaffUser.duty_changed_at: now}
     if position is not None:
         values |= {
@@ -109,6 +113,8 @@ async def set_duty(
         was_on_duty = await track.lock_duty(user_id)
         await org.update_user(user_id, values, now)
         await track.record_duty(user_id, was_on_duty, on_duty, position, accuracy_m, now)
+        if arrivals is not None and position is not None and on_duty:
+            await emergency.arrive_by_position(arrivals, user_id, position, now)
         user = await org.get_user(user_id)
     assert user is not None
     return user

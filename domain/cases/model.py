@@ -99,3 +99,7 @@ class Action(StrEnum):
     notify_party = "notify_party"  # the party was told to correct it by a deadline (SMS)
     confirm_correction = "confirm_correction"  # the camera saw it corrected in time
     inspect = "inspect"  # a routine inspection's checklist, clean or not
+    declare_emergency = "declare_emergency"  # the desk runs the case live (突发事件)
+    send_responders = "send_responders"  # officers sent to the emergency at once (派警)
+    acknowledge = "acknowledge"  # a responder saw the call (响应)
+    arrive = "arrive"  # a responder reached the site (到场)

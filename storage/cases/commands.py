@@ -116,7 +116,7 @@ async def run_command(
             )
         command = _with_defaults(deps, record, command, now)
         transition = decide(record.facts, actor, command, now)
-        await _check_people(record, command)
+        await check_people(record, command)
         await _check_photos(record, actor, command)
         updated = await apply_transition(deps, record, actor, command, transition, now, position)
         result = await detail(updated)
@@ -166,7 +166,7 @@ async def _check_photos(record: CaseRecord, actor: Actor, command: msgspec.Struc
     await photos.require_accepted(record.id, command.evidence_ids)
 
 
-async def _check_people(record: CaseRecord, command: msgspec.Struct) -> None:
+async def check_people(record: CaseRecord, command: msgspec.Struct) -> None:
     """Rules that need the database: the officer must be an active officer of the squad."""
     squad: int | None
     if isinstance(command, Dispatch):

@@ -35,6 +35,7 @@ class CaseRecord(msgspec.Struct, frozen=True, kw_only=True):
     description: str
     flags: list[str]
     urgent: bool
+    emergency: bool = False
     rectify_by: datetime | None
     external_ref: str | None
     rework_count: int

@@ -47,6 +47,7 @@ class CaseDetail(msgspec.Struct, frozen=True, kw_only=True):
     external_id: str | None
     violation_type: TypeRef
     urgent: bool
+    emergency: bool = False  # the desk runs it live (突发事件)
     state: State
     state_label_zh: str
     outcome: Outcome | None
@@ -131,6 +132,7 @@ async def detail(r: CaseRecord, coord_type: CoordType = CoordType.wgs84) -> Case
         external_id=r.external_id,
         violation_type=_type_ref(r.type_snapshot),
         urgent=r.urgent,
+        emergency=r.emergency,
         state=r.state,
         state_label_zh=r.state.label_zh,
         outcome=r.outcome,

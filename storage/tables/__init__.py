@@ -12,6 +12,7 @@ from storage.tables.cases import (
     ViolationTypeVersion,
 )
 from storage.tables.duty import DutyLeave, DutyShift, DutyTransition, PositionFix, RollCall
+from storage.tables.emergency import CaseResponder
 from storage.tables.evidence import Evidence
 from storage.tables.field import (
     Camera,
@@ -53,6 +54,7 @@ TABLES = (
     CaseEvent,
     CaseDeadline,
     CaseEscalation,
+    CaseResponder,
     Outbox,
     IdempotencyRecord,
     Evidence,
@@ -84,6 +86,7 @@ __all__ = [
     "CaseDeadline",
     "CaseEscalation",
     "CaseEvent",
+    "CaseResponder",
     "CheckinPoint",
     "DutyLeave",
     "DutyShift",

@@ -81,6 +81,7 @@ class Case(Table, tablename="enforcement_case"):
     description = Text(default="")
     flags = JSONB(default="[]", help_text='Reviewer flags, e.g. ["out_of_district"].')
     urgent = Boolean(default=False)
+    emergency = Boolean(default=False, help_text="The desk runs it live (突发事件).")
     rectify_by = Timestamptz(null=True, default=None)
     external_ref = Varchar(length=128, null=True, default=None, help_text="网上办案 case no.")
     rework_count = Integer(default=0)

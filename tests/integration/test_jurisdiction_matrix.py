@@ -206,6 +206,14 @@ OPERATIONS: dict[str, Op] = {
     "list_my_roll_calls": Op(Kind.self_),
     "get_user_track": Op(Kind.owned, roles=MANAGERS | {Role.supervisor}),
     "create_roll_call": Op(Kind.shared, roles=MANAGERS),
+    # emergencies (突发事件)
+    "list_emergencies": Op(Kind.scoped, roles=MANAGERS | {Role.supervisor}, shows_a=True),
+    "declare_emergency": Op(Kind.owned, roles=CENTRE),
+    "list_responders": Op(Kind.owned),
+    "list_responder_candidates": Op(Kind.owned, roles=MANAGERS | {Role.supervisor}),
+    "send_responders": Op(Kind.owned, roles=MANAGERS),
+    "acknowledge_emergency": Op(Kind.owned, roles=frozenset({Role.officer})),
+    "arrive_at_emergency": Op(Kind.owned, roles=frozenset({Role.officer})),
     "list_roll_calls": Op(Kind.scoped, roles=MANAGERS | {Role.supervisor}, shows_a=True),
     "get_roll_call": Op(Kind.owned),
     "answer_roll_call": Op(Kind.owned, roles=frozenset({Role.officer})),
@@ -303,6 +311,12 @@ async def _world(client: AppClient, settings: Settings) -> World:
     roles["admin"] = (Role.admin, None)
 
     case = await report(client, tokens["officer_a"], "01-01", description=marker["case"])
+    declared = await client.post(  # A's case is an emergency too: its list must not leak
+        f"/api/v1/cases/{case['id']}/emergency",
+        headers=bearer(tokens["commander"]),
+        json={"version": case["version"], "reason": "matrix"},
+    )
+    assert declared.status_code == 200, declared.text
     grant = await client.post(
         f"/api/v1/cases/{case['id']}/evidence",
         headers=bearer(tokens["officer_a"]),

@@ -41,6 +41,10 @@ const ACTIONS: Record<string, string> = {
   notify_party: "通知当事人",
   confirm_correction: "确认已整改",
   inspect: "日常检查",
+  declare_emergency: "列为突发事件",
+  send_responders: "派警",
+  acknowledge: "响应",
+  arrive: "到场",
 };
 
 export const actionLabel = (action: string): string => ACTIONS[action] ?? action;

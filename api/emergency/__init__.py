@@ -1,0 +1,1 @@
+"""Emergencies (突发事件): the desk runs an urgent case live."""
