@@ -186,8 +186,10 @@ class RosterController(Controller):
         """The squad's duty month (考评) per officer and in total: shifts planned (starting
         in the month, Shanghai time) and worked (on duty for at least half the shift),
         hours planned and on duty within shifts (from the 在岗/离岗 transitions), roll
-        calls asked, answered in time, late, missed, pending. Check-ins and emergency
-        figures join ``extra``."""
+        calls asked, answered in time, late, missed, pending; check-ins done; emergencies:
+        responders sent, arrived, mean and longest dispatch-to-arrival seconds. The
+        squad's check-ins planned, done toward the plan and the rate are in
+        ``checkins``."""
         await _squad(squad_id)
         if int(month[:4]) not in YEARS:
             raise InvalidInput("month_invalid", f"months run from {YEARS[0]} to {YEARS[-1]}")

@@ -14,8 +14,10 @@ Definitions (also in the API's description of ``get_duty_figures``):
   once that share is reached.
 - **roll calls**: asked in the month; answered in time (by the deadline), late (after
   it) and missed (never answered), pending (deadline still ahead).
-- Check-ins (巡查签到) and emergencies' time to arrive come from their own modules; they
-  slot into ``OfficerFigures.extra`` under their own names.
+- **check-ins** (巡查签到) done by the officer in the month (``domain.patrol``; plans
+  belong to points, so the squad's planned/done/rate sit beside the rows).
+- **emergencies**: responders sent, arrived, mean and longest time from dispatch to
+  arrival (``domain.emergency.arrival_figures``).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import msgspec
 
 from domain.duty.roll_calls import RollCallState
 from domain.duty.roster import Span
+from domain.emergency import ArrivalFigures
 
 WORKED_SHARE = 0.5
 
@@ -92,8 +95,8 @@ class OfficerFigures(msgspec.Struct, frozen=True, kw_only=True):
     hours_planned: float
     hours_on_duty_in_shifts: float
     roll_calls: RollCallCounts
-    # Figures other modules add (check-ins done/planned, emergency arrival times).
-    extra: dict[str, float] = msgspec.field(default_factory=dict)
+    checkins_done: int = 0
+    emergencies: ArrivalFigures = msgspec.field(default_factory=ArrivalFigures)
 
 
 def officer_figures(

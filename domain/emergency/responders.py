@@ -15,7 +15,7 @@ the site, or when they check in on the phone (the desk sees which of the two it 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -120,3 +120,26 @@ def time_to_arrive_s(dispatched_at: datetime, arrived_at: datetime | None) -> fl
     if arrived_at is None:
         return None
     return max(0.0, (arrived_at - dispatched_at).total_seconds())
+
+
+class ArrivalFigures(msgspec.Struct, frozen=True, kw_only=True):
+    """Emergencies' time to arrive (到场时长) over a period: responders sent, arrived, and
+    the mean and longest dispatch-to-arrival time of those who arrived."""
+
+    sent: int = 0
+    arrived: int = 0
+    mean_s: float | None = None
+    max_s: float | None = None
+
+
+def arrival_figures(durations: Iterable[float | None]) -> ArrivalFigures:
+    """Figures from each responder's ``time_to_arrive_s`` (None: not arrived). A squad's
+    mean pools every arrival; it is not a mean of officers' means."""
+    listed = list(durations)
+    arrived = [d for d in listed if d is not None]
+    return ArrivalFigures(
+        sent=len(listed),
+        arrived=len(arrived),
+        mean_s=round(sum(arrived) / len(arrived), 1) if arrived else None,
+        max_s=round(max(arrived), 1) if arrived else None,
+    )

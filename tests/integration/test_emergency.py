@@ -4,7 +4,9 @@ case's own audit chain."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -18,6 +20,7 @@ from tests.integration.conftest import AppClient, bearer, login
 pytestmark = pytest.mark.usefixtures("database")
 
 XINZHUANG, JIANGCHUAN = "310112101", "310112001"
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def east(metres: float) -> dict[str, Any]:
@@ -123,6 +126,20 @@ async def test_the_desk_runs_an_emergency_through_the_case_loop(client: AppClien
     listed = await client.get("/api/v1/emergencies", headers=bearer(leader))
     mine = next(e for e in listed.json()["items"] if e["case_id"] == case["id"])
     assert len(mine["responders"]) == 2
+
+    month = datetime.now(SHANGHAI).strftime("%Y-%m")
+    figures = await client.get(
+        f"/api/v1/squads/{await squad_id(XINZHUANG)}/duty-figures?month={month}",
+        headers=bearer(leader),
+    )
+    rows = {r["officer_id"]: r for r in figures.json()["officers"]}
+    assert rows[near["user"]["id"]]["emergencies"] | {"mean_s": 0, "max_s": 0} == {
+        "sent": 1,
+        "arrived": 1,
+        "mean_s": 0,
+        "max_s": 0,
+    }
+    assert figures.json()["squad"]["emergencies"]["arrived"] >= 2
 
     other = await login(client, await make_user(Role.squad_leader, squad_code=JIANGCHUAN))
     hidden = await client.get(f"/api/v1/cases/{case['id']}/responders", headers=bearer(other))

@@ -93,3 +93,11 @@ def test_state_and_time_to_arrive() -> None:
     assert state_of(None, NOW) is ResponderState.arrived
     assert time_to_arrive_s(NOW, None) is None
     assert time_to_arrive_s(NOW, NOW + timedelta(minutes=7)) == 420.0
+
+
+def test_arrival_figures_pool_every_arrival() -> None:
+    from domain.emergency import arrival_figures
+
+    assert arrival_figures([]).mean_s is None
+    figures = arrival_figures([60.0, None, 180.0])
+    assert (figures.sent, figures.arrived, figures.mean_s, figures.max_s) == (3, 2, 120.0, 180.0)

@@ -1553,8 +1553,10 @@ export interface paths {
          * @description The squad's duty month (考评) per officer and in total: shifts planned (starting
          *     in the month, Shanghai time) and worked (on duty for at least half the shift),
          *     hours planned and on duty within shifts (from the 在岗/离岗 transitions), roll
-         *     calls asked, answered in time, late, missed, pending. Check-ins and emergency
-         *     figures join ``extra``.
+         *     calls asked, answered in time, late, missed, pending; check-ins done; emergencies:
+         *     responders sent, arrived, mean and longest dispatch-to-arrival seconds. The
+         *     squad's check-ins planned, done toward the plan and the rate are in
+         *     ``checkins``.
          */
         get: operations["get_duty_figures"];
         put?: never;
@@ -2443,6 +2445,15 @@ export interface components {
             code: string;
             id: number;
         };
+        /** ArrivalFigures */
+        ArrivalFigures: {
+            /** @default 0 */
+            arrived: number;
+            max_s?: number | null;
+            mean_s?: number | null;
+            /** @default 0 */
+            sent: number;
+        };
         /**
          * ArrivalKind
          * @enum {string}
@@ -2754,6 +2765,13 @@ export interface components {
             month: string;
             squad_id: number;
         };
+        /** CheckinPlan */
+        CheckinPlan: {
+            done: number;
+            done_toward_plan: number;
+            planned: number;
+            rate: number | null;
+        };
         /** CheckinPointCreate */
         CheckinPointCreate: {
             binding?: components["schemas"]["BindingIn"] | null;
@@ -2942,6 +2960,7 @@ export interface components {
         };
         /** DutyFigures */
         DutyFigures: {
+            checkins: components["schemas"]["CheckinPlan"];
             month: string;
             officers: components["schemas"]["OfficerFigures"][];
             squad: components["schemas"]["OfficerFigures"];
@@ -3621,10 +3640,10 @@ export interface components {
         };
         /** OfficerFigures */
         OfficerFigures: {
+            /** @default 0 */
+            checkins_done: number;
             display_name: string;
-            extra?: {
-                [key: string]: number;
-            };
+            emergencies?: components["schemas"]["ArrivalFigures"];
             hours_on_duty_in_shifts: number;
             hours_planned: number;
             officer_id: number;
