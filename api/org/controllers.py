@@ -11,6 +11,7 @@ from litestar.status_codes import HTTP_201_CREATED
 
 from api.auth import service as auth_service
 from api.deps import Caller, Rt
+from api.map.live import position_changed
 from api.org import service
 from api.org.schemas import (
     AreaRef,
@@ -79,10 +80,11 @@ class MeController(Controller):
         )
 
     @put("/duty", operation_id="set_my_duty")
-    async def duty(self, principal: Caller, data: JSONBody[DutyUpdate]) -> UserRead:
+    async def duty(self, rt: Rt, principal: Caller, data: JSONBody[DutyUpdate]) -> UserRead:
         """Go on or off duty; the location (any coord_type) becomes the last known position."""
         position = data.location.to_wgs84() if data.location else None
         user = await service.set_duty(principal.user_id, data.on_duty, position, datetime.now(UTC))
+        await position_changed(rt.redis, user.squad_id)  # committed: the console map
         return UserRead.of(user)
 
 
