@@ -30,6 +30,13 @@ export const router = createRouter({
       meta: { leader: true },
       props: (route) => ({ id: Number(route.params.id) }),
     },
+    // The command centre's console (desktop): Leaflet and its CSS in this chunk only.
+    {
+      path: "/console",
+      name: "console",
+      component: () => import("./views/console/ConsoleView.vue"),
+      meta: { leader: true },
+    },
     { path: "/inbox", name: "inbox", component: () => import("./views/InboxView.vue") },
     { path: "/:rest(.*)*", redirect: "/" },
   ],
