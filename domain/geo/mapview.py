@@ -73,4 +73,4 @@ CHINA = BBox(CHINA_LNG[0], CHINA_LAT[0], CHINA_LNG[1], CHINA_LAT[1])
 
 def cluster_cell_deg(zoom: int) -> float:
     """The side of a cluster cell at ``zoom``, in degrees: a quarter tile (~64 px)."""
-    return 360.0 / (2**zoom) / CELLS_PER_TILE
+    return 360.0 / float(2**zoom) / CELLS_PER_TILE

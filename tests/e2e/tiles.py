@@ -47,7 +47,7 @@ def tile_server(landmark: LngLat) -> Iterator[str]:
     """Serve tiles on a free port; yields the Leaflet URL template."""
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - the http.server API
+        def do_GET(self) -> None:
             found = _PATH.match(self.path)
             if not found:
                 self.send_error(404)
@@ -60,7 +60,7 @@ def tile_server(landmark: LngLat) -> Iterator[str]:
             self.end_headers()
             self.wfile.write(body)
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: object) -> None:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
