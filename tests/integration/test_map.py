@@ -220,3 +220,13 @@ async def test_a_position_reaches_the_console_stream_at_once(client: AppClient) 
     assert body["features"][0]["properties"]["stale"] is False
     assert b not in {f["properties"]["squad_id"] for f in body["features"]}
     await stream.aclose()
+
+
+async def test_the_stream_refuses_officers_and_bad_parameters_at_once(client: AppClient) -> None:
+    officer = await login(client, await make_user(Role.officer, squad_code=SQUAD_A))
+    commander = await login(client, await make_user(Role.commander, squad_code=None))
+    url = "/api/v1/map/officers/stream"
+    assert (await client.get(url, headers=bearer(officer))).status_code == 403
+    bad = await client.get(url, headers=bearer(commander), params={"coord_type": "mars"})
+    assert bad.status_code == 400
+    assert (await client.get(url)).status_code == 401
