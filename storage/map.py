@@ -36,20 +36,22 @@ def geometry(geojson: dict[str, Any], coord_type: CoordType) -> dict[str, Any]:
     return {"type": "Polygon", "coordinates": [ring(r) for r in coords]}
 
 
-async def _rows(sql: str, args: list[object]) -> list[Any]:
+async def fetch(sql: str, args: list[object]) -> list[Any]:
+    """Rows of ``sql`` (``$n`` placeholders) on the pool."""
     pool = engine().pool
     if pool is None:
         raise RuntimeError("the connection pool is not open")
     return list(await pool.fetch(sql, *args))
 
 
-def _numbered(sql: str) -> str:
+def numbered(sql: str) -> str:
     """Piccolo-style ``{}`` placeholders as asyncpg's ``$1, $2, ...``."""
     parts = sql.split("{}")
     return "".join(p + (f"${i + 1}" if i < len(parts) - 1 else "") for i, p in enumerate(parts))
 
 
-def _box(column_lng: str, column_lat: str, box: BBox | None, args: list[object]) -> str:
+def box_filter(column_lng: str, column_lat: str, box: BBox | None, args: list[object]) -> str:
+    """`` AND <lng> BETWEEN .. AND <lat> BETWEEN ..`` for a WGS-84 box (``""`` for None)."""
     if box is None:
         return ""
     args.extend([box.min_lng, box.max_lng, box.min_lat, box.max_lat])
@@ -59,8 +61,8 @@ def _box(column_lng: str, column_lat: str, box: BBox | None, args: list[object])
 async def squads(scope: Scope) -> list[Any]:
     args: list[object] = []
     where = squad_filter(scope, "id", args)
-    return await _rows(
-        _numbered(
+    return await fetch(
+        numbered(
             "SELECT id, code, name_zh, kind, boundary::text AS boundary, centre_lng, centre_lat"
             f" FROM squad WHERE true{where} ORDER BY id"
         ),
@@ -71,8 +73,8 @@ async def squads(scope: Scope) -> list[Any]:
 async def grids(scope: Scope) -> list[Any]:
     args: list[object] = []
     where = squad_filter(scope, "squad", args)
-    return await _rows(
-        _numbered(
+    return await fetch(
+        numbered(
             "SELECT id, code, name_zh, squad AS squad_id, boundary::text AS boundary, area_m2"
             f" FROM grid_cell WHERE true{where} ORDER BY id"
         ),
@@ -83,8 +85,8 @@ async def grids(scope: Scope) -> list[Any]:
 async def blocks(scope: Scope) -> list[Any]:
     args: list[object] = []
     where = squad_filter(scope, "squad", args)
-    return await _rows(
-        _numbered(
+    return await fetch(
+        numbered(
             "SELECT id, name, squad AS squad_id, polygon::text AS polygon"
             f" FROM street_block WHERE true{where} ORDER BY id"
         ),
@@ -94,10 +96,10 @@ async def blocks(scope: Scope) -> list[Any]:
 
 async def subjects(scope: Scope, box: BBox | None) -> list[Any]:
     args: list[object] = []
-    where = squad_filter(scope, "squad", args) + _box("lng", "lat", box, args)
+    where = squad_filter(scope, "squad", args) + box_filter("lng", "lat", box, args)
     args.append(POINT_LAYER_LIMIT)
-    return await _rows(
-        _numbered(
+    return await fetch(
+        numbered(
             "SELECT id, kind, name, address, grade, squad AS squad_id, grid AS grid_id, lng, lat"
             f" FROM subject WHERE true{where} ORDER BY id LIMIT {{}}"
         ),
@@ -107,10 +109,10 @@ async def subjects(scope: Scope, box: BBox | None) -> list[Any]:
 
 async def cameras(scope: Scope, box: BBox | None) -> list[Any]:
     args: list[object] = []
-    where = squad_filter(scope, "squad", args) + _box("lng", "lat", box, args)
+    where = squad_filter(scope, "squad", args) + box_filter("lng", "lat", box, args)
     args.append(POINT_LAYER_LIMIT)
-    return await _rows(
-        _numbered(
+    return await fetch(
+        numbered(
             "SELECT id, device_id, name, enabled, health, last_frame_at, squad AS squad_id,"
             f" lng, lat FROM camera WHERE true{where} ORDER BY id LIMIT {{}}"
         ),
@@ -134,8 +136,8 @@ async def officers(
     if changed_since is not None:
         args.append(changed_since)
         where += " AND greatest(last_located_at, duty_changed_at) > {}"
-    return await _rows(
-        _numbered(
+    return await fetch(
+        numbered(
             "SELECT id, display_name, role, squad AS squad_id, on_duty, duty_changed_at,"
             " last_lng AS lng, last_lat AS lat, last_located_at,"
             " greatest(last_located_at, duty_changed_at) AS changed_at"

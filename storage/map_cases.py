@@ -13,7 +13,7 @@ import msgspec
 from domain.cases.model import State
 from domain.geo.mapview import BBox, cluster_cell_deg
 from domain.org import Scope
-from storage.map import _box, _numbered, _rows
+from storage.map import box_filter, fetch, numbered
 from storage.scoping import squad_filter
 
 CLOSED_STATES = sorted(s.value for s in State if not s.is_open)
@@ -40,7 +40,7 @@ class Cluster(msgspec.Struct, frozen=True, kw_only=True):
 
 def _filters(scope: Scope, box: BBox, args: list[object]) -> str:
     where = f" WHERE {_OPEN} AND lng IS NOT NULL"
-    where += _box("lng", "lat", box, args)
+    where += box_filter("lng", "lat", box, args)
     return where + squad_filter(scope, "squad", args)
 
 
@@ -55,14 +55,14 @@ def cluster_sql(scope: Scope, box: BBox, zoom: int) -> tuple[str, list[object]]:
         " sum(lng) AS sum_lng, sum(lat) AS sum_lat"
         f" FROM enforcement_case{where} GROUP BY 1, 2, 3"
     )
-    return _numbered(sql), args
+    return numbered(sql), args
 
 
 async def clusters(scope: Scope, box: BBox, zoom: int) -> list[Cluster]:
     """Open cases in ``box`` (WGS-84) counted per cluster cell of ``zoom``."""
     sql, args = cluster_sql(scope, box, zoom)
     cells: dict[tuple[int, int], list[Any]] = {}
-    for r in await _rows(sql, args):
+    for r in await fetch(sql, args):
         cells.setdefault((r["gx"], r["gy"]), []).append(r)
     out = []
     for (gx, gy), rows in cells.items():
@@ -81,13 +81,31 @@ async def clusters(scope: Scope, box: BBox, zoom: int) -> list[Cluster]:
     return out
 
 
+class OpenCases(msgspec.Struct, frozen=True):
+    """What the map shows of the open cases in a box: clusters, or the single cases."""
+
+    total: int
+    clusters: list[Cluster] | None
+    points: list[Any] | None
+
+
+async def in_box(scope: Scope, box: BBox, zoom: int) -> OpenCases:
+    """Clusters of ``zoom`` when the box holds many open cases; the cases themselves when
+    it holds at most ``POINT_LIMIT`` or the map is zoomed in to a street."""
+    cells = await clusters(scope, box, zoom)
+    total = sum(c.count for c in cells)
+    if total <= POINT_LIMIT or zoom >= POINTS_FROM_ZOOM:
+        return OpenCases(total, None, await points(scope, box))
+    return OpenCases(total, cells, None)
+
+
 async def points(scope: Scope, box: BBox) -> list[Any]:
     """Single open cases in ``box`` (WGS-84), at most ``POINT_CAP``, newest first."""
     args: list[object] = []
     where = _filters(scope, box, args)
     args.append(POINT_CAP)
-    return await _rows(
-        _numbered(
+    return await fetch(
+        numbered(
             "SELECT id, number, state, violation_type, squad AS squad_id, assignee, overdue,"
             " urgent, next_due_at, created_at, lng, lat"
             f" FROM enforcement_case{where} ORDER BY id DESC LIMIT {{}}"

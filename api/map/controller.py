@@ -47,7 +47,6 @@ BBoxQuery = Annotated[
         description="`west,south,east,north` in decimal degrees, in `coord_type` (the map's"
         " visible bounds); within China's range lng 72.004..137.8347, lat 0.8293..55.8271,"
         " else 400 `bbox_invalid`. Omitted: everywhere.",
-        examples=[],
     ),
 ]
 ZoomQuery = Annotated[
@@ -218,26 +217,18 @@ class MapController(Controller):
         non-empty cell (``clustered=true``; ``kind=cluster``) at the mean position of its
         cases, with ``count``, ``overdue`` and ``by_state``; the counts add up to
         ``total``. Colour by state and overdue; zoom in on a cluster to split it."""
-        scope = principal.scope.narrowed(squad_id)
         box = _box(bbox, coord_type) or CHINA
+        found = await map_cases.in_box(principal.scope.narrowed(squad_id), box, zoom)
         cell = cluster_cell_deg(zoom)
-        cells = await map_cases.clusters(scope, box, zoom)
-        total = sum(c.count for c in cells)
-        if total <= map_cases.POINT_LIMIT or zoom >= map_cases.POINTS_FROM_ZOOM:
-            rows = await map_cases.points(scope, box)
-            return CaseLayer(
-                coord_type=coord_type,
-                zoom=zoom,
-                clustered=False,
-                total=total,
-                truncated=len(rows) < total,
-                features=[layers.case(r, coord_type) for r in rows],
-            )
+        if found.clusters is not None:
+            features = [layers.cluster(c, coord_type, cell) for c in found.clusters]
+        else:
+            features = [layers.case(r, coord_type) for r in found.points or []]
         return CaseLayer(
             coord_type=coord_type,
             zoom=zoom,
-            clustered=True,
-            total=total,
-            truncated=False,
-            features=[layers.cluster(c, coord_type, cell) for c in cells],
+            clustered=found.clusters is not None,
+            total=found.total,
+            truncated=found.clusters is None and len(features) < found.total,
+            features=features,
         )
