@@ -155,6 +155,23 @@ ERROR_CODES: dict[str, str] = {
     "sms_not_configured": "No SMS gateway is configured on this installation.",
     "sms_unreachable": "The SMS gateway did not answer.",
     "sms_unavailable": "The SMS gateway is busy or failing; the message is retried.",
+    # patrol check-ins and equipment
+    "checkin_point_not_found": "No such check-in point.",
+    "checkin_point_inactive": "The check-in point is no longer in use.",
+    "checkin_outside_radius": "The phone is outside the point's radius (`distance_m`, "
+    "`radius_m` say by how much).",
+    "checkin_too_soon": "The same officer checked in at this point less than 30 minutes ago.",
+    "checkin_plan_invalid": "A plan is 0..24 check-ins a day on ISO weekdays 1..7.",
+    "checkin_binding_invalid": "The subject or block to bind is not in the point's squad.",
+    "checkin_period_invalid": "`from` must not be after `to`, at most 92 days apart.",
+    "equipment_not_found": "No such item of equipment.",
+    "equipment_code_taken": "An item with that code is registered already.",
+    "equipment_inactive": "The item is out of service.",
+    "equipment_holder_invalid": "Items go to active officers or leaders of the item's squad.",
+    "equipment_assignment_overlap": "The span overlaps another assignment of the item.",
+    "assignment_not_found": "No such assignment of this item.",
+    "assignment_over": "The assignment is over already; it stays as the record.",
+    "assignment_span_invalid": "An assignment ends after it starts, within 31 days.",
 }
 
 _ERROR_BODY = Schema(

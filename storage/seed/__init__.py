@@ -222,6 +222,9 @@ async def _seed_field(now: datetime) -> None:
                 )
             )
         await _demo_programmes(geo, now)
+    from storage.seed.patrol import seed_patrol
+
+    await seed_patrol(geo, now)  # its own transactions: an assignment locks its item
 
 
 # A demo street block around the 江川路 demo cameras, and the district's structure

@@ -30,6 +30,7 @@ from storage.tables.org import (
     StaffUser,
     WechatBinding,
 )
+from storage.tables.patrol import CheckinPoint, Equipment, EquipmentAssignment, PatrolCheckin
 
 TABLES = (
     Squad,
@@ -61,6 +62,10 @@ TABLES = (
     StreetBlock,
     BlockSpotCheck,
     BlockScore,
+    CheckinPoint,
+    PatrolCheckin,
+    Equipment,
+    EquipmentAssignment,
 )
 
 __all__ = [
@@ -73,6 +78,9 @@ __all__ = [
     "CaseDeadline",
     "CaseEscalation",
     "CaseEvent",
+    "CheckinPoint",
+    "Equipment",
+    "EquipmentAssignment",
     "Evidence",
     "FeedEntry",
     "FeedRelay",
@@ -82,6 +90,7 @@ __all__ = [
     "IntegratorKey",
     "Notification",
     "Outbox",
+    "PatrolCheckin",
     "RefreshToken",
     "Squad",
     "StaffUser",

@@ -173,6 +173,23 @@ OPERATIONS: dict[str, Op] = {
     "compute_block_scores": Op(Kind.shared, roles=GRADERS),
     "list_block_scores": Op(Kind.owned),
     "record_spot_check": Op(Kind.owned, roles=frozenset({Role.supervisor, Role.admin})),
+    # patrol check-ins (巡查签到)
+    "list_checkin_points": Op(Kind.scoped, shows_a=True),
+    "create_checkin_point": Op(Kind.shared, roles=MANAGERS),
+    "get_checkin_point": Op(Kind.owned),
+    "update_checkin_point": Op(Kind.owned, roles=MANAGERS),
+    "check_in": Op(Kind.owned, roles=frozenset({Role.officer, Role.squad_leader})),
+    "list_missed_checkins": Op(Kind.owned, roles=MANAGERS | {Role.supervisor}),
+    "checkin_month_summary": Op(Kind.owned, roles=MANAGERS | {Role.supervisor}),
+    # equipment (装备)
+    "list_equipment": Op(Kind.scoped, shows_a=True),
+    "create_equipment": Op(Kind.shared, roles=MANAGERS),
+    "get_equipment": Op(Kind.owned),
+    "update_equipment": Op(Kind.owned, roles=MANAGERS),
+    "assign_equipment": Op(Kind.owned, roles=MANAGERS),
+    "list_equipment_assignments": Op(Kind.owned),
+    "end_equipment_assignment": Op(Kind.owned, roles=MANAGERS, destructive=True),
+    "get_my_equipment": Op(Kind.self_),
     # figures
     "get_indicators": Op(Kind.scoped),
     "get_precision": Op(Kind.scoped),
@@ -260,7 +277,10 @@ def _square(point: dict[str, Any], d: float = 0.0004) -> list[dict[str, float]]:
 
 async def _world(client: AppClient, settings: Settings) -> World:
     nonce = secrets.token_hex(4)
-    marker = {k: f"MX{k}{nonce}" for k in ("case", "subject", "structure", "block", "camera")}
+    marker = {
+        k: f"MX{k}{nonce}"
+        for k in ("case", "subject", "structure", "block", "camera", "checkin", "equipment")
+    }
     admin_user = await make_user(Role.admin)
     admin = await login(client, admin_user)
     roles = {
@@ -320,6 +340,18 @@ async def _world(client: AppClient, settings: Settings) -> World:
         },
     )
     assert camera.status_code == 201, camera.text
+    point = await client.post(
+        "/api/v1/checkin-points",
+        headers=bearer(tokens["leader_a"]),
+        json={"name": marker["checkin"], "location": JIANGCHUAN_POINT, "radius_m": 100},
+    )
+    assert point.status_code == 201, point.text
+    item = await client.post(
+        "/api/v1/equipment",
+        headers=bearer(tokens["leader_a"]),
+        json={"kind": "radio", "code": f"MX{nonce}", "label": marker["equipment"]},
+    )
+    assert item.status_code == 201, item.text
     a = await squad_id(SQUAD_A)
 
     everything = await _integrator_key(
@@ -384,12 +416,15 @@ async def _world(client: AppClient, settings: Settings) -> World:
         "structure_id": str(structure.json()["id"]),
         "block_id": str(block.json()["id"]),
         "camera_id": str(camera.json()["id"]),
+        "checkin_point_id": str(point.json()["id"]),
+        "equipment_id": str(item.json()["id"]),
         "user_id": str(users["officer_a"]["id"]),
         "squad_id": str(a),
         "key_id": str(unrelated["key"]["id"]),
         "webhook_id": "1",
         "notification_id": "1",
         "outbox_id": "1",
+        "assignment_id": "1",
         "code": "05-04",
         "month": month,
         "year": month[:4],
@@ -406,6 +441,8 @@ def _query(op_id: str, op: dict[str, Any], world: World) -> dict[str, str]:
         "lng": str(XINZHUANG_POINT["lng"]),
         "lat": str(XINZHUANG_POINT["lat"]),
         "limit": "200",
+        "from": (datetime.now(ZoneInfo("Asia/Shanghai")) - timedelta(days=7)).date().isoformat(),
+        "to": datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat(),
     }
     query = {}
     for p in op.get("parameters", []):

@@ -133,6 +133,21 @@ export const ERROR_MESSAGES: Record<ErrorCode, string> = {
   sms_not_configured: "系统未配置短信",
   sms_unreachable: "暂时连不上短信服务",
   sms_unavailable: "短信服务暂不可用",
+  checkin_point_not_found: "没有找到该签到点",
+  checkin_point_inactive: "该签到点已停用",
+  checkin_outside_radius: "不在签到范围内",
+  checkin_too_soon: "刚刚已在此签到，请稍后再签",
+  checkin_plan_invalid: "签到计划设置有误",
+  checkin_binding_invalid: "关联的对象不属于本中队",
+  checkin_period_invalid: "查询时段有误",
+  equipment_not_found: "没有找到该装备",
+  equipment_code_taken: "该装备编号已登记",
+  equipment_inactive: "该装备已停用",
+  equipment_holder_invalid: "只能分配给本中队的在职队员",
+  equipment_assignment_overlap: "该时段装备已分配给他人",
+  assignment_not_found: "没有找到该分配记录",
+  assignment_over: "该分配已结束",
+  assignment_span_invalid: "分配时段有误",
 };
 
 /** The Chinese message for an API error code; a generic one for a code we do not know. */

@@ -713,6 +713,164 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/checkin-points": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Listing
+         * @description The points of the caller's jurisdiction with today's planned and done counts
+         *     (Shanghai day); nearest first with ``near`` (in ``coord_type``).
+         */
+        get: operations["list_checkin_points"];
+        put?: never;
+        /**
+         * Create
+         * @description A check-in point of a squad, with its radius and daily plan (squad leader for
+         *     their squad; command centre and admin anywhere).
+         */
+        post: operations["create_checkin_point"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/checkin-points/{checkin_point_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read */
+        get: operations["get_checkin_point"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Update
+         * @description Edit a point, or take it out of use (``active: false``).
+         */
+        patch: operations["update_checkin_point"];
+        trace?: never;
+    };
+    "/api/v1/checkin-points/{checkin_point_id}/checkins": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * CheckIn
+         * @description Check in at the point with the phone's position (巡查签到). Outside the radius:
+         *     422 ``checkin_outside_radius`` with ``distance_m``. A retry with the same
+         *     ``Idempotency-Key`` gets the first answer (a fresher GPS fix does not matter).
+         */
+        post: operations["check_in"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/equipment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Listing
+         * @description The items of the caller's jurisdiction, each with its holder now (``holder
+         *     .user_id``: the console map shows the item beside that officer's marker).
+         */
+        get: operations["list_equipment"];
+        put?: never;
+        /**
+         * Create
+         * @description Register an item for a squad (squad leader: their own squad).
+         */
+        post: operations["create_equipment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/equipment/{equipment_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read */
+        get: operations["get_equipment"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Update */
+        patch: operations["update_equipment"];
+        trace?: never;
+    };
+    "/api/v1/equipment/{equipment_id}/assignments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Assignments
+         * @description Every assignment of the item, by start time (the last 500).
+         */
+        get: operations["list_equipment_assignments"];
+        put?: never;
+        /**
+         * Assign
+         * @description Assign the item for a span; 409 ``equipment_assignment_overlap`` when the span
+         *     overlaps another assignment of the item.
+         */
+        post: operations["assign_equipment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/equipment/{equipment_id}/assignments/{assignment_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * End
+         * @description The item comes back early, or a planned shift is off: an assignment that has
+         *     not started is removed, a current one ends now (409 ``assignment_over`` after).
+         */
+        delete: operations["end_equipment_assignment"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/evidence/{evidence_id}": {
         parameters: {
             query?: never;
@@ -1076,6 +1234,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/equipment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Mine
+         * @description What the signed-in officer holds now.
+         */
+        get: operations["get_my_equipment"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me/tasks": {
         parameters: {
             query?: never;
@@ -1227,6 +1405,47 @@ export interface paths {
          * @description One squad (the jurisdiction guard refuses squad roles any but their own).
          */
         get: operations["get_squad"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/squads/{squad_id}/checkins/missed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Missed
+         * @description Planned check-ins that were not done, per point and day (at most 92 days).
+         */
+        get: operations["list_missed_checkins"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/squads/{squad_id}/checkins/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Summary
+         * @description The month's check-ins for the duty figures: planned (up to today) and done,
+         *     per squad and officer.
+         */
+        get: operations["checkin_month_summary"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2015,18 +2234,65 @@ export interface components {
             /** @description The case's current version. */
             version: number;
         };
+        /** AssignmentCreate */
+        AssignmentCreate: {
+            /**
+             * Format: date-time
+             * @description RFC 3339 with an offset (`Z` or `+08:00`).
+             */
+            ends_at: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 with an offset (`Z` or `+08:00`).
+             */
+            starts_at: string;
+            user_id: number;
+        };
+        /** AssignmentList */
+        AssignmentList: {
+            items: components["schemas"]["AssignmentRead"][];
+        };
+        /** AssignmentRead */
+        AssignmentRead: {
+            assigned_by: number | null;
+            display_name: string;
+            /** Format: date-time */
+            ends_at: string;
+            equipment_id: number;
+            id: number;
+            /** Format: date-time */
+            starts_at: string;
+            user_id: number;
+        };
         /**
          * AutoDispatch
          * @description Where a new case of this type goes without a person triaging it.
          * @enum {string}
          */
         AutoDispatch: "none" | "squad" | "officer";
+        /** Binding */
+        Binding: {
+            id: number;
+            kind: components["schemas"]["BindingKind"];
+        };
         /** BindingCodeRead */
         BindingCodeRead: {
             binding_code: string;
             /** Format: date-time */
             expires_at: string;
         };
+        /** BindingIn */
+        BindingIn: {
+            id: number;
+            kind: components["schemas"]["BindingKind"];
+        };
+        /**
+         * BindingKind
+         * @description What a check-in point stands for. Stored as text, so kinds can be added (hotspot
+         *         places, once they exist) without a migration.
+         * @enum {string}
+         */
+        BindingKind: "subject" | "block";
         /** BlockCreate */
         BlockCreate: {
             name: string;
@@ -2322,6 +2588,71 @@ export interface components {
             note: string;
             passed: boolean;
         };
+        /** CheckinCreate */
+        CheckinCreate: {
+            location: components["schemas"]["Location"];
+        };
+        /** CheckinMonth */
+        CheckinMonth: {
+            figures: components["schemas"]["domain_patrol_checkins_MonthFigures"];
+            month: string;
+            squad_id: number;
+        };
+        /** CheckinPointCreate */
+        CheckinPointCreate: {
+            binding?: components["schemas"]["BindingIn"] | null;
+            location: components["schemas"]["Location"];
+            /** @example 江川路菜场门口 */
+            name: string;
+            /**
+             * @description check-ins a day
+             * @default 1
+             */
+            planned_per_day: number;
+            /**
+             * @description metres
+             * @default 50
+             * @example 50
+             */
+            radius_m: number;
+            squad_id?: number | null;
+            weekdays?: number[];
+        };
+        /** CheckinPointList */
+        CheckinPointList: {
+            items: components["schemas"]["PointRead"][];
+        };
+        /** CheckinPointUpdate */
+        CheckinPointUpdate: {
+            active?: boolean | null;
+            binding?: components["schemas"]["BindingIn"] | null;
+            location?: components["schemas"]["Location"] | null;
+            /** @example 江川路菜场门口 */
+            name?: string | null;
+            /** @description check-ins a day */
+            planned_per_day?: number | null;
+            /**
+             * @description metres
+             * @example 50
+             */
+            radius_m?: number | null;
+            weekdays?: number[] | null;
+        };
+        /** CheckinRead */
+        CheckinRead: {
+            /** Format: date-time */
+            at: string;
+            distance_m: number;
+            id: number;
+            officer_id: number;
+            point_id: number;
+            today_done: number;
+            today_planned: number;
+        };
+        /** CheckinResult */
+        CheckinResult: {
+            checkin: components["schemas"]["CheckinRead"];
+        };
         /** CloseRequest */
         CloseRequest: {
             location?: components["schemas"]["Location"] | null;
@@ -2460,6 +2791,52 @@ export interface components {
             location?: components["schemas"]["Location"] | null;
             on_duty: boolean;
         };
+        /** Ended */
+        Ended: {
+            ends_at: string | null;
+            id: number;
+            removed: boolean;
+        };
+        /** EquipmentCreate */
+        EquipmentCreate: {
+            /** @example JLY-0001 */
+            code: string;
+            kind: components["schemas"]["EquipmentKind"];
+            /** @example 沪A·12345 执法车 */
+            label: string;
+            squad_id?: number | null;
+        };
+        /** EquipmentDetail */
+        EquipmentDetail: {
+            equipment: components["schemas"]["EquipmentRead"];
+            upcoming: components["schemas"]["AssignmentRead"][];
+        };
+        /**
+         * EquipmentKind
+         * @enum {string}
+         */
+        EquipmentKind: "vehicle" | "body_camera" | "radio";
+        /** EquipmentList */
+        EquipmentList: {
+            items: components["schemas"]["EquipmentRead"][];
+        };
+        /** EquipmentRead */
+        EquipmentRead: {
+            active: boolean;
+            code: string;
+            holder: components["schemas"]["Holder"] | null;
+            id: number;
+            kind: components["schemas"]["EquipmentKind"];
+            kind_label_zh: string;
+            label: string;
+            squad_id: number;
+        };
+        /** EquipmentUpdate */
+        EquipmentUpdate: {
+            active?: boolean | null;
+            /** @example 沪A·12345 执法车 */
+            label?: string | null;
+        };
         /** @description Every 4xx/5xx answer. Validation errors add `errors`; 429 adds `retry_after_s` (and the `Retry-After` header). */
         ErrorBody: {
             code: components["schemas"]["ErrorCode"];
@@ -2589,9 +2966,24 @@ export interface components {
          *     - `sms_not_configured`: No SMS gateway is configured on this installation.
          *     - `sms_unreachable`: The SMS gateway did not answer.
          *     - `sms_unavailable`: The SMS gateway is busy or failing; the message is retried.
+         *     - `checkin_point_not_found`: No such check-in point.
+         *     - `checkin_point_inactive`: The check-in point is no longer in use.
+         *     - `checkin_outside_radius`: The phone is outside the point's radius (`distance_m`, `radius_m` say by how much).
+         *     - `checkin_too_soon`: The same officer checked in at this point less than 30 minutes ago.
+         *     - `checkin_plan_invalid`: A plan is 0..24 check-ins a day on ISO weekdays 1..7.
+         *     - `checkin_binding_invalid`: The subject or block to bind is not in the point's squad.
+         *     - `checkin_period_invalid`: `from` must not be after `to`, at most 92 days apart.
+         *     - `equipment_not_found`: No such item of equipment.
+         *     - `equipment_code_taken`: An item with that code is registered already.
+         *     - `equipment_inactive`: The item is out of service.
+         *     - `equipment_holder_invalid`: Items go to active officers or leaders of the item's squad.
+         *     - `equipment_assignment_overlap`: The span overlaps another assignment of the item.
+         *     - `assignment_not_found`: No such assignment of this item.
+         *     - `assignment_over`: The assignment is over already; it stays as the record.
+         *     - `assignment_span_invalid`: An assignment ends after it starts, within 31 days.
          * @enum {string}
          */
-        ErrorCode: "invalid_request" | "bad_request" | "cursor_invalid" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "location_invalid" | "bbox_invalid" | "internal_error" | "text_invalid" | "value_out_of_range" | "body_invalid" | "body_too_deep" | "target_url_invalid" | "database_unavailable" | "service_unavailable" | "storage_unavailable" | "http_error" | "app_not_built" | "auth_required" | "token_invalid" | "token_expired" | "session_ended" | "invalid_credentials" | "account_disabled" | "login_throttled" | "rate_limited" | "refresh_token_invalid" | "refresh_token_expired" | "refresh_token_revoked" | "refresh_token_reused" | "wechat_not_bound" | "wechat_already_bound" | "binding_code_invalid" | "wechat_code_invalid" | "wechat_rate_limited" | "wechat_user_blocked" | "wechat_busy" | "wechat_error" | "wechat_unreachable" | "wechat_not_configured" | "forbidden" | "role_forbidden" | "out_of_jurisdiction" | "user_not_found" | "username_taken" | "squad_not_found" | "squad_required" | "squad_not_allowed" | "bootstrap_admin_invalid" | "integrator_key_not_found" | "case_not_found" | "case_version_conflict" | "case_state_invalid" | "not_assignee" | "already_assigned" | "officer_not_in_squad" | "rectify_by_required" | "rectify_by_past" | "rectify_by_not_later" | "datetime_without_offset" | "external_ref_required" | "outcome_not_on_site" | "command_unknown" | "source_forbidden" | "idempotency_key_invalid" | "idempotency_key_reused" | "violation_type_unknown" | "violation_type_invalid" | "period_invalid" | "subject_not_found" | "photo_required" | "evidence_checks_pending" | "evidence_invalid" | "file_too_large" | "camera_not_found" | "camera_device_taken" | "camera_in_use" | "source_url_invalid" | "source_url_credentials" | "zone_key_duplicate" | "zone_polygon_invalid" | "api_key_invalid" | "scope_missing" | "alarm_type_unknown" | "image_invalid" | "location_required" | "evidence_not_found" | "content_type_unsupported" | "constraint_violation" | "complaint_category_unknown" | "webhook_not_found" | "notification_not_found" | "stream_cursor_invalid" | "wechat_token_refused" | "case_outside_squads" | "subject_duplicate" | "subject_details_mismatch" | "credit_code_invalid" | "register_format_unsupported" | "register_unreadable" | "register_empty" | "register_columns" | "register_too_large" | "inspection_clean" | "violation_type_required" | "structure_exists" | "structure_not_found" | "structure_state_invalid" | "deadline_invalid" | "area_exceeds_verified" | "block_not_found" | "block_polygon_invalid" | "spot_check_item_unknown" | "month_invalid" | "outbox_row_not_dead" | "override_until_past" | "register_rows_rejected" | "sms_not_configured" | "sms_unreachable" | "sms_unavailable";
+        ErrorCode: "invalid_request" | "bad_request" | "cursor_invalid" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "location_invalid" | "bbox_invalid" | "internal_error" | "text_invalid" | "value_out_of_range" | "body_invalid" | "body_too_deep" | "target_url_invalid" | "database_unavailable" | "service_unavailable" | "storage_unavailable" | "http_error" | "app_not_built" | "auth_required" | "token_invalid" | "token_expired" | "session_ended" | "invalid_credentials" | "account_disabled" | "login_throttled" | "rate_limited" | "refresh_token_invalid" | "refresh_token_expired" | "refresh_token_revoked" | "refresh_token_reused" | "wechat_not_bound" | "wechat_already_bound" | "binding_code_invalid" | "wechat_code_invalid" | "wechat_rate_limited" | "wechat_user_blocked" | "wechat_busy" | "wechat_error" | "wechat_unreachable" | "wechat_not_configured" | "forbidden" | "role_forbidden" | "out_of_jurisdiction" | "user_not_found" | "username_taken" | "squad_not_found" | "squad_required" | "squad_not_allowed" | "bootstrap_admin_invalid" | "integrator_key_not_found" | "case_not_found" | "case_version_conflict" | "case_state_invalid" | "not_assignee" | "already_assigned" | "officer_not_in_squad" | "rectify_by_required" | "rectify_by_past" | "rectify_by_not_later" | "datetime_without_offset" | "external_ref_required" | "outcome_not_on_site" | "command_unknown" | "source_forbidden" | "idempotency_key_invalid" | "idempotency_key_reused" | "violation_type_unknown" | "violation_type_invalid" | "period_invalid" | "subject_not_found" | "photo_required" | "evidence_checks_pending" | "evidence_invalid" | "file_too_large" | "camera_not_found" | "camera_device_taken" | "camera_in_use" | "source_url_invalid" | "source_url_credentials" | "zone_key_duplicate" | "zone_polygon_invalid" | "api_key_invalid" | "scope_missing" | "alarm_type_unknown" | "image_invalid" | "location_required" | "evidence_not_found" | "content_type_unsupported" | "constraint_violation" | "complaint_category_unknown" | "webhook_not_found" | "notification_not_found" | "stream_cursor_invalid" | "wechat_token_refused" | "case_outside_squads" | "subject_duplicate" | "subject_details_mismatch" | "credit_code_invalid" | "register_format_unsupported" | "register_unreadable" | "register_empty" | "register_columns" | "register_too_large" | "inspection_clean" | "violation_type_required" | "structure_exists" | "structure_not_found" | "structure_state_invalid" | "deadline_invalid" | "area_exceeds_verified" | "block_not_found" | "block_polygon_invalid" | "spot_check_item_unknown" | "month_invalid" | "outbox_row_not_dead" | "override_until_past" | "register_rows_rejected" | "sms_not_configured" | "sms_unreachable" | "sms_unavailable" | "checkin_point_not_found" | "checkin_point_inactive" | "checkin_outside_radius" | "checkin_too_soon" | "checkin_plan_invalid" | "checkin_binding_invalid" | "checkin_period_invalid" | "equipment_not_found" | "equipment_code_taken" | "equipment_inactive" | "equipment_holder_invalid" | "equipment_assignment_overlap" | "assignment_not_found" | "assignment_over" | "assignment_span_invalid";
         /** EvidenceRead */
         EvidenceRead: {
             case_id: number;
@@ -2808,6 +3200,16 @@ export interface components {
             last_frame_at: string | null;
             status: string;
         };
+        /** Holder */
+        Holder: {
+            assignment_id: number;
+            display_name: string;
+            /** Format: date-time */
+            ends_at: string;
+            /** Format: date-time */
+            starts_at: string;
+            user_id: number;
+        };
         /** ImportReport */
         ImportReport: {
             /** @default 0 */
@@ -2978,17 +3380,15 @@ export interface components {
             /** @constant */
             type: "merchant";
         };
-        /** MonthFigures */
-        MonthFigures: {
-            month: string;
-            new_demolished: number;
-            new_demolished_m2: number;
-            new_found: number;
-            retained: number;
-            squad_id: number | null;
-            stock_demolished: number;
-            stock_demolished_m2: number;
-            stock_found: number;
+        /** MissedList */
+        MissedList: {
+            /** Format: date */
+            from: string;
+            items: components["schemas"]["Shortfall"][];
+            shortfall: number;
+            squad_id: number;
+            /** Format: date */
+            to: string;
         };
         /** MonthScore */
         MonthScore: {
@@ -3061,6 +3461,11 @@ export interface components {
             on_duty: boolean;
             open_tasks: number;
             overdue_tasks: number;
+        };
+        /** OfficerMonth */
+        OfficerMonth: {
+            done: number;
+            officer_id: number;
         };
         /** OfficerPage */
         OfficerPage: {
@@ -3156,6 +3561,27 @@ export interface components {
             coordinates: number[];
             /** @constant */
             type: "Point";
+        };
+        /** PointRead */
+        PointRead: {
+            active: boolean;
+            binding: components["schemas"]["Binding"] | null;
+            /** Format: date-time */
+            created_at: string;
+            distance_m?: number | null;
+            id: number;
+            location: components["schemas"]["Location"];
+            name: string;
+            planned_per_day: number;
+            radius_m: number;
+            squad_id: number;
+            /** @default 0 */
+            today_done: number;
+            /** @default 0 */
+            today_mine: number;
+            /** @default 0 */
+            today_planned: number;
+            weekdays: number[];
         };
         /** Polygon */
         Polygon: {
@@ -3313,6 +3739,17 @@ export interface components {
         /** ScoreList */
         ScoreList: {
             items: components["schemas"]["MonthScore"][];
+        };
+        /** Shortfall */
+        Shortfall: {
+            /** Format: date */
+            day: string;
+            day_over: boolean;
+            done: number;
+            planned: number;
+            point_id: number;
+            point_name: string;
+            shortfall: number;
         };
         /** SiteDetails */
         SiteDetails: {
@@ -3477,7 +3914,7 @@ export interface components {
         };
         /** StructureFigures */
         StructureFigures: {
-            months: components["schemas"]["MonthFigures"][];
+            months: components["schemas"]["storage_structures_MonthFigures"][];
             totals: components["schemas"]["YearFigures"][];
             year: number;
         };
@@ -3894,6 +4331,26 @@ export interface components {
             ][];
             rules: components["schemas"]["ZoneRuleSpec"][];
             subject_id?: number | null;
+        };
+        /** MonthFigures */
+        domain_patrol_checkins_MonthFigures: {
+            done: number;
+            done_toward_plan: number;
+            officers: components["schemas"]["OfficerMonth"][];
+            planned: number;
+            rate: number | null;
+        };
+        /** MonthFigures */
+        storage_structures_MonthFigures: {
+            month: string;
+            new_demolished: number;
+            new_demolished_m2: number;
+            new_found: number;
+            retained: number;
+            squad_id: number | null;
+            stock_demolished: number;
+            stock_demolished_m2: number;
+            stock_found: number;
         };
     };
     responses: never;
@@ -5628,6 +6085,530 @@ export interface operations {
             };
         };
     };
+    list_checkin_points: {
+        parameters: {
+            query?: {
+                /** @description Only this squad (中队); squad roles may name only their own (else 403). */
+                squad_id?: number | null;
+                /** @description `lng,lat` in decimal degrees (in `coord_type`): within `radius_m` */
+                near?: string | null;
+                /** @description Coordinate system of every location in the answer (stored as WGS-84). */
+                coord_type?: components["schemas"]["CoordType"];
+                include_inactive?: boolean;
+                /** @description Page size. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckinPointList"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_checkin_point: {
+        parameters: {
+            query?: {
+                /** @description Coordinate system of every location in the answer (stored as WGS-84). */
+                coord_type?: components["schemas"]["CoordType"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CheckinPointCreate"];
+            };
+        };
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PointRead"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_checkin_point: {
+        parameters: {
+            query?: {
+                /** @description Coordinate system of every location in the answer (stored as WGS-84). */
+                coord_type?: components["schemas"]["CoordType"];
+            };
+            header?: never;
+            path: {
+                checkin_point_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PointRead"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_checkin_point: {
+        parameters: {
+            query?: {
+                /** @description Coordinate system of every location in the answer (stored as WGS-84). */
+                coord_type?: components["schemas"]["CoordType"];
+            };
+            header?: never;
+            path: {
+                checkin_point_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CheckinPointUpdate"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PointRead"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    check_in: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Any unique string per user action; a retry with the same key gets the first answer and changes nothing. */
+                "Idempotency-Key"?: string | null;
+            };
+            path: {
+                checkin_point_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CheckinCreate"];
+            };
+        };
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckinResult"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_equipment: {
+        parameters: {
+            query?: {
+                /** @description Only this squad (中队); squad roles may name only their own (else 403). */
+                squad_id?: number | null;
+                kind?: components["schemas"]["EquipmentKind"] | null;
+                include_inactive?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EquipmentList"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_equipment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EquipmentCreate"];
+            };
+        };
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EquipmentRead"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_equipment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                equipment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EquipmentDetail"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_equipment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                equipment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EquipmentUpdate"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EquipmentRead"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_equipment_assignments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                equipment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssignmentList"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    assign_equipment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                equipment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AssignmentCreate"];
+            };
+        };
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssignmentRead"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    end_equipment_assignment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                equipment_id: number;
+                assignment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Ended"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     get_evidence: {
         parameters: {
             query?: never;
@@ -6395,6 +7376,44 @@ export interface operations {
             };
         };
     };
+    get_my_equipment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EquipmentList"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     get_my_tasks: {
         parameters: {
             query?: {
@@ -6704,6 +7723,94 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SquadRead"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_missed_checkins: {
+        parameters: {
+            query: {
+                /** @description First Shanghai day. */
+                from: string;
+                /** @description Last Shanghai day (inclusive). */
+                to: string;
+            };
+            header?: never;
+            path: {
+                squad_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MissedList"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    checkin_month_summary: {
+        parameters: {
+            query: {
+                /** @description YYYY-MM */
+                month: string;
+            };
+            header?: never;
+            path: {
+                squad_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckinMonth"];
                 };
             };
             /** @description Refused: see `code` (ErrorCode lists them all). */
