@@ -36,7 +36,7 @@ async def _desk(browser: tuple[Playwright, Browser], base: str, user: dict[str, 
     await page.get_by_placeholder("请输入账号").fill(user["username"])
     await page.get_by_placeholder("请输入密码").fill(user["password"])
     await page.get_by_role("button", name="账号密码登录").click()
-    await page.wait_for_url("**/app/board")
+    await page.wait_for_url("**/app/console")  # the district desk on a desktop: the console
     return page
 
 
