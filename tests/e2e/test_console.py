@@ -12,6 +12,7 @@ from playwright.async_api import Browser, Page, Playwright
 
 from domain.geo import CoordType, LngLat, from_wgs84
 from domain.org import Role
+from storage.db import engine
 from tests.e2e.browser import api_process, shot
 from tests.e2e.tiles import tile_server
 from tests.factories import make_user
@@ -86,6 +87,56 @@ async def test_the_console_shows_the_district_its_cases_and_officers_moving(
     assert x1 - x0 > 100 and abs(y1 - y0) < 3  # east, on the same parallel
     await shot(page, "console-2-officer-moved")
     await page.context.close()
+
+
+async def _many_open_cases(template: int, n: int) -> None:
+    """``n`` copies of a case spread over 江川路 and 莘庄 (SQL: quicker than n reports)."""
+    pool = engine().pool
+    assert pool is not None
+    columns = [
+        r["column_name"]
+        for r in await pool.fetch(
+            "SELECT column_name FROM information_schema.columns"
+            " WHERE table_name = 'enforcement_case' AND column_name <> 'id'"
+            " ORDER BY ordinal_position"
+        )
+    ]
+    made = {
+        "number": "'MAPE2E' || g",
+        "external_id": "NULL",
+        "lng": "121.36 + random() * 0.06",
+        "lat": "30.99 + random() * 0.12",
+        "overdue": "g % 5 = 0",
+    }
+    names = ", ".join(f'"{c}"' for c in columns)
+    values = ", ".join(made.get(c, f'"{c}"') for c in columns)
+    await pool.execute(
+        f"INSERT INTO enforcement_case ({names}) SELECT {values}"
+        f" FROM enforcement_case, generate_series(1, {n}) AS g WHERE id = $1",
+        template,
+    )
+
+
+async def test_zoomed_out_the_console_shows_clusters_that_add_up(
+    browser: tuple[Playwright, Browser], app_url: str, client: AppClient
+) -> None:
+    officer = await login(client, await make_user(Role.officer, squad_code=JIANGCHUAN))
+    case = await report(client, officer, "05-04", point=CORNER)
+    await _many_open_cases(case["id"], 800)
+    try:
+        page = await _desk(browser, app_url, await make_user(Role.commander, squad_code=None))
+        await page.locator(".case-cluster").first.wait_for()
+        total = int(await page.locator("[data-open-total]").inner_text())
+        assert total > 800
+        counts = await page.locator(".case-cluster span").all_inner_texts()
+        assert sum(int(c) for c in counts) == total
+        assert await page.locator(".case-cluster .late").count() > 0  # overdue shown
+        await shot(page, "console-4-clusters")
+        await page.context.close()
+    finally:
+        pool = engine().pool
+        assert pool is not None
+        await pool.execute("DELETE FROM enforcement_case WHERE number LIKE 'MAPE2E%'")
 
 
 @pytest.mark.parametrize(
