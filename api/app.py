@@ -23,6 +23,13 @@ from api.cameras.controller import CameraController
 from api.cases.controller import CaseController
 from api.catalogue.controller import ViolationTypeController
 from api.deps import DEPENDENCIES
+from api.duty.controller import (
+    LeaveController,
+    MyDutyController,
+    RollCallController,
+    RosterController,
+    TrackController,
+)
 from api.equipment.controller import EquipmentController, MyEquipmentController
 from api.errors import EXCEPTION_HANDLERS
 from api.evidence.controller import EvidenceController
@@ -177,6 +184,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
             StructureTargetController,
             BlockController,
             OutboxController,
+            MyDutyController,
+            RosterController,
+            LeaveController,
+            TrackController,
+            RollCallController,
             CheckinPointController,
             SquadCheckinController,
             EquipmentController,

@@ -481,6 +481,16 @@ class MapSettings(_Section, frozen=True, kw_only=True):
             raise SettingsError("OFFSITE_MAP_TIANDITU_KEY: the tianditu base needs a tk key")
 
 
+class DutySettings(_Section, frozen=True, kw_only=True):
+    position_retention_days: Annotated[
+        int,
+        env(
+            "OFFSITE_POSITION_RETENTION_DAYS",
+            "Officers' position tracks (personal data) are deleted after this many days.",
+        ),
+    ] = 30
+
+
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """All settings, by section."""
 
@@ -501,6 +511,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     sms: SmsSettings = msgspec.field(default_factory=SmsSettings)
     subjects: SubjectSettings = msgspec.field(default_factory=SubjectSettings)
     map: MapSettings = msgspec.field(default_factory=MapSettings)
+    duty: DutySettings = msgspec.field(default_factory=DutySettings)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -524,6 +535,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             sms=SmsSettings.from_env(environ),
             subjects=SubjectSettings.from_env(environ),
             map=MapSettings.from_env(environ),
+            duty=DutySettings.from_env(environ),
         )
 
     @property
@@ -568,6 +580,7 @@ SECTIONS: tuple[type[_Section], ...] = (
     SmsSettings,
     SubjectSettings,
     MapSettings,
+    DutySettings,
 )
 
 

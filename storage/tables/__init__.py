@@ -11,6 +11,7 @@ from storage.tables.cases import (
     ViolationTypeRow,
     ViolationTypeVersion,
 )
+from storage.tables.duty import DutyLeave, DutyShift, DutyTransition, PositionFix, RollCall
 from storage.tables.evidence import Evidence
 from storage.tables.field import (
     Camera,
@@ -62,6 +63,11 @@ TABLES = (
     StreetBlock,
     BlockSpotCheck,
     BlockScore,
+    DutyShift,
+    DutyLeave,
+    PositionFix,
+    DutyTransition,
+    RollCall,
     CheckinPoint,
     PatrolCheckin,
     Equipment,
@@ -79,6 +85,9 @@ __all__ = [
     "CaseEscalation",
     "CaseEvent",
     "CheckinPoint",
+    "DutyLeave",
+    "DutyShift",
+    "DutyTransition",
     "Equipment",
     "EquipmentAssignment",
     "Evidence",
@@ -91,7 +100,9 @@ __all__ = [
     "Notification",
     "Outbox",
     "PatrolCheckin",
+    "PositionFix",
     "RefreshToken",
+    "RollCall",
     "Squad",
     "StaffUser",
     "StreetBlock",

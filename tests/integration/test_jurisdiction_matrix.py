@@ -34,9 +34,10 @@ import msgspec
 import pytest
 
 from api.security import Principal, issue_access_token
+from domain.duty.roster import week_of
 from domain.org import Role
 from offsite.settings import Settings
-from tests.factories import make_user, squad_id
+from tests.factories import make_user, on_shift, squad_id
 from tests.integration.cases_helpers import JIANGCHUAN_POINT, XINZHUANG_POINT, report
 from tests.integration.conftest import AppClient, bearer, login
 
@@ -204,6 +205,22 @@ OPERATIONS: dict[str, Op] = {
     "map_officers": Op(Kind.scoped, roles=CONSOLE),
     "map_officers_stream": Op(Kind.scoped, roles=CONSOLE, destructive=True),  # SSE
     "map_cases": Op(Kind.scoped, roles=CONSOLE, shows_a=True),
+    # duty: rosters, leave, tracks, roll calls, figures
+    "get_squad_roster": Op(Kind.owned),
+    "put_squad_roster": Op(Kind.owned, roles=MANAGERS),
+    "copy_previous_roster": Op(Kind.owned, roles=MANAGERS, destructive=True),
+    "create_leave": Op(Kind.owned, roles=MANAGERS),
+    "list_squad_leave": Op(Kind.owned, roles=MANAGERS | {Role.supervisor}),
+    "cancel_leave": Op(Kind.owned, roles=MANAGERS, destructive=True),
+    "get_duty_figures": Op(Kind.owned, roles=MANAGERS | {Role.supervisor}),
+    "list_my_shifts": Op(Kind.self_),
+    "list_my_roll_calls": Op(Kind.self_),
+    "get_user_track": Op(Kind.owned, roles=MANAGERS | {Role.supervisor}),
+    "create_roll_call": Op(Kind.shared, roles=MANAGERS),
+    "list_roll_calls": Op(Kind.scoped, roles=MANAGERS | {Role.supervisor}, shows_a=True),
+    "get_roll_call": Op(Kind.owned),
+    "answer_roll_call": Op(Kind.owned, roles=frozenset({Role.officer})),
+    "grant_roll_call_photo": Op(Kind.owned, roles=frozenset({Role.officer})),
     # integrators
     "submit_complaint": Op(Kind.integrator, scope="complaints:write"),
     "push_alarm": Op(Kind.integrator, scope="alarms:write"),
@@ -353,6 +370,26 @@ async def _world(client: AppClient, settings: Settings) -> World:
     )
     assert item.status_code == 201, item.text
     a = await squad_id(SQUAD_A)
+    # Duty: officer A on shift, on leave later, and asked for a roll call by leader A.
+    await on_shift(users["officer_a"]["id"])
+    later = datetime.now(UTC) + timedelta(days=20)
+    leave = await client.post(
+        f"/api/v1/squads/{a}/leave",
+        headers=bearer(tokens["leader_a"]),
+        json={
+            "officer_id": users["officer_a"]["id"],
+            "starts_at": later.isoformat(),
+            "ends_at": (later + timedelta(days=1)).isoformat(),
+            "kind": "annual",
+        },
+    )
+    assert leave.status_code == 201, leave.text
+    roll_call = await client.post(
+        "/api/v1/roll-calls",
+        headers=bearer(tokens["leader_a"]),
+        json={"officer_id": users["officer_a"]["id"], "within_minutes": 30},
+    )
+    assert roll_call.status_code == 201, roll_call.text
 
     everything = await _integrator_key(
         client,
@@ -428,6 +465,9 @@ async def _world(client: AppClient, settings: Settings) -> World:
         "code": "05-04",
         "month": month,
         "year": month[:4],
+        "week": week_of(datetime.now(UTC)),
+        "leave_id": str(leave.json()["id"]),
+        "roll_call_id": str(roll_call.json()["id"]),
     }
     markers = [*marker.values(), case["number"]]
     return World(a, await squad_id(SQUAD_B), markers, path, callers)

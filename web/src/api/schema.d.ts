@@ -995,6 +995,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/leave/{leave_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Cancel
+         * @description Cancel leave (the jurisdiction guard keeps it to the leave's squad).
+         */
+        delete: operations["cancel_leave"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/map/blocks": {
         parameters: {
             query?: never;
@@ -1254,6 +1274,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/roll-calls": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * MyRollCalls
+         * @description Roll calls asked of the caller, newest first.
+         */
+        get: operations["list_my_roll_calls"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/shifts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Shifts
+         * @description The caller's shifts overlapping ``[from, to)`` (default: now and the next 7 days).
+         */
+        get: operations["list_my_shifts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me/tasks": {
         parameters: {
             query?: never;
@@ -1373,6 +1433,97 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/roll-calls": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * ListRollCalls
+         * @description Roll calls in the caller's jurisdiction (optionally one squad, one state),
+         *     newest first.
+         */
+        get: operations["list_roll_calls"];
+        put?: never;
+        /**
+         * Create
+         * @description Ask an officer on shift (409 ``officer_not_on_shift`` otherwise) to report their
+         *     position within ``within_minutes`` (点名抽查); they get an inbox notification.
+         *     Unanswered at the deadline it is ``missed``; an answer after it is ``late``.
+         */
+        post: operations["create_roll_call"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/roll-calls/{roll_call_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * GetRollCall
+         * @description One roll call: officers see only their own. ``photo_url`` is a short-lived link
+         *     to the answer's photo.
+         */
+        get: operations["get_roll_call"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/roll-calls/{roll_call_id}/answer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Answer
+         * @description The officer's answer with their position now; by the deadline it is
+         *     ``answered``, after it ``late``. Send an ``Idempotency-Key``: a retry gets the
+         *     first answer.
+         */
+        post: operations["answer_roll_call"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/roll-calls/{roll_call_id}/photo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Photo
+         * @description An upload grant (presigned POST policy: JPEG, PNG, HEIC/HEIF) for the photo of
+         *     the caller's own unanswered roll call; then answer with ``"photo": true``.
+         */
+        post: operations["grant_roll_call_photo"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/squads": {
         parameters: {
             query?: never;
@@ -1454,6 +1605,54 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/squads/{squad_id}/duty-figures": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * DutyFigures
+         * @description The squad's duty month (考评) per officer and in total: shifts planned (starting
+         *     in the month, Shanghai time) and worked (on duty for at least half the shift),
+         *     hours planned and on duty within shifts (from the 在岗/离岗 transitions), roll
+         *     calls asked, answered in time, late, missed, pending. Check-ins and emergency
+         *     figures join ``extra``.
+         */
+        get: operations["get_duty_figures"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/squads/{squad_id}/leave": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * ListLeave
+         * @description The squad's leave overlapping ``[from, to)`` (default: the 31 days from now).
+         */
+        get: operations["list_squad_leave"];
+        put?: never;
+        /**
+         * CreateLeave
+         * @description Leave (请假) for an officer of the squad: off shift for that time.
+         */
+        post: operations["create_leave"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/squads/{squad_id}/officers": {
         parameters: {
             query?: never;
@@ -1463,13 +1662,66 @@ export interface paths {
         };
         /**
          * ListOfficers
-         * @description The squad's officers for assigning a task (派单): duty status, last known
-         *     position (in ``coord_type``) and when it was taken, open and overdue tasks; on duty
-         *     first, then the lightest load. Squad leaders see their own squad only.
+         * @description The squad's officers for assigning a task (派单): duty status (``on_duty``, the
+         *     phone's word), whether the roster has them on shift now (``on_shift``) and when
+         *     that shift ends, last known position (in ``coord_type``) and when it was taken,
+         *     open and overdue tasks; on duty first, then the lightest load. Squad leaders see
+         *     their own squad only.
          */
         get: operations["list_squad_officers"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/squads/{squad_id}/roster/{week}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * GetRoster
+         * @description The squad's shifts (勤务排班) that start in the ISO week (Monday–Sunday,
+         *     Shanghai time).
+         */
+        get: operations["get_squad_roster"];
+        /**
+         * PutRoster
+         * @description Replace the week's roster, all or nothing. Each shift ends after it starts
+         *     (400 ``shift_ends_before_start``), lasts at most 24 h (``shift_too_long``), starts
+         *     in the week (``shift_outside_week``; a night shift may end in the next), belongs to
+         *     an active officer of the squad (``shift_officer_invalid``) and its grid cells to
+         *     the squad (``shift_grid_invalid``); an officer's shifts never overlap, here or
+         *     with a neighbouring week (409 ``shift_overlap``).
+         */
+        put: operations["put_squad_roster"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/squads/{squad_id}/roster/{week}/copy-previous": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * CopyPrevious
+         * @description Replace the week's roster with the previous week's, a week later (same
+         *     weekdays and times; officers who left the squad are left out).
+         */
+        post: operations["copy_previous_roster"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1941,6 +2193,28 @@ export interface paths {
          * @description Change an account. A new password, role or squad, or deactivation, signs it out.
          */
         patch: operations["update_user"];
+        trace?: never;
+    };
+    "/api/v1/users/{user_id}/track": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Track
+         * @description An officer's positions and duty changes over ``[from, to)`` (default the last
+         *     24 hours, at most 31 days) in ``coord_type``, to replay a shift. Positions are
+         *     kept ``OFFSITE_POSITION_RETENTION_DAYS``. Squad leaders see their squad's.
+         */
+        get: operations["get_user_track"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/users/{user_id}/wechat-binding": {
@@ -2786,8 +3060,22 @@ export interface components {
             /** @description The case's current version. */
             version: number;
         };
+        /** DutyChange */
+        DutyChange: {
+            /** Format: date-time */
+            at: string;
+            on_duty: boolean;
+        };
+        /** DutyFigures */
+        DutyFigures: {
+            month: string;
+            officers: components["schemas"]["OfficerFigures"][];
+            squad: components["schemas"]["OfficerFigures"];
+            squad_id: number;
+        };
         /** DutyUpdate */
         DutyUpdate: {
+            accuracy_m?: number | null;
             location?: components["schemas"]["Location"] | null;
             on_duty: boolean;
         };
@@ -2966,6 +3254,22 @@ export interface components {
          *     - `sms_not_configured`: No SMS gateway is configured on this installation.
          *     - `sms_unreachable`: The SMS gateway did not answer.
          *     - `sms_unavailable`: The SMS gateway is busy or failing; the message is retried.
+         *     - `week_invalid`: A week is written YYYY-Www (ISO week, e.g. 2026-W49) and must exist.
+         *     - `shift_ends_before_start`: A shift must end after it starts.
+         *     - `shift_too_long`: A shift lasts at most 24 hours.
+         *     - `shift_outside_week`: A shift must start inside the roster's week (Shanghai time).
+         *     - `shift_overlap`: An officer would be on two overlapping shifts.
+         *     - `shift_officer_invalid`: Shifts and leave are for active officers of the squad.
+         *     - `shift_grid_invalid`: A shift's grid cells must be the squad's own.
+         *     - `leave_ends_before_start`: Leave must end after it starts.
+         *     - `leave_overlap`: The officer is already on leave for part of that time.
+         *     - `leave_not_found`: No such leave in your jurisdiction.
+         *     - `officer_not_found`: No such active officer in your jurisdiction.
+         *     - `officer_not_on_shift`: Roll calls go to officers on shift.
+         *     - `roll_call_not_found`: No such roll call for you.
+         *     - `roll_call_answered`: The roll call was answered already.
+         *     - `roll_call_photo_missing`: The answer names a photo not uploaded with the current grant.
+         *     - `time_range_invalid`: `from` must be before `to`, and the range at most 31 days.
          *     - `checkin_point_not_found`: No such check-in point.
          *     - `checkin_point_inactive`: The check-in point is no longer in use.
          *     - `checkin_outside_radius`: The phone is outside the point's radius (`distance_m`, `radius_m` say by how much).
@@ -2983,7 +3287,7 @@ export interface components {
          *     - `assignment_span_invalid`: An assignment ends after it starts, within 31 days.
          * @enum {string}
          */
-        ErrorCode: "invalid_request" | "bad_request" | "cursor_invalid" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "location_invalid" | "bbox_invalid" | "internal_error" | "text_invalid" | "value_out_of_range" | "body_invalid" | "body_too_deep" | "target_url_invalid" | "database_unavailable" | "service_unavailable" | "storage_unavailable" | "http_error" | "app_not_built" | "auth_required" | "token_invalid" | "token_expired" | "session_ended" | "invalid_credentials" | "account_disabled" | "login_throttled" | "rate_limited" | "refresh_token_invalid" | "refresh_token_expired" | "refresh_token_revoked" | "refresh_token_reused" | "wechat_not_bound" | "wechat_already_bound" | "binding_code_invalid" | "wechat_code_invalid" | "wechat_rate_limited" | "wechat_user_blocked" | "wechat_busy" | "wechat_error" | "wechat_unreachable" | "wechat_not_configured" | "forbidden" | "role_forbidden" | "out_of_jurisdiction" | "user_not_found" | "username_taken" | "squad_not_found" | "squad_required" | "squad_not_allowed" | "bootstrap_admin_invalid" | "integrator_key_not_found" | "case_not_found" | "case_version_conflict" | "case_state_invalid" | "not_assignee" | "already_assigned" | "officer_not_in_squad" | "rectify_by_required" | "rectify_by_past" | "rectify_by_not_later" | "datetime_without_offset" | "external_ref_required" | "outcome_not_on_site" | "command_unknown" | "source_forbidden" | "idempotency_key_invalid" | "idempotency_key_reused" | "violation_type_unknown" | "violation_type_invalid" | "period_invalid" | "subject_not_found" | "photo_required" | "evidence_checks_pending" | "evidence_invalid" | "file_too_large" | "camera_not_found" | "camera_device_taken" | "camera_in_use" | "source_url_invalid" | "source_url_credentials" | "zone_key_duplicate" | "zone_polygon_invalid" | "api_key_invalid" | "scope_missing" | "alarm_type_unknown" | "image_invalid" | "location_required" | "evidence_not_found" | "content_type_unsupported" | "constraint_violation" | "complaint_category_unknown" | "webhook_not_found" | "notification_not_found" | "stream_cursor_invalid" | "wechat_token_refused" | "case_outside_squads" | "subject_duplicate" | "subject_details_mismatch" | "credit_code_invalid" | "register_format_unsupported" | "register_unreadable" | "register_empty" | "register_columns" | "register_too_large" | "inspection_clean" | "violation_type_required" | "structure_exists" | "structure_not_found" | "structure_state_invalid" | "deadline_invalid" | "area_exceeds_verified" | "block_not_found" | "block_polygon_invalid" | "spot_check_item_unknown" | "month_invalid" | "outbox_row_not_dead" | "override_until_past" | "register_rows_rejected" | "sms_not_configured" | "sms_unreachable" | "sms_unavailable" | "checkin_point_not_found" | "checkin_point_inactive" | "checkin_outside_radius" | "checkin_too_soon" | "checkin_plan_invalid" | "checkin_binding_invalid" | "checkin_period_invalid" | "equipment_not_found" | "equipment_code_taken" | "equipment_inactive" | "equipment_holder_invalid" | "equipment_assignment_overlap" | "assignment_not_found" | "assignment_over" | "assignment_span_invalid";
+        ErrorCode: "invalid_request" | "bad_request" | "cursor_invalid" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "location_invalid" | "bbox_invalid" | "internal_error" | "text_invalid" | "value_out_of_range" | "body_invalid" | "body_too_deep" | "target_url_invalid" | "database_unavailable" | "service_unavailable" | "storage_unavailable" | "http_error" | "app_not_built" | "auth_required" | "token_invalid" | "token_expired" | "session_ended" | "invalid_credentials" | "account_disabled" | "login_throttled" | "rate_limited" | "refresh_token_invalid" | "refresh_token_expired" | "refresh_token_revoked" | "refresh_token_reused" | "wechat_not_bound" | "wechat_already_bound" | "binding_code_invalid" | "wechat_code_invalid" | "wechat_rate_limited" | "wechat_user_blocked" | "wechat_busy" | "wechat_error" | "wechat_unreachable" | "wechat_not_configured" | "forbidden" | "role_forbidden" | "out_of_jurisdiction" | "user_not_found" | "username_taken" | "squad_not_found" | "squad_required" | "squad_not_allowed" | "bootstrap_admin_invalid" | "integrator_key_not_found" | "case_not_found" | "case_version_conflict" | "case_state_invalid" | "not_assignee" | "already_assigned" | "officer_not_in_squad" | "rectify_by_required" | "rectify_by_past" | "rectify_by_not_later" | "datetime_without_offset" | "external_ref_required" | "outcome_not_on_site" | "command_unknown" | "source_forbidden" | "idempotency_key_invalid" | "idempotency_key_reused" | "violation_type_unknown" | "violation_type_invalid" | "period_invalid" | "subject_not_found" | "photo_required" | "evidence_checks_pending" | "evidence_invalid" | "file_too_large" | "camera_not_found" | "camera_device_taken" | "camera_in_use" | "source_url_invalid" | "source_url_credentials" | "zone_key_duplicate" | "zone_polygon_invalid" | "api_key_invalid" | "scope_missing" | "alarm_type_unknown" | "image_invalid" | "location_required" | "evidence_not_found" | "content_type_unsupported" | "constraint_violation" | "complaint_category_unknown" | "webhook_not_found" | "notification_not_found" | "stream_cursor_invalid" | "wechat_token_refused" | "case_outside_squads" | "subject_duplicate" | "subject_details_mismatch" | "credit_code_invalid" | "register_format_unsupported" | "register_unreadable" | "register_empty" | "register_columns" | "register_too_large" | "inspection_clean" | "violation_type_required" | "structure_exists" | "structure_not_found" | "structure_state_invalid" | "deadline_invalid" | "area_exceeds_verified" | "block_not_found" | "block_polygon_invalid" | "spot_check_item_unknown" | "month_invalid" | "outbox_row_not_dead" | "override_until_past" | "register_rows_rejected" | "sms_not_configured" | "sms_unreachable" | "sms_unavailable" | "week_invalid" | "shift_ends_before_start" | "shift_too_long" | "shift_outside_week" | "shift_overlap" | "shift_officer_invalid" | "shift_grid_invalid" | "leave_ends_before_start" | "leave_overlap" | "leave_not_found" | "officer_not_found" | "officer_not_on_shift" | "roll_call_not_found" | "roll_call_answered" | "roll_call_photo_missing" | "time_range_invalid" | "checkin_point_not_found" | "checkin_point_inactive" | "checkin_outside_radius" | "checkin_too_soon" | "checkin_plan_invalid" | "checkin_binding_invalid" | "checkin_period_invalid" | "equipment_not_found" | "equipment_code_taken" | "equipment_inactive" | "equipment_holder_invalid" | "equipment_assignment_overlap" | "assignment_not_found" | "assignment_over" | "assignment_span_invalid";
         /** EvidenceRead */
         EvidenceRead: {
             case_id: number;
@@ -3325,6 +3629,45 @@ export interface components {
          * @enum {string}
          */
         Kind: "photo" | "video" | "camera_frame" | "annotated_frame";
+        /** LeaveCreate */
+        LeaveCreate: {
+            /**
+             * Format: date-time
+             * @description RFC 3339 with an offset (`Z` or `+08:00`).
+             */
+            ends_at: string;
+            kind: components["schemas"]["LeaveKind"];
+            officer_id: number;
+            reason?: string | null;
+            /**
+             * Format: date-time
+             * @description RFC 3339 with an offset (`Z` or `+08:00`).
+             */
+            starts_at: string;
+        };
+        /**
+         * LeaveKind
+         * @description Kinds of leave (请假).
+         * @enum {string}
+         */
+        LeaveKind: "annual" | "sick" | "personal" | "compensatory" | "other";
+        /** LeavePage */
+        LeavePage: {
+            items: components["schemas"]["LeaveRecord"][];
+        };
+        /** LeaveRecord */
+        LeaveRecord: {
+            /** Format: date-time */
+            ends_at: string;
+            id: number;
+            kind: components["schemas"]["LeaveKind"];
+            officer_id: number;
+            officer_name: string;
+            reason: string | null;
+            squad_id: number;
+            /** Format: date-time */
+            starts_at: string;
+        };
         /** Location */
         Location: {
             coord_type?: components["schemas"]["CoordType"];
@@ -3438,6 +3781,19 @@ export interface components {
             /** @constant */
             type: "Feature";
         };
+        /** OfficerFigures */
+        OfficerFigures: {
+            display_name: string;
+            extra?: {
+                [key: string]: number;
+            };
+            hours_on_duty_in_shifts: number;
+            hours_planned: number;
+            officer_id: number;
+            roll_calls: components["schemas"]["RollCallCounts"];
+            shifts_planned: number;
+            shifts_worked: number;
+        };
         /** OfficerLayer */
         OfficerLayer: {
             /**
@@ -3459,8 +3815,10 @@ export interface components {
             last_located_at: string | null;
             last_location: components["schemas"]["Location"] | null;
             on_duty: boolean;
+            on_shift: boolean;
             open_tasks: number;
             overdue_tasks: number;
+            shift_ends_at: string | null;
         };
         /** OfficerMonth */
         OfficerMonth: {
@@ -3548,6 +3906,22 @@ export interface components {
         PersonRef: {
             display_name: string;
             id: number;
+        };
+        /** PhotoGrant */
+        PhotoGrant: {
+            /** Format: date-time */
+            expires_at: string;
+            fields: {
+                [key: string]: string;
+            };
+            file_field: string;
+            max_bytes: number;
+            url: string;
+        };
+        /** PhotoGrantRequest */
+        PhotoGrantRequest: {
+            /** @example image/jpeg */
+            content_type: string;
         };
         /** PlacementRead */
         PlacementRead: {
@@ -3725,6 +4099,77 @@ export interface components {
          * @enum {string}
          */
         Role: "officer" | "squad_leader" | "commander" | "supervisor" | "admin";
+        /** RollCallAnswer */
+        RollCallAnswer: {
+            accuracy_m?: number | null;
+            location: components["schemas"]["Location"];
+            note?: string | null;
+            /** @default false */
+            photo: boolean;
+        };
+        /** RollCallCounts */
+        RollCallCounts: {
+            /** @default 0 */
+            answered_in_time: number;
+            /** @default 0 */
+            asked: number;
+            /** @default 0 */
+            late: number;
+            /** @default 0 */
+            missed: number;
+            /** @default 0 */
+            pending: number;
+        };
+        /** RollCallCreate */
+        RollCallCreate: {
+            officer_id: number;
+            /** @default 10 */
+            within_minutes: number;
+        };
+        /** RollCallPage */
+        RollCallPage: {
+            items: components["schemas"]["RollCallRead"][];
+            next_cursor?: string | null;
+        };
+        /** RollCallRead */
+        RollCallRead: {
+            accuracy_m: number | null;
+            answered_at: string | null;
+            /** Format: date-time */
+            asked_at: string;
+            asked_by: number | null;
+            /** Format: date-time */
+            deadline_at: string;
+            has_photo: boolean;
+            id: number;
+            location: components["schemas"]["Location"] | null;
+            note: string | null;
+            officer_id: number;
+            officer_name: string;
+            photo_url?: string | null;
+            squad_id: number;
+            state: components["schemas"]["RollCallState"];
+            state_label_zh: string;
+        };
+        /**
+         * RollCallState
+         * @enum {string}
+         */
+        RollCallState: "pending" | "answered" | "late" | "missed";
+        /** RosterPut */
+        RosterPut: {
+            shifts: components["schemas"]["ShiftCreate"][];
+        };
+        /** RosterRead */
+        RosterRead: {
+            /** Format: date-time */
+            ends_at: string;
+            shifts: components["schemas"]["ShiftRecord"][];
+            squad_id: number;
+            /** Format: date-time */
+            starts_at: string;
+            week: string;
+        };
         /** RowError */
         RowError: {
             field: string;
@@ -3739,6 +4184,39 @@ export interface components {
         /** ScoreList */
         ScoreList: {
             items: components["schemas"]["MonthScore"][];
+        };
+        /** ShiftCreate */
+        ShiftCreate: {
+            area_note?: string | null;
+            /**
+             * Format: date-time
+             * @description RFC 3339 with an offset (`Z` or `+08:00`).
+             */
+            ends_at: string;
+            grid_ids?: number[];
+            officer_id: number;
+            /**
+             * Format: date-time
+             * @description RFC 3339 with an offset (`Z` or `+08:00`).
+             */
+            starts_at: string;
+        };
+        /** ShiftPage */
+        ShiftPage: {
+            items: components["schemas"]["ShiftRecord"][];
+        };
+        /** ShiftRecord */
+        ShiftRecord: {
+            area_note: string | null;
+            /** Format: date-time */
+            ends_at: string;
+            grid_ids: number[];
+            id: number;
+            officer_id: number;
+            officer_name: string;
+            squad_id: number;
+            /** Format: date-time */
+            starts_at: string;
         };
         /** Shortfall */
         Shortfall: {
@@ -4135,6 +4613,24 @@ export interface components {
          * @enum {string}
          */
         Topic: "case.created" | "case.state_changed" | "case.escalated" | "case.updated";
+        /** Track */
+        Track: {
+            duty_changes: components["schemas"]["DutyChange"][];
+            /** Format: date-time */
+            from: string;
+            points: components["schemas"]["TrackPoint"][];
+            /** Format: date-time */
+            to: string;
+            truncated: boolean;
+            user_id: number;
+        };
+        /** TrackPoint */
+        TrackPoint: {
+            accuracy_m: number | null;
+            /** Format: date-time */
+            at: string;
+            location: components["schemas"]["Location"];
+        };
         /** TypeCount */
         TypeCount: {
             cases: number;
@@ -6906,6 +7402,46 @@ export interface operations {
             };
         };
     };
+    cancel_leave: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                leave_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LeaveRecord"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     map_blocks: {
         parameters: {
             query?: {
@@ -7414,6 +7950,90 @@ export interface operations {
             };
         };
     };
+    list_my_roll_calls: {
+        parameters: {
+            query?: {
+                /** @description Page size. */
+                limit?: number;
+                /** @description Coordinate system of every location in the answer (stored as WGS-84). */
+                coord_type?: components["schemas"]["CoordType"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RollCallPage"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_my_shifts: {
+        parameters: {
+            query?: {
+                from?: string | null;
+                to?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShiftPage"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     get_my_tasks: {
         parameters: {
             query?: {
@@ -7667,6 +8287,230 @@ export interface operations {
             };
         };
     };
+    list_roll_calls: {
+        parameters: {
+            query?: {
+                /** @description Only this squad (中队); squad roles may name only their own (else 403). */
+                squad_id?: number | null;
+                state?: components["schemas"]["RollCallState"] | null;
+                /** @description Page size. */
+                limit?: number;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string | null;
+                /** @description Coordinate system of every location in the answer (stored as WGS-84). */
+                coord_type?: components["schemas"]["CoordType"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RollCallPage"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_roll_call: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RollCallCreate"];
+            };
+        };
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RollCallRead"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_roll_call: {
+        parameters: {
+            query?: {
+                /** @description Coordinate system of every location in the answer (stored as WGS-84). */
+                coord_type?: components["schemas"]["CoordType"];
+            };
+            header?: never;
+            path: {
+                roll_call_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RollCallRead"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    answer_roll_call: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Any unique string per user action; a retry with the same key gets the first answer and changes nothing. */
+                "Idempotency-Key"?: string | null;
+            };
+            path: {
+                roll_call_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RollCallAnswer"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RollCallRead"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    grant_roll_call_photo: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                roll_call_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PhotoGrantRequest"];
+            };
+        };
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PhotoGrant"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     list_squads: {
         parameters: {
             query?: never;
@@ -7833,6 +8677,136 @@ export interface operations {
             };
         };
     };
+    get_duty_figures: {
+        parameters: {
+            query: {
+                /** @description YYYY-MM, Shanghai time */
+                month: string;
+            };
+            header?: never;
+            path: {
+                squad_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DutyFigures"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_squad_leave: {
+        parameters: {
+            query?: {
+                from?: string | null;
+                to?: string | null;
+            };
+            header?: never;
+            path: {
+                squad_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LeavePage"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_leave: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                squad_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LeaveCreate"];
+            };
+        };
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LeaveRecord"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     list_squad_officers: {
         parameters: {
             query?: {
@@ -7854,6 +8828,136 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["OfficerPage"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_squad_roster: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                squad_id: number;
+                /** @description ISO week, e.g. 2026-W49: Monday 00:00 to Monday 00:00, Shanghai time. */
+                week: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RosterRead"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    put_squad_roster: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                squad_id: number;
+                /** @description ISO week, e.g. 2026-W49: Monday 00:00 to Monday 00:00, Shanghai time. */
+                week: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RosterPut"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RosterRead"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    copy_previous_roster: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                squad_id: number;
+                /** @description ISO week, e.g. 2026-W49: Monday 00:00 to Monday 00:00, Shanghai time. */
+                week: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RosterRead"];
                 };
             };
             /** @description Refused: see `code` (ErrorCode lists them all). */
@@ -9095,6 +10199,51 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UserRead"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_user_track: {
+        parameters: {
+            query?: {
+                from?: string | null;
+                to?: string | null;
+                /** @description Coordinate system of every location in the answer (stored as WGS-84). */
+                coord_type?: components["schemas"]["CoordType"];
+            };
+            header?: never;
+            path: {
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Track"];
                 };
             };
             /** @description Refused: see `code` (ErrorCode lists them all). */
