@@ -40,6 +40,8 @@ from api.integrators.auth import KnownKeys
 from api.integrators.complaints import ComplaintController
 from api.integrators.feed import FeedController
 from api.integrators.keys import IntegratorKeyController
+from api.map.basemap import tile_source
+from api.map.controller import MapController
 from api.middleware import request_id_middleware, security_headers
 from api.notifications.controller import NotificationController
 from api.openapi_docs import finish_document
@@ -83,6 +85,13 @@ OPENAPI_TAGS = [
     Tag(name="figures", description="Assessment indicators (考核指标)."),
     Tag(name="integrator", description="For outside systems, with an API key and scopes."),
     Tag(name="operations", description="Liveness and readiness."),
+    Tag(
+        name="map",
+        description="The command console's map (一张图): GeoJSON FeatureCollections of"
+        " squads, grid cells, blocks, subjects, cameras, officers and open cases (clustered"
+        " by zoom), every one in the `coord_type` of the client's base layer, and a live"
+        " stream of officers' positions.",
+    ),
 ]
 
 
@@ -190,9 +199,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
             SquadCheckinController,
             EquipmentController,
             MyEquipmentController,
+            MapController,
             *webapp_handlers(
                 Path(settings.http.web_dist or default_dist()),
-                page_policy(settings.s3.public_endpoint or settings.s3.endpoint),
+                page_policy(
+                    settings.s3.public_endpoint or settings.s3.endpoint,
+                    tile_source(settings.map),
+                ),
             ),
         ],
         dependencies=DEPENDENCIES,

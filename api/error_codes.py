@@ -29,6 +29,9 @@ ERROR_CODES: dict[str, str] = {
     "unsupported_media_type": "The body's content type is not accepted.",
     "location_invalid": "A location is not finite, out of lng [-180, 180] / lat [-90, 90], "
     "or out of range once converted to WGS-84.",
+    "bbox_invalid": "A map `bbox` that is not west,south,east,north in degrees with west <"
+    " east and south < north, inside China's range (lng 72.004..137.8347, lat"
+    " 0.8293..55.8271).",
     "internal_error": "A bug on our side; it has been logged with the request id.",
     "text_invalid": "Text with a NUL (U+0000) character, which cannot be stored.",
     "value_out_of_range": "A number beyond what its field can hold (ids are 32-bit).",

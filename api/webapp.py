@@ -45,14 +45,16 @@ def _locate(dist: Path, file_path: str) -> Path | None:
     return candidate
 
 
-def page_policy(object_store: str) -> str:
+def page_policy(object_store: str, tiles: str | None = None) -> str:
     """The Content-Security-Policy of the app's files: its own scripts, styles and fonts
-    only (Vant sets inline styles), and the object store for photos (presigned view
-    links, POST-policy uploads). The API's own answers keep ``default-src 'none'``."""
+    only (Vant sets inline styles), the object store for photos (presigned view
+    links, POST-policy uploads), and the console map's configured tile host (``tiles``)
+    for images. The API's own answers keep ``default-src 'none'``."""
     store = object_store.rstrip("/")
+    images = f"{store} {tiles}" if tiles else store
     return (
         "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline';"
-        f" img-src 'self' data: blob: {store}; connect-src 'self' {store};"
+        f" img-src 'self' data: blob: {images}; connect-src 'self' {store};"
         " font-src 'self' data:; object-src 'none'; base-uri 'none';"
         " form-action 'self'; frame-ancestors 'none'"
     )

@@ -450,6 +450,37 @@ class SubjectSettings(_Section, frozen=True, kw_only=True):
     ] = ""
 
 
+class MapSettings(_Section, frozen=True, kw_only=True):
+    """The console map's base layer (底图); overlays follow its coordinate system."""
+
+    base: Annotated[
+        str,
+        env(
+            "OFFSITE_MAP_BASE",
+            "Base layer of the command console: none (the district's own GeoJSON is the"
+            " map; for isolated networks), tianditu (天地图, CGCS2000 = WGS-84; needs"
+            " OFFSITE_MAP_TIANDITU_KEY), amap (高德, GCJ-02) or tencent (腾讯, GCJ-02).",
+        ),
+    ] = "none"
+    tianditu_key: Annotated[
+        str, env("OFFSITE_MAP_TIANDITU_KEY", "天地图 browser key (tk) for the tianditu base.")
+    ] = ""
+    tile_url: Annotated[
+        str,
+        env(
+            "OFFSITE_MAP_TILE_URL",
+            "Tile URL template ({z}/{x}/{y}, optional {s}) replacing the base's public one,"
+            " e.g. a tile server inside 政务外网; its coordinate system is the base's.",
+        ),
+    ] = ""
+
+    def __post_init__(self) -> None:
+        if self.base not in ("none", "tianditu", "amap", "tencent"):
+            raise SettingsError("OFFSITE_MAP_BASE: one of none, tianditu, amap, tencent")
+        if self.base == "tianditu" and not (self.tianditu_key or self.tile_url):
+            raise SettingsError("OFFSITE_MAP_TIANDITU_KEY: the tianditu base needs a tk key")
+
+
 class DutySettings(_Section, frozen=True, kw_only=True):
     position_retention_days: Annotated[
         int,
@@ -486,6 +517,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     outbox: OutboxSettings = msgspec.field(default_factory=OutboxSettings)
     sms: SmsSettings = msgspec.field(default_factory=SmsSettings)
     subjects: SubjectSettings = msgspec.field(default_factory=SubjectSettings)
+    map: MapSettings = msgspec.field(default_factory=MapSettings)
     duty: DutySettings = msgspec.field(default_factory=DutySettings)
 
     @classmethod
@@ -509,6 +541,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             outbox=OutboxSettings.from_env(environ),
             sms=SmsSettings.from_env(environ),
             subjects=SubjectSettings.from_env(environ),
+            map=MapSettings.from_env(environ),
             duty=DutySettings.from_env(environ),
         )
 
@@ -553,6 +586,7 @@ SECTIONS: tuple[type[_Section], ...] = (
     OutboxSettings,
     SmsSettings,
     SubjectSettings,
+    MapSettings,
     DutySettings,
 )
 

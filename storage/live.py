@@ -33,6 +33,19 @@ def board_channel(squad: int | None) -> str:
     return f"{PREFIX}squad:{squad}" if squad is not None else f"{PREFIX}{DISTRICT}"
 
 
+def positions_channel(squad: int | None) -> str:
+    """Officers' positions of a squad (None: of the district) changed: the console map."""
+    return f"{PREFIX}positions:squad:{squad}" if squad is not None else f"{PREFIX}positions:all"
+
+
+async def ring_positions(redis: Redis, squad: int | None) -> None:
+    """The doorbell after a position or duty change committed: the squad's console
+    streams and the district's re-read the officers from the database."""
+    if squad is not None:
+        await redis.publish(positions_channel(squad), "positions")
+    await redis.publish(positions_channel(None), "positions")
+
+
 async def publish_notifications(
     redis: Redis, items: Iterable[tuple[int, NotificationItem]]
 ) -> None:

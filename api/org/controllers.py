@@ -11,6 +11,7 @@ from litestar.status_codes import HTTP_201_CREATED
 
 from api.auth import service as auth_service
 from api.deps import Caller, Rt
+from api.map.live import position_changed
 from api.org import service
 from api.org.schemas import (
     AreaRef,
@@ -95,6 +96,7 @@ class MeController(Controller):
             data.accuracy_m,
             arrivals=arrivals,
         )
+        await position_changed(rt.redis, user.squad_id)  # committed: the console map
         return UserRead.of(user)
 
 

@@ -69,6 +69,7 @@ MANAGERS = frozenset({Role.squad_leader, Role.commander, Role.admin})
 CENTRE = frozenset({Role.commander, Role.admin})
 GRADERS = frozenset({Role.commander, Role.supervisor, Role.admin})
 STEP = frozenset({Role.officer, Role.squad_leader, Role.commander, Role.admin})
+CONSOLE = frozenset({Role.squad_leader, Role.commander, Role.supervisor, Role.admin})
 
 OPERATIONS: dict[str, Op] = {
     # sign-in and operations
@@ -194,6 +195,16 @@ OPERATIONS: dict[str, Op] = {
     "get_indicators": Op(Kind.scoped),
     "get_precision": Op(Kind.scoped),
     "get_programme_figures": Op(Kind.scoped),
+    # the console map
+    "get_map_config": Op(Kind.shared, roles=CONSOLE),
+    "map_squads": Op(Kind.scoped, roles=CONSOLE, shows_a=True),
+    "map_grids": Op(Kind.scoped, roles=CONSOLE, shows_a=True),
+    "map_blocks": Op(Kind.scoped, roles=CONSOLE, shows_a=True),
+    "map_subjects": Op(Kind.scoped, roles=CONSOLE, shows_a=True),
+    "map_cameras": Op(Kind.scoped, roles=CONSOLE, shows_a=True),
+    "map_officers": Op(Kind.scoped, roles=CONSOLE),
+    "map_officers_stream": Op(Kind.scoped, roles=CONSOLE, destructive=True),  # SSE
+    "map_cases": Op(Kind.scoped, roles=CONSOLE, shows_a=True),
     # duty: rosters, leave, tracks, roll calls, figures
     "get_squad_roster": Op(Kind.owned),
     "put_squad_roster": Op(Kind.owned, roles=MANAGERS),

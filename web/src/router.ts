@@ -1,6 +1,6 @@
 import { createRouter, createWebHistory } from "vue-router";
 import { api } from "./api";
-import { isLeader } from "./auth/roles";
+import { isDistrict, isLeader } from "./auth/roles";
 
 // One chunk per page: the sign-in page does not carry the task list's code.
 export const router = createRouter({
@@ -31,6 +31,13 @@ export const router = createRouter({
       meta: { leader: true },
       props: (route) => ({ id: Number(route.params.id) }),
     },
+    // The command centre's console (desktop): Leaflet and its CSS in this chunk only.
+    {
+      path: "/console",
+      name: "console",
+      component: () => import("./views/console/ConsoleView.vue"),
+      meta: { leader: true },
+    },
     { path: "/inbox", name: "inbox", component: () => import("./views/InboxView.vue") },
     { path: "/:rest(.*)*", redirect: "/" },
   ],
@@ -39,6 +46,10 @@ export const router = createRouter({
 router.beforeEach((to) => {
   if (to.name !== "login" && !api.session) return { name: "login", query: { next: to.fullPath } };
   // After sign-in (and on every open of "/"): a squad leader lands on the board.
+  // The district desk on a desktop screen lands on the command console instead.
+  if (to.name === "tasks" && isDistrict(api.session?.user.role) && window.innerWidth >= 1280) {
+    return { name: "console" };
+  }
   if (to.name === "tasks" && isLeader(api.session?.user.role)) return { name: "board" };
   if (to.meta.leader && !isLeader(api.session?.user.role)) return { name: "tasks" };
   return true;

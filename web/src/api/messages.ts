@@ -23,6 +23,7 @@ export const ERROR_MESSAGES: Record<ErrorCode, string> = {
   service_unavailable: "系统繁忙，请稍后重试",
   storage_unavailable: "照片存储暂时不可用，请稍后重试",
   location_invalid: "位置坐标无效，请重新定位",
+  bbox_invalid: "地图范围无效，请重新缩放地图",
   evidence_checks_pending: "照片还在校验中，请稍候再提交",
   text_invalid: "文字中含有无法保存的字符",
   value_out_of_range: "数值超出范围",

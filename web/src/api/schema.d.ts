@@ -444,27 +444,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/cases/{case_id}/emergency": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Declare
-         * @description The command centre runs this open case live as an emergency (突发事件); it
-         *     becomes urgent. 409 ``already_emergency`` the second time.
-         */
-        post: operations["declare_emergency"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/v1/cases/{case_id}/evidence": {
         parameters: {
             query?: never;
@@ -634,98 +613,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/cases/{case_id}/responders": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * ListResponders
-         * @description The officers sent to the case, in the order they were sent, with their state.
-         */
-        get: operations["list_responders"];
-        put?: never;
-        /**
-         * Send
-         * @description Send one or several officers of the case's squad at once (派警); each must be
-         *     on shift and on duty (400 ``officer_not_available``). When the case has no
-         *     officer yet, the first one sent becomes its officer (dispatched from triage, or
-         *     assigned). Each is notified.
-         */
-        post: operations["send_responders"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/cases/{case_id}/responders/candidates": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Candidates
-         * @description Who can go now: the case's squad's officers on shift (roster) and on duty
-         *     (phone), nearest first by straight-line distance from their last position;
-         *     positions older than 5 minutes rank after fresh ones (``stale``), unknown last;
-         *     open tasks break ties.
-         */
-        get: operations["list_responder_candidates"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/cases/{case_id}/responders/me/acknowledge": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Acknowledge
-         * @description A responder has seen the call and is on the way (响应).
-         */
-        post: operations["acknowledge_emergency"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/cases/{case_id}/responders/me/arrive": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Arrive
-         * @description A responder checks in at the site (到场签到), with the phone's position when it
-         *     has one (recorded with its distance from the site). Without a check-in, a duty
-         *     position within the arrival radius of the site records the arrival by itself.
-         */
-        post: operations["arrive_at_emergency"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/v1/cases/{case_id}/return": {
         parameters: {
             query?: never;
@@ -889,28 +776,6 @@ export interface paths {
          *     ``Idempotency-Key`` gets the first answer (a fresher GPS fix does not matter).
          */
         post: operations["check_in"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/emergencies": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * ListEmergencies
-         * @description Open emergencies in the caller's jurisdiction, newest first (at most 200), each
-         *     with its responders: sent, acknowledged (响应) or arrived (到场), and how long
-         *     arrival took.
-         */
-        get: operations["list_emergencies"];
-        put?: never;
-        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1145,6 +1010,205 @@ export interface paths {
          * @description Cancel leave (the jurisdiction guard keeps it to the leave's squad).
          */
         delete: operations["cancel_leave"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/map/blocks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Blocks
+         * @description Street blocks (美丽街区) as polygons.
+         */
+        get: operations["map_blocks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/map/cameras": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Cameras
+         * @description Cameras as points with their health (``online``, ``offline``, ``unknown``).
+         */
+        get: operations["map_cameras"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/map/cases": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Cases
+         * @description Open cases (not closed or dismissed) in the box, built for 100,000 of them.
+         *
+         *     The database counts them on a grid of ``zoom`` (see ``zoom``). When the box
+         *     holds at most 500, or ``zoom`` ≥ 17, the answer is the single cases
+         *     (``clustered=false``; features ``kind=case`` with state, ``overdue`` and number,
+         *     at most 5,000, newest first: ``truncated``). Otherwise it is one feature per
+         *     non-empty cell (``clustered=true``; ``kind=cluster``) at the mean position of its
+         *     cases, with ``count``, ``overdue`` and ``by_state``; the counts add up to
+         *     ``total``. Colour by state and overdue; zoom in on a cluster to split it.
+         */
+        get: operations["map_cases"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/map/config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Config
+         * @description The base layer this installation draws (``OFFSITE_MAP_BASE``) and the
+         *     coordinate system to ask every overlay in. ``base=none`` (isolated networks,
+         *     tests): no tiles; the squads' and grid cells' polygons are the map.
+         */
+        get: operations["get_map_config"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/map/grids": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Grids
+         * @description Grid cells (单元网格) as polygons, optionally of one squad.
+         */
+        get: operations["map_grids"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/map/officers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Officers
+         * @description Officers and squad leaders at their last known position (from the phone's
+         *     ``PUT /api/v1/me/duty``), with its age; ``stale`` after 5 minutes. Live:
+         *     ``GET /api/v1/map/officers/stream``.
+         */
+        get: operations["map_officers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/map/officers/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * OfficersStream
+         * @description Server-Sent Events: first a ``positions`` event with every officer of the
+         *     scope (as ``GET /map/officers``), then a ``positions`` event with the officers
+         *     whose position or duty changed, within a fraction of a second of their phone's
+         *     ``PUT /api/v1/me/duty``. Each event's data is an officers FeatureCollection. A
+         *     comment line every 15 s keeps proxies from closing it; the stream ends by then
+         *     once the sign-in has ended. Reconnect to start again from a full snapshot.
+         */
+        get: operations["map_officers_stream"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/map/squads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Squads
+         * @description Squads' jurisdiction polygons (中队辖区): all 14 for the district roles, their
+         *     own for a squad leader.
+         */
+        get: operations["map_squads"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/map/subjects": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Subjects
+         * @description Supervised subjects (监管对象) as points with kind and grade; at most 5,000
+         *     (``truncated``): pass the visible ``bbox``.
+         */
+        get: operations["map_subjects"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -1553,10 +1617,8 @@ export interface paths {
          * @description The squad's duty month (考评) per officer and in total: shifts planned (starting
          *     in the month, Shanghai time) and worked (on duty for at least half the shift),
          *     hours planned and on duty within shifts (from the 在岗/离岗 transitions), roll
-         *     calls asked, answered in time, late, missed, pending; check-ins done; emergencies:
-         *     responders sent, arrived, mean and longest dispatch-to-arrival seconds. The
-         *     squad's check-ins planned, done toward the plan and the rate are in
-         *     ``checkins``.
+         *     calls asked, answered in time, late, missed, pending. Check-ins and emergency
+         *     figures join ``extra``.
          */
         get: operations["get_duty_figures"];
         put?: never;
@@ -2398,14 +2460,6 @@ export interface components {
             /** @description The case's current version. */
             version: number;
         };
-        /** AcknowledgeRequest */
-        AcknowledgeRequest: {
-            location?: components["schemas"]["Location"] | null;
-            /** @default  */
-            note: string;
-            /** @description The case's current version. */
-            version: number;
-        };
         /** AlarmAccepted */
         AlarmAccepted: {
             case_id: number;
@@ -2444,28 +2498,6 @@ export interface components {
         AreaRef: {
             code: string;
             id: number;
-        };
-        /** ArrivalFigures */
-        ArrivalFigures: {
-            /** @default 0 */
-            arrived: number;
-            max_s?: number | null;
-            mean_s?: number | null;
-            /** @default 0 */
-            sent: number;
-        };
-        /**
-         * ArrivalKind
-         * @enum {string}
-         */
-        ArrivalKind: "position" | "check_in";
-        /** ArriveRequest */
-        ArriveRequest: {
-            location?: components["schemas"]["Location"] | null;
-            /** @default  */
-            note: string;
-            /** @description The case's current version. */
-            version: number;
         };
         /** AssignRequest */
         AssignRequest: {
@@ -2541,9 +2573,31 @@ export interface components {
             polygon: components["schemas"]["Location"][];
             squad_id?: number | null;
         };
+        /** BlockFeature */
+        BlockFeature: {
+            geometry: components["schemas"]["Polygon"];
+            id: number;
+            properties: components["schemas"]["BlockProperties"];
+            /** @constant */
+            type: "Feature";
+        };
+        /** BlockLayer */
+        BlockLayer: {
+            /** @description Coordinate system of every position in the layer. */
+            coord_type: components["schemas"]["CoordType"];
+            features: components["schemas"]["BlockFeature"][];
+            /** @constant */
+            type: "FeatureCollection";
+        };
         /** BlockList */
         BlockList: {
             items: components["schemas"]["BlockRecord"][];
+        };
+        /** BlockProperties */
+        BlockProperties: {
+            block_id: number;
+            name: string;
+            squad_id: number | null;
         };
         /** BlockRecord */
         BlockRecord: {
@@ -2560,6 +2614,23 @@ export interface components {
             blocks: number;
             lowest_score: number | null;
             mean_score: number | null;
+        };
+        /** CameraFeature */
+        CameraFeature: {
+            geometry: components["schemas"]["Point"];
+            id: number;
+            properties: components["schemas"]["CameraProperties"];
+            /** @constant */
+            type: "Feature";
+        };
+        /** CameraLayer */
+        CameraLayer: {
+            /** @description Coordinate system of every position in the layer. */
+            coord_type: components["schemas"]["CoordType"];
+            features: components["schemas"]["CameraFeature"][];
+            truncated: boolean;
+            /** @constant */
+            type: "FeatureCollection";
         };
         /** CameraPage */
         CameraPage: {
@@ -2580,6 +2651,17 @@ export interface components {
             sample_interval_s?: number;
             source?: components["schemas"]["SourceWrite"];
             technical_review_date?: string | null;
+        };
+        /** CameraProperties */
+        CameraProperties: {
+            camera_id: number;
+            device_id: string;
+            enabled: boolean;
+            /** @description unknown | online | offline */
+            health: string;
+            last_frame_at: string | null;
+            name: string;
+            squad_id: number | null;
         };
         /** CameraRead */
         CameraRead: {
@@ -2631,20 +2713,6 @@ export interface components {
             source: components["schemas"]["SourceWrite"];
             technical_review_date?: string | null;
         };
-        /** CandidateList */
-        CandidateList: {
-            items: components["schemas"]["CandidateRead"][];
-        };
-        /** CandidateRead */
-        CandidateRead: {
-            display_name: string;
-            distance_m: number | null;
-            location: components["schemas"]["Location"] | null;
-            officer_id: number;
-            open_tasks: number;
-            position_age_s: number | null;
-            stale: boolean;
-        };
         /** CaseCreate */
         CaseCreate: {
             /** @default  */
@@ -2669,8 +2737,6 @@ export interface components {
             deadlines: components["schemas"]["DeadlineRead"][];
             description: string;
             dispatched_at: string | null;
-            /** @default false */
-            emergency: boolean;
             evidence: components["schemas"]["EvidenceSummary"][];
             extension_count: number;
             external_id: string | null;
@@ -2698,6 +2764,30 @@ export interface components {
             version: number;
             violation_type: components["schemas"]["TypeRef"];
         };
+        /** CaseFeature */
+        CaseFeature: {
+            geometry: components["schemas"]["Point"];
+            /** @description case:<id>, or cluster:<gx>:<gy> */
+            id: string;
+            properties: components["schemas"]["CaseProperties"] | components["schemas"]["ClusterProperties"];
+            /** @constant */
+            type: "Feature";
+        };
+        /** CaseLayer */
+        CaseLayer: {
+            /** @description True: the features are clusters (``kind=cluster``) with counts; false: single cases (``kind=case``). */
+            clustered: boolean;
+            /** @description Coordinate system of every position in the layer. */
+            coord_type: components["schemas"]["CoordType"];
+            features: components["schemas"]["CaseFeature"][];
+            /** @description Open cases in the box (the scope's). */
+            total: number;
+            /** @description Single cases beyond 5,000 left out. */
+            truncated: boolean;
+            /** @constant */
+            type: "FeatureCollection";
+            zoom: number;
+        };
         /** CaseLine */
         CaseLine: {
             /** Format: date-time */
@@ -2712,6 +2802,23 @@ export interface components {
         CasePage: {
             items: components["schemas"]["CaseSummary"][];
             next_cursor: string | null;
+        };
+        /** CaseProperties */
+        CaseProperties: {
+            assignee_id: number | null;
+            case_id: number;
+            /** Format: date-time */
+            created_at: string;
+            /** @constant */
+            kind: "case";
+            next_due_at: string | null;
+            number: string;
+            overdue: boolean;
+            squad_id: number | null;
+            state: components["schemas"]["State"];
+            state_label_zh: string;
+            urgent: boolean;
+            violation_type: string;
         };
         /** CaseSummary */
         CaseSummary: {
@@ -2764,13 +2871,6 @@ export interface components {
             figures: components["schemas"]["domain_patrol_checkins_MonthFigures"];
             month: string;
             squad_id: number;
-        };
-        /** CheckinPlan */
-        CheckinPlan: {
-            done: number;
-            done_toward_plan: number;
-            planned: number;
-            rate: number | null;
         };
         /** CheckinPointCreate */
         CheckinPointCreate: {
@@ -2834,6 +2934,21 @@ export interface components {
             note: string;
             /** @description The case's current version. */
             version: number;
+        };
+        /** ClusterProperties */
+        ClusterProperties: {
+            /** @description Counts per open state. */
+            by_state: {
+                [key: string]: number;
+            };
+            /** @description Side of the cell, WGS-84 degrees. */
+            cell_deg: number;
+            /** @description Open cases in the cell. */
+            count: number;
+            /** @constant */
+            kind: "cluster";
+            /** @description Of which overdue (超期). */
+            overdue: number;
         };
         /** CommentRequest */
         CommentRequest: {
@@ -2903,13 +3018,6 @@ export interface components {
             missed: boolean;
             running: boolean;
         };
-        /** DeclareEmergencyRequest */
-        DeclareEmergencyRequest: {
-            location?: components["schemas"]["Location"] | null;
-            reason: string;
-            /** @description The case's current version. */
-            version: number;
-        };
         /** Demolish */
         Demolish: {
             area_m2: number;
@@ -2960,7 +3068,6 @@ export interface components {
         };
         /** DutyFigures */
         DutyFigures: {
-            checkins: components["schemas"]["CheckinPlan"];
             month: string;
             officers: components["schemas"]["OfficerFigures"][];
             squad: components["schemas"]["OfficerFigures"];
@@ -2971,24 +3078,6 @@ export interface components {
             accuracy_m?: number | null;
             location?: components["schemas"]["Location"] | null;
             on_duty: boolean;
-        };
-        /** EmergencyList */
-        EmergencyList: {
-            items: components["schemas"]["EmergencyRead"][];
-        };
-        /** EmergencyRead */
-        EmergencyRead: {
-            address: string;
-            case_id: number;
-            /** Format: date-time */
-            created_at: string;
-            location: components["schemas"]["Location"] | null;
-            number: string;
-            overdue: boolean;
-            responders: components["schemas"]["ResponderRead"][];
-            squad_id: number | null;
-            state: string;
-            violation_type: string;
         };
         /** Ended */
         Ended: {
@@ -3051,6 +3140,7 @@ export interface components {
          *     - `payload_too_large`: The body is larger than allowed.
          *     - `unsupported_media_type`: The body's content type is not accepted.
          *     - `location_invalid`: A location is not finite, out of lng [-180, 180] / lat [-90, 90], or out of range once converted to WGS-84.
+         *     - `bbox_invalid`: A map `bbox` that is not west,south,east,north in degrees with west < east and south < north, inside China's range (lng 72.004..137.8347, lat 0.8293..55.8271).
          *     - `internal_error`: A bug on our side; it has been logged with the request id.
          *     - `text_invalid`: Text with a NUL (U+0000) character, which cannot be stored.
          *     - `value_out_of_range`: A number beyond what its field can hold (ids are 32-bit).
@@ -3100,13 +3190,6 @@ export interface components {
          *     - `not_assignee`: Only the assigned officer (or a manager of the squad) may do this.
          *     - `already_assigned`: The case is already with that officer.
          *     - `officer_not_in_squad`: The officer is not an active officer of the case's squad.
-         *     - `already_emergency`: The case is already an emergency.
-         *     - `not_emergency`: Only an emergency takes responders: declare it first.
-         *     - `already_responding`: Every officer named is already sent to this emergency.
-         *     - `officer_not_available`: A responder must be on shift (roster) and on duty (phone) now.
-         *     - `not_responder`: Only an officer sent to this emergency may acknowledge or arrive.
-         *     - `already_acknowledged`: Your acknowledgement of this call is recorded.
-         *     - `already_arrived`: Your arrival at this emergency is recorded.
          *     - `rectify_by_required`: A rectification order needs a deadline.
          *     - `rectify_by_past`: The rectification deadline must be in the future.
          *     - `rectify_by_not_later`: An extension must end later than the running order.
@@ -3204,7 +3287,7 @@ export interface components {
          *     - `assignment_span_invalid`: An assignment ends after it starts, within 31 days.
          * @enum {string}
          */
-        ErrorCode: "invalid_request" | "bad_request" | "cursor_invalid" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "location_invalid" | "internal_error" | "text_invalid" | "value_out_of_range" | "body_invalid" | "body_too_deep" | "target_url_invalid" | "database_unavailable" | "service_unavailable" | "storage_unavailable" | "http_error" | "app_not_built" | "auth_required" | "token_invalid" | "token_expired" | "session_ended" | "invalid_credentials" | "account_disabled" | "login_throttled" | "rate_limited" | "refresh_token_invalid" | "refresh_token_expired" | "refresh_token_revoked" | "refresh_token_reused" | "wechat_not_bound" | "wechat_already_bound" | "binding_code_invalid" | "wechat_code_invalid" | "wechat_rate_limited" | "wechat_user_blocked" | "wechat_busy" | "wechat_error" | "wechat_unreachable" | "wechat_not_configured" | "forbidden" | "role_forbidden" | "out_of_jurisdiction" | "user_not_found" | "username_taken" | "squad_not_found" | "squad_required" | "squad_not_allowed" | "bootstrap_admin_invalid" | "integrator_key_not_found" | "case_not_found" | "case_version_conflict" | "case_state_invalid" | "not_assignee" | "already_assigned" | "officer_not_in_squad" | "already_emergency" | "not_emergency" | "already_responding" | "officer_not_available" | "not_responder" | "already_acknowledged" | "already_arrived" | "rectify_by_required" | "rectify_by_past" | "rectify_by_not_later" | "datetime_without_offset" | "external_ref_required" | "outcome_not_on_site" | "command_unknown" | "source_forbidden" | "idempotency_key_invalid" | "idempotency_key_reused" | "violation_type_unknown" | "violation_type_invalid" | "period_invalid" | "subject_not_found" | "photo_required" | "evidence_checks_pending" | "evidence_invalid" | "file_too_large" | "camera_not_found" | "camera_device_taken" | "camera_in_use" | "source_url_invalid" | "source_url_credentials" | "zone_key_duplicate" | "zone_polygon_invalid" | "api_key_invalid" | "scope_missing" | "alarm_type_unknown" | "image_invalid" | "location_required" | "evidence_not_found" | "content_type_unsupported" | "constraint_violation" | "complaint_category_unknown" | "webhook_not_found" | "notification_not_found" | "stream_cursor_invalid" | "wechat_token_refused" | "case_outside_squads" | "subject_duplicate" | "subject_details_mismatch" | "credit_code_invalid" | "register_format_unsupported" | "register_unreadable" | "register_empty" | "register_columns" | "register_too_large" | "inspection_clean" | "violation_type_required" | "structure_exists" | "structure_not_found" | "structure_state_invalid" | "deadline_invalid" | "area_exceeds_verified" | "block_not_found" | "block_polygon_invalid" | "spot_check_item_unknown" | "month_invalid" | "outbox_row_not_dead" | "override_until_past" | "register_rows_rejected" | "sms_not_configured" | "sms_unreachable" | "sms_unavailable" | "week_invalid" | "shift_ends_before_start" | "shift_too_long" | "shift_outside_week" | "shift_overlap" | "shift_officer_invalid" | "shift_grid_invalid" | "leave_ends_before_start" | "leave_overlap" | "leave_not_found" | "officer_not_found" | "officer_not_on_shift" | "roll_call_not_found" | "roll_call_answered" | "roll_call_photo_missing" | "time_range_invalid" | "checkin_point_not_found" | "checkin_point_inactive" | "checkin_outside_radius" | "checkin_too_soon" | "checkin_plan_invalid" | "checkin_binding_invalid" | "checkin_period_invalid" | "equipment_not_found" | "equipment_code_taken" | "equipment_inactive" | "equipment_holder_invalid" | "equipment_assignment_overlap" | "assignment_not_found" | "assignment_over" | "assignment_span_invalid";
+        ErrorCode: "invalid_request" | "bad_request" | "cursor_invalid" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "location_invalid" | "bbox_invalid" | "internal_error" | "text_invalid" | "value_out_of_range" | "body_invalid" | "body_too_deep" | "target_url_invalid" | "database_unavailable" | "service_unavailable" | "storage_unavailable" | "http_error" | "app_not_built" | "auth_required" | "token_invalid" | "token_expired" | "session_ended" | "invalid_credentials" | "account_disabled" | "login_throttled" | "rate_limited" | "refresh_token_invalid" | "refresh_token_expired" | "refresh_token_revoked" | "refresh_token_reused" | "wechat_not_bound" | "wechat_already_bound" | "binding_code_invalid" | "wechat_code_invalid" | "wechat_rate_limited" | "wechat_user_blocked" | "wechat_busy" | "wechat_error" | "wechat_unreachable" | "wechat_not_configured" | "forbidden" | "role_forbidden" | "out_of_jurisdiction" | "user_not_found" | "username_taken" | "squad_not_found" | "squad_required" | "squad_not_allowed" | "bootstrap_admin_invalid" | "integrator_key_not_found" | "case_not_found" | "case_version_conflict" | "case_state_invalid" | "not_assignee" | "already_assigned" | "officer_not_in_squad" | "rectify_by_required" | "rectify_by_past" | "rectify_by_not_later" | "datetime_without_offset" | "external_ref_required" | "outcome_not_on_site" | "command_unknown" | "source_forbidden" | "idempotency_key_invalid" | "idempotency_key_reused" | "violation_type_unknown" | "violation_type_invalid" | "period_invalid" | "subject_not_found" | "photo_required" | "evidence_checks_pending" | "evidence_invalid" | "file_too_large" | "camera_not_found" | "camera_device_taken" | "camera_in_use" | "source_url_invalid" | "source_url_credentials" | "zone_key_duplicate" | "zone_polygon_invalid" | "api_key_invalid" | "scope_missing" | "alarm_type_unknown" | "image_invalid" | "location_required" | "evidence_not_found" | "content_type_unsupported" | "constraint_violation" | "complaint_category_unknown" | "webhook_not_found" | "notification_not_found" | "stream_cursor_invalid" | "wechat_token_refused" | "case_outside_squads" | "subject_duplicate" | "subject_details_mismatch" | "credit_code_invalid" | "register_format_unsupported" | "register_unreadable" | "register_empty" | "register_columns" | "register_too_large" | "inspection_clean" | "violation_type_required" | "structure_exists" | "structure_not_found" | "structure_state_invalid" | "deadline_invalid" | "area_exceeds_verified" | "block_not_found" | "block_polygon_invalid" | "spot_check_item_unknown" | "month_invalid" | "outbox_row_not_dead" | "override_until_past" | "register_rows_rejected" | "sms_not_configured" | "sms_unreachable" | "sms_unavailable" | "week_invalid" | "shift_ends_before_start" | "shift_too_long" | "shift_outside_week" | "shift_overlap" | "shift_officer_invalid" | "shift_grid_invalid" | "leave_ends_before_start" | "leave_overlap" | "leave_not_found" | "officer_not_found" | "officer_not_on_shift" | "roll_call_not_found" | "roll_call_answered" | "roll_call_photo_missing" | "time_range_invalid" | "checkin_point_not_found" | "checkin_point_inactive" | "checkin_outside_radius" | "checkin_too_soon" | "checkin_plan_invalid" | "checkin_binding_invalid" | "checkin_period_invalid" | "equipment_not_found" | "equipment_code_taken" | "equipment_inactive" | "equipment_holder_invalid" | "equipment_assignment_overlap" | "assignment_not_found" | "assignment_over" | "assignment_span_invalid";
         /** EvidenceRead */
         EvidenceRead: {
             case_id: number;
@@ -3363,10 +3446,34 @@ export interface components {
             content_type: string;
             purpose?: components["schemas"]["Purpose"];
         };
+        /** GridFeature */
+        GridFeature: {
+            geometry: components["schemas"]["Polygon"] | components["schemas"]["MultiPolygon"];
+            id: number;
+            properties: components["schemas"]["GridProperties"];
+            /** @constant */
+            type: "Feature";
+        };
+        /** GridLayer */
+        GridLayer: {
+            /** @description Coordinate system of every position in the layer. */
+            coord_type: components["schemas"]["CoordType"];
+            features: components["schemas"]["GridFeature"][];
+            /** @constant */
+            type: "FeatureCollection";
+        };
         /** GridPage */
         GridPage: {
             items: components["schemas"]["GridRead"][];
             next_cursor: string | null;
+        };
+        /** GridProperties */
+        GridProperties: {
+            area_m2: number;
+            code: string;
+            grid_id: number;
+            name_zh: string;
+            squad_id: number;
         };
         /** GridRead */
         GridRead: {
@@ -3578,6 +3685,28 @@ export interface components {
             everywhere: boolean;
             refresh_token?: string | null;
         };
+        /** MapConfig */
+        MapConfig: {
+            attribution: string;
+            /**
+             * @description none: no tiles, the district's GeoJSON (squads, grid cells) is the map.
+             * @enum {string}
+             */
+            base: "none" | "tianditu" | "amap" | "tencent";
+            /** @description District centre, in coord_type. */
+            centre: number[];
+            /** @description Ask every overlay in this (``?coord_type=``). */
+            coord_type: components["schemas"]["CoordType"];
+            /** @description An annotation layer above. */
+            label_url: string | null;
+            max_zoom: number;
+            name_zh: string;
+            subdomains: string;
+            /** @description Leaflet URL template ({s}, {z}, {x}, {y} or {-y}). */
+            tile_url: string | null;
+            /** @description Zoom that shows the whole district. */
+            zoom: number;
+        };
         /** MeRead */
         MeRead: {
             squad: components["schemas"]["SquadSummary"] | null;
@@ -3618,6 +3747,12 @@ export interface components {
             score: number;
             spot_check_deduction: number;
         };
+        /** MultiPolygon */
+        MultiPolygon: {
+            coordinates: number[][][][];
+            /** @constant */
+            type: "MultiPolygon";
+        };
         /** NotificationItem */
         NotificationItem: {
             body: string;
@@ -3638,18 +3773,39 @@ export interface components {
             next_cursor: string | null;
             unread: number;
         };
+        /** OfficerFeature */
+        OfficerFeature: {
+            geometry: components["schemas"]["Point"];
+            id: number;
+            properties: components["schemas"]["OfficerProperties"];
+            /** @constant */
+            type: "Feature";
+        };
         /** OfficerFigures */
         OfficerFigures: {
-            /** @default 0 */
-            checkins_done: number;
             display_name: string;
-            emergencies?: components["schemas"]["ArrivalFigures"];
+            extra?: {
+                [key: string]: number;
+            };
             hours_on_duty_in_shifts: number;
             hours_planned: number;
             officer_id: number;
             roll_calls: components["schemas"]["RollCallCounts"];
             shifts_planned: number;
             shifts_worked: number;
+        };
+        /** OfficerLayer */
+        OfficerLayer: {
+            /**
+             * Format: date-time
+             * @description When the layer was read.
+             */
+            at: string;
+            /** @description Coordinate system of every position in the layer. */
+            coord_type: components["schemas"]["CoordType"];
+            features: components["schemas"]["OfficerFeature"][];
+            /** @constant */
+            type: "FeatureCollection";
         };
         /** OfficerLoad */
         OfficerLoad: {
@@ -3673,6 +3829,23 @@ export interface components {
         OfficerPage: {
             items: components["schemas"]["OfficerLoad"][];
             next_cursor?: string | null;
+        };
+        /** OfficerProperties */
+        OfficerProperties: {
+            /** @description Age of the position when answered, s. */
+            age_s: number;
+            display_name: string;
+            /**
+             * Format: date-time
+             * @description When the position was taken.
+             */
+            located_at: string;
+            officer_id: number;
+            on_duty: boolean;
+            role: components["schemas"]["Role"];
+            squad_id: number | null;
+            /** @description Older than 5 minutes: drawn faded on the console. */
+            stale: boolean;
         };
         /** OrderDemolition */
         OrderDemolition: {
@@ -3756,6 +3929,13 @@ export interface components {
             location: components["schemas"]["Location"];
             squad: components["schemas"]["AreaRef"] | null;
         };
+        /** Point */
+        Point: {
+            /** @description [lng, lat] */
+            coordinates: number[];
+            /** @constant */
+            type: "Point";
+        };
         /** PointRead */
         PointRead: {
             active: boolean;
@@ -3776,6 +3956,12 @@ export interface components {
             /** @default 0 */
             today_planned: number;
             weekdays: number[];
+        };
+        /** Polygon */
+        Polygon: {
+            coordinates: number[][][];
+            /** @constant */
+            type: "Polygon";
         };
         /** Precision */
         Precision: {
@@ -3894,29 +4080,6 @@ export interface components {
             /** @description The case's current version. */
             version: number;
         };
-        /** ResponderList */
-        ResponderList: {
-            items: components["schemas"]["ResponderRead"][];
-        };
-        /** ResponderRead */
-        ResponderRead: {
-            acknowledged_at: string | null;
-            arrival_distance_m: number | null;
-            arrival_kind: components["schemas"]["ArrivalKind"] | null;
-            arrived_at: string | null;
-            display_name: string;
-            officer_id: number;
-            /** Format: date-time */
-            sent_at: string;
-            state: components["schemas"]["ResponderState"];
-            time_to_arrive_s: number | null;
-        };
-        /**
-         * ResponderState
-         * @description Where one dispatched responder stands.
-         * @enum {string}
-         */
-        ResponderState: "dispatched" | "acknowledged" | "arrived";
         /** Retain */
         Retain: {
             approval_ref: string;
@@ -4021,15 +4184,6 @@ export interface components {
         /** ScoreList */
         ScoreList: {
             items: components["schemas"]["MonthScore"][];
-        };
-        /** SendRespondersRequest */
-        SendRespondersRequest: {
-            location?: components["schemas"]["Location"] | null;
-            /** @default  */
-            note: string;
-            officer_ids: (number | unknown)[];
-            /** @description The case's current version. */
-            version: number;
         };
         /** ShiftCreate */
         ShiftCreate: {
@@ -4159,10 +4313,35 @@ export interface components {
             /** @default  */
             note: string;
         };
+        /** SquadFeature */
+        SquadFeature: {
+            geometry: components["schemas"]["Polygon"] | components["schemas"]["MultiPolygon"];
+            id: number;
+            properties: components["schemas"]["SquadProperties"];
+            /** @constant */
+            type: "Feature";
+        };
+        /** SquadLayer */
+        SquadLayer: {
+            /** @description Coordinate system of every position in the layer. */
+            coord_type: components["schemas"]["CoordType"];
+            features: components["schemas"]["SquadFeature"][];
+            /** @constant */
+            type: "FeatureCollection";
+        };
         /** SquadPage */
         SquadPage: {
             items: components["schemas"]["SquadRead"][];
             next_cursor?: string | null;
+        };
+        /** SquadProperties */
+        SquadProperties: {
+            /** @description A point for the squad's label. */
+            centre: number[];
+            code: string;
+            kind: string;
+            name_zh: string;
+            squad_id: number;
         };
         /** SquadRead */
         SquadRead: {
@@ -4277,6 +4456,14 @@ export interface components {
             year_stock_demolished_m2: number;
             year_stock_target_m2: number | null;
         };
+        /** SubjectFeature */
+        SubjectFeature: {
+            geometry: components["schemas"]["Point"];
+            id: number;
+            properties: components["schemas"]["SubjectProperties"];
+            /** @constant */
+            type: "Feature";
+        };
         /** SubjectHistory */
         SubjectHistory: {
             by_type: {
@@ -4305,6 +4492,16 @@ export interface components {
          * @enum {string}
          */
         SubjectKind: "merchant" | "construction_site" | "business_premises" | "illegal_structure";
+        /** SubjectLayer */
+        SubjectLayer: {
+            /** @description Coordinate system of every position in the layer. */
+            coord_type: components["schemas"]["CoordType"];
+            features: components["schemas"]["SubjectFeature"][];
+            /** @description More than 5,000: narrow the bbox. */
+            truncated: boolean;
+            /** @constant */
+            type: "FeatureCollection";
+        };
         /** SubjectPage */
         SubjectPage: {
             items: components["schemas"]["SubjectRead"][];
@@ -4320,6 +4517,17 @@ export interface components {
             kind?: components["schemas"]["SubjectKind"];
             location?: components["schemas"]["Location"];
             name?: string;
+        };
+        /** SubjectProperties */
+        SubjectProperties: {
+            address: string;
+            /** @description 分类分级 A (low) … D (high risk). */
+            grade: string;
+            grid_id: number | null;
+            kind: string;
+            name: string;
+            squad_id: number | null;
+            subject_id: number;
         };
         /** SubjectRead */
         SubjectRead: {
@@ -5786,53 +5994,6 @@ export interface operations {
             };
         };
     };
-    declare_emergency: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description Any unique string per user action; a retry with the same key gets the first answer and changes nothing. */
-                "Idempotency-Key"?: string | null;
-            };
-            path: {
-                case_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["DeclareEmergencyRequest"];
-            };
-        };
-        responses: {
-            /** @description Request fulfilled, document follows */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["CaseDetail"];
-                };
-            };
-            /** @description Refused: see `code` (ErrorCode lists them all). */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Refused: see `code` (ErrorCode lists them all). */
-            "5XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
     grant_evidence_upload: {
         parameters: {
             query?: never;
@@ -6164,231 +6325,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["ReopenRequest"];
-            };
-        };
-        responses: {
-            /** @description Request fulfilled, document follows */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["CaseDetail"];
-                };
-            };
-            /** @description Refused: see `code` (ErrorCode lists them all). */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Refused: see `code` (ErrorCode lists them all). */
-            "5XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    list_responders: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                case_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Request fulfilled, document follows */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ResponderList"];
-                };
-            };
-            /** @description Refused: see `code` (ErrorCode lists them all). */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Refused: see `code` (ErrorCode lists them all). */
-            "5XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    send_responders: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description Any unique string per user action; a retry with the same key gets the first answer and changes nothing. */
-                "Idempotency-Key"?: string | null;
-            };
-            path: {
-                case_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["SendRespondersRequest"];
-            };
-        };
-        responses: {
-            /** @description Request fulfilled, document follows */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["CaseDetail"];
-                };
-            };
-            /** @description Refused: see `code` (ErrorCode lists them all). */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Refused: see `code` (ErrorCode lists them all). */
-            "5XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    list_responder_candidates: {
-        parameters: {
-            query?: {
-                limit?: number;
-                /** @description Coordinate system of every location in the answer (stored as WGS-84). */
-                coord_type?: components["schemas"]["CoordType"];
-            };
-            header?: never;
-            path: {
-                case_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Request fulfilled, document follows */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["CandidateList"];
-                };
-            };
-            /** @description Refused: see `code` (ErrorCode lists them all). */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Refused: see `code` (ErrorCode lists them all). */
-            "5XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    acknowledge_emergency: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description Any unique string per user action; a retry with the same key gets the first answer and changes nothing. */
-                "Idempotency-Key"?: string | null;
-            };
-            path: {
-                case_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["AcknowledgeRequest"];
-            };
-        };
-        responses: {
-            /** @description Request fulfilled, document follows */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["CaseDetail"];
-                };
-            };
-            /** @description Refused: see `code` (ErrorCode lists them all). */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Refused: see `code` (ErrorCode lists them all). */
-            "5XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    arrive_at_emergency: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description Any unique string per user action; a retry with the same key gets the first answer and changes nothing. */
-                "Idempotency-Key"?: string | null;
-            };
-            path: {
-                case_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["ArriveRequest"];
             };
         };
         responses: {
@@ -6853,47 +6789,6 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CheckinResult"];
-                };
-            };
-            /** @description Refused: see `code` (ErrorCode lists them all). */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Refused: see `code` (ErrorCode lists them all). */
-            "5XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    list_emergencies: {
-        parameters: {
-            query?: {
-                /** @description Coordinate system of every location in the answer (stored as WGS-84). */
-                coord_type?: components["schemas"]["CoordType"];
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Request fulfilled, document follows */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["EmergencyList"];
                 };
             };
             /** @description Refused: see `code` (ErrorCode lists them all). */
@@ -7525,6 +7420,396 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["LeaveRecord"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    map_blocks: {
+        parameters: {
+            query?: {
+                /** @description Only this squad (中队); squad roles may name only their own (else 403). */
+                squad_id?: number | null;
+                /** @description Coordinate system of every location in the answer (stored as WGS-84). */
+                coord_type?: components["schemas"]["CoordType"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BlockLayer"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    map_cameras: {
+        parameters: {
+            query?: {
+                /** @description `west,south,east,north` in decimal degrees, in `coord_type` (the map's visible bounds); within China's range lng 72.004..137.8347, lat 0.8293..55.8271, else 400 `bbox_invalid`. Omitted: everywhere. */
+                bbox?: string | null;
+                /** @description Only this squad (中队); squad roles may name only their own (else 403). */
+                squad_id?: number | null;
+                /** @description Coordinate system of every location in the answer (stored as WGS-84). */
+                coord_type?: components["schemas"]["CoordType"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CameraLayer"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    map_cases: {
+        parameters: {
+            query?: {
+                /** @description `west,south,east,north` in decimal degrees, in `coord_type` (the map's visible bounds); within China's range lng 72.004..137.8347, lat 0.8293..55.8271, else 400 `bbox_invalid`. Omitted: everywhere. */
+                bbox?: string | null;
+                /** @description The map's web-Mercator zoom level, 0..20. Sizes the cluster grid: a cell is a quarter of a 256-px tile (360 / 2^zoom / 4 degrees), about 64 px on screen. */
+                zoom?: number;
+                /** @description Only this squad (中队); squad roles may name only their own (else 403). */
+                squad_id?: number | null;
+                /** @description Coordinate system of every location in the answer (stored as WGS-84). */
+                coord_type?: components["schemas"]["CoordType"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseLayer"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_map_config: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MapConfig"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    map_grids: {
+        parameters: {
+            query?: {
+                /** @description Only this squad (中队); squad roles may name only their own (else 403). */
+                squad_id?: number | null;
+                /** @description Coordinate system of every location in the answer (stored as WGS-84). */
+                coord_type?: components["schemas"]["CoordType"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GridLayer"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    map_officers: {
+        parameters: {
+            query?: {
+                /** @description Only officers on (true) or off (false) duty. */
+                on_duty?: boolean | null;
+                /** @description Only this squad (中队); squad roles may name only their own (else 403). */
+                squad_id?: number | null;
+                /** @description Coordinate system of every location in the answer (stored as WGS-84). */
+                coord_type?: components["schemas"]["CoordType"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OfficerLayer"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    map_officers_stream: {
+        parameters: {
+            query?: {
+                /** @description Only this squad (中队); squad roles may name only their own (else 403). */
+                squad_id?: number | null;
+                /** @description Coordinate system of every location in the answer (stored as WGS-84). */
+                coord_type?: components["schemas"]["CoordType"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    map_squads: {
+        parameters: {
+            query?: {
+                /** @description Coordinate system of every location in the answer (stored as WGS-84). */
+                coord_type?: components["schemas"]["CoordType"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SquadLayer"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    map_subjects: {
+        parameters: {
+            query?: {
+                /** @description `west,south,east,north` in decimal degrees, in `coord_type` (the map's visible bounds); within China's range lng 72.004..137.8347, lat 0.8293..55.8271, else 400 `bbox_invalid`. Omitted: everywhere. */
+                bbox?: string | null;
+                /** @description Only this squad (中队); squad roles may name only their own (else 403). */
+                squad_id?: number | null;
+                /** @description Coordinate system of every location in the answer (stored as WGS-84). */
+                coord_type?: components["schemas"]["CoordType"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubjectLayer"];
                 };
             };
             /** @description Refused: see `code` (ErrorCode lists them all). */

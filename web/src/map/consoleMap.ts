@@ -1,0 +1,281 @@
+// The console's Leaflet map: the base layer of the setting (or none: the district's own
+// polygons are the map), the overlays in the base's coordinate system, case clusters
+// re-read as the view moves, and officers' markers moved by the live stream.
+import L from "leaflet";
+import "leaflet/dist/leaflet.css";
+import {
+  bboxOf,
+  blockLayer,
+  cameraLayer,
+  caseLayer,
+  gridLayer,
+  squadLayer,
+  subjectLayer,
+  type CaseFeature,
+  type CaseLayer,
+  type CaseProperties,
+  type ClusterProperties,
+  type MapConfig,
+  type OfficerFeature,
+} from "./layers";
+import { caseColour, clusterSize, isStale, OVERDUE_COLOUR, STATE_LABELS } from "./style";
+
+export interface ConsoleMapEvents {
+  /** The case layer was read again (the view moved). */
+  onCases?: (layer: CaseLayer) => void;
+  /** The base layer's tiles cannot be reached: drawn on the district's GeoJSON alone. */
+  onBaseLost?: () => void;
+}
+
+const escapeHtml = (s: string) =>
+  s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+export class ConsoleMap {
+  readonly map: L.Map;
+  private readonly coordType: MapConfig["coord_type"];
+  private readonly cases = L.layerGroup();
+  private readonly officers = L.layerGroup();
+  private readonly officerMarkers = new Map<number, L.Marker>();
+  private readonly officerData = new Map<number, OfficerFeature>();
+  private base: L.TileLayer | null = null;
+  private caseRequest = 0;
+  private moveTimer: ReturnType<typeof setTimeout> | null = null;
+  /** No view asked for: show the whole jurisdiction once the squads are read. */
+  private readonly fitDistrict: boolean;
+
+  constructor(
+    element: HTMLElement,
+    private readonly config: MapConfig,
+    view: { centre: [number, number]; zoom: number } | null,
+    private readonly events: ConsoleMapEvents = {},
+  ) {
+    this.coordType = config.coord_type;
+    this.fitDistrict = view === null;
+    const [lng, lat] = view?.centre ?? (config.centre as [number, number]);
+    this.map = L.map(element, {
+      center: [lat, lng],
+      zoom: view?.zoom ?? config.zoom,
+      maxZoom: config.max_zoom,
+      preferCanvas: false,
+      attributionControl: true,
+    });
+    this.map.attributionControl.setPrefix(false);
+    if (config.tile_url) this.addBase(config);
+    this.cases.addTo(this.map);
+    this.officers.addTo(this.map);
+    this.map.on("moveend", () => this.scheduleCases());
+  }
+
+  private addBase(config: MapConfig): void {
+    const options: L.TileLayerOptions = {
+      maxZoom: config.max_zoom,
+      attribution: config.attribution,
+      subdomains: config.subdomains || "abc",
+      crossOrigin: false,
+    };
+    const base = L.tileLayer(config.tile_url as string, options);
+    let loaded = 0;
+    let failed = 0;
+    base.on("tileload", () => (loaded += 1));
+    base.on("tileerror", () => {
+      failed += 1;
+      // Nothing ever loaded (an isolated network): the district's GeoJSON is the map.
+      if (loaded === 0 && failed >= 4 && this.base) {
+        this.map.removeLayer(this.base);
+        this.base = null;
+        this.events.onBaseLost?.();
+      }
+    });
+    base.addTo(this.map);
+    if (config.label_url) L.tileLayer(config.label_url, options).addTo(this.map);
+    this.base = base;
+  }
+
+  /** Read every overlay and add the layer toggles. */
+  async load(): Promise<void> {
+    const ct = this.coordType;
+    const [squads, grids, blocks, subjects, cameras] = await Promise.all([
+      squadLayer(ct),
+      gridLayer(ct),
+      blockLayer(ct),
+      subjectLayer(ct),
+      cameraLayer(ct),
+    ]);
+    const labels = L.layerGroup();
+    const squadShapes = L.geoJSON(squads as unknown as GeoJSON.GeoJsonObject, {
+      style: { color: "#1d4ed8", weight: 2, fillColor: "#dbeafe", fillOpacity: 0.35, className: "squad-shape" },
+      onEachFeature: (f, layer) => {
+        // The squad's name at its label point: with no base layer, the map's only words.
+        const [lng, lat] = f.properties.centre as [number, number];
+        L.tooltip({ permanent: true, direction: "center", className: "squad-label" })
+          .setLatLng([lat, lng])
+          .setContent(escapeHtml(String(f.properties.name_zh)))
+          .addTo(labels);
+        layer.bindTooltip(escapeHtml(String(f.properties.name_zh)), { sticky: true });
+      },
+    });
+    const gridShapes = L.geoJSON(grids as unknown as GeoJSON.GeoJsonObject, {
+      style: { color: "#64748b", weight: 1, fill: false, dashArray: "3 3", className: "grid-shape" },
+      onEachFeature: (f, layer) => layer.bindTooltip(escapeHtml(String(f.properties.code))),
+    });
+    const blockShapes = L.geoJSON(blocks as unknown as GeoJSON.GeoJsonObject, {
+      style: { color: "#059669", weight: 2, fillOpacity: 0.15, className: "block-shape" },
+      onEachFeature: (f, layer) => layer.bindTooltip(escapeHtml(String(f.properties.name))),
+    });
+    const subjectDots = L.geoJSON(subjects as unknown as GeoJSON.GeoJsonObject, {
+      pointToLayer: (f, at) =>
+        L.circleMarker(at, {
+          radius: 4,
+          color: "#92400e",
+          weight: 1,
+          fillColor: f.properties.grade >= "C" ? "#f97316" : "#fde68a",
+          fillOpacity: 0.9,
+          className: "subject-dot",
+        }).bindTooltip(`${escapeHtml(String(f.properties.name))} · ${f.properties.grade}级`),
+    });
+    const cameraDots = L.geoJSON(cameras as unknown as GeoJSON.GeoJsonObject, {
+      pointToLayer: (f, at) =>
+        L.marker(at, {
+          icon: L.divIcon({
+            className: `camera-icon camera-${f.properties.health}`,
+            html: "",
+            iconSize: [12, 12],
+          }),
+        }).bindTooltip(`${escapeHtml(String(f.properties.name))}（${healthZh(f.properties.health)}）`),
+    });
+    squadShapes.addTo(this.map);
+    labels.addTo(this.map);
+    if (this.fitDistrict && squads.features.length) this.map.fitBounds(squadShapes.getBounds());
+    gridShapes.addTo(this.map);
+    blockShapes.addTo(this.map);
+    cameraDots.addTo(this.map);
+    L.control
+      .layers(
+        {},
+        {
+          中队辖区: squadShapes,
+          中队名称: labels,
+          单元网格: gridShapes,
+          美丽街区: blockShapes,
+          监管对象: subjectDots,
+          摄像头: cameraDots,
+          案件: this.cases,
+          执法队员: this.officers,
+        },
+        { collapsed: false, position: "topright" },
+      )
+      .addTo(this.map);
+    await this.loadCases();
+  }
+
+  private scheduleCases(): void {
+    if (this.moveTimer) clearTimeout(this.moveTimer);
+    this.moveTimer = setTimeout(() => void this.loadCases(), 150);
+  }
+
+  /** Clusters or single cases of the visible box (a later answer replaces an earlier). */
+  async loadCases(): Promise<void> {
+    const request = ++this.caseRequest;
+    const b = this.map.getBounds();
+    const layer = await caseLayer(this.coordType, {
+      bbox: bboxOf(b.getWest(), b.getSouth(), b.getEast(), b.getNorth()),
+      zoom: Math.round(this.map.getZoom()),
+    });
+    if (request !== this.caseRequest) return;
+    this.cases.clearLayers();
+    for (const f of layer.features) this.cases.addLayer(this.caseMarker(f));
+    this.events.onCases?.(layer);
+  }
+
+  private caseMarker(f: CaseFeature): L.Layer {
+    const [lng, lat] = f.geometry.coordinates;
+    const at = L.latLng(lat as number, lng as number);
+    if (f.properties.kind === "cluster") {
+      const p = f.properties as ClusterProperties;
+      const size = clusterSize(p.count);
+      const late = p.overdue > 0 ? `<b class="late">${p.overdue}</b>` : "";
+      return L.marker(at, {
+        icon: L.divIcon({
+          className: "case-cluster",
+          html: `<span style="width:${size}px;height:${size}px;line-height:${size}px">${p.count}</span>${late}`,
+          iconSize: [size, size],
+        }),
+      })
+        .bindTooltip(clusterTip(p))
+        .on("click", () => this.map.setView(at, Math.min(this.map.getZoom() + 2, 18)));
+    }
+    const p = f.properties as CaseProperties;
+    return L.circleMarker(at, {
+      radius: p.urgent ? 8 : 6,
+      color: p.overdue ? OVERDUE_COLOUR : "#fff",
+      weight: 2,
+      fillColor: caseColour(p.state, p.overdue),
+      fillOpacity: 0.95,
+      className: `case-dot case-${p.case_id}${p.overdue ? " overdue" : ""}`,
+    }).bindTooltip(`${p.number} · ${p.state_label_zh}${p.overdue ? " · 超期" : ""}`);
+  }
+
+  /** Officers changed (the stream's events): on duty ones shown, moved, faded when old. */
+  updateOfficers(features: OfficerFeature[], now = Date.now()): void {
+    for (const f of features) {
+      const [lng, lat] = f.geometry.coordinates;
+      const at = L.latLng(lat as number, lng as number);
+      let marker = this.officerMarkers.get(f.id);
+      if (!f.properties.on_duty) {
+        if (marker) this.officers.removeLayer(marker);
+        this.officerMarkers.delete(f.id);
+        this.officerData.delete(f.id);
+        continue;
+      }
+      this.officerData.set(f.id, f);
+      if (!marker) {
+        marker = L.marker(at, {
+          icon: L.divIcon({
+            className: "officer-marker",
+            html: `<span data-officer-id="${f.id}"></span>`,
+            iconSize: [16, 16],
+          }),
+          zIndexOffset: 1000,
+        }).bindTooltip(escapeHtml(f.properties.display_name), { direction: "top" });
+        this.officers.addLayer(marker);
+        this.officerMarkers.set(f.id, marker);
+      } else {
+        marker.setLatLng(at);
+      }
+      marker.getElement()?.classList.toggle("stale", isStale(f.properties.located_at, now));
+    }
+  }
+
+  /** Fade the markers whose position has grown old (call every few seconds). */
+  refreshAges(now = Date.now()): void {
+    for (const [id, marker] of this.officerMarkers) {
+      const f = this.officerData.get(id);
+      if (f) marker.getElement()?.classList.toggle("stale", isStale(f.properties.located_at, now));
+    }
+  }
+
+  /** Centre on a point given in the map's coordinate system. */
+  flyTo(lng: number, lat: number, zoom = 17): void {
+    this.map.setView([lat, lng], zoom);
+  }
+
+  onDutyOfficers(): OfficerFeature[] {
+    return [...this.officerData.values()];
+  }
+
+  destroy(): void {
+    if (this.moveTimer) clearTimeout(this.moveTimer);
+    this.map.remove();
+  }
+}
+
+function healthZh(health: string): string {
+  return health === "online" ? "在线" : health === "offline" ? "离线" : "未知";
+}
+
+function clusterTip(p: ClusterProperties): string {
+  const parts = Object.entries(p.by_state).map(([state, n]) => `${stateZh(state)} ${n}`);
+  return `${p.count} 件${p.overdue ? `（超期 ${p.overdue}）` : ""}<br>${parts.join("<br>")}`;
+}
+
+const stateZh = (s: string) => STATE_LABELS[s] ?? s;
