@@ -167,6 +167,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *webapp_handlers(
                 Path(settings.http.web_dist or default_dist()),
                 page_policy(settings.s3.public_endpoint or settings.s3.endpoint),
+                {"tencent-map-key": settings.http.tencent_map_key},
             ),
         ],
         dependencies=DEPENDENCIES,

@@ -104,6 +104,15 @@ class HttpSettings(_Section, frozen=True, kw_only=True):
             "Folder of the built mobile app served at /app/ (default: web/dist of the checkout).",
         ),
     ] = ""
+    tencent_map_key: Annotated[
+        str,
+        env(
+            "OFFSITE_TENCENT_MAP_KEY",
+            "腾讯位置服务 developer key of the mobile app, sent as `referer` of its 腾讯地图"
+            " navigation links (lbs.qq.com console; allow the app's domain); empty: the app"
+            " offers 高德 navigation only.",
+        ),
+    ] = ""
     list_cache_ttl_s: Annotated[
         float,
         env(
