@@ -37,6 +37,7 @@ from api.openapi_docs import finish_document
 from api.operations.outbox import OutboxController
 from api.org.controllers import MeController, SquadController, UserController
 from api.org.service import ensure_bootstrap_admin
+from api.places.controller import PlaceController
 from api.scoping import jurisdiction_guard
 from api.security import BearerAuthMiddleware, VerifiedTokens
 from api.stats.controller import StatsController
@@ -159,6 +160,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             FeedController,
             NotificationController,
             SubjectController,
+            PlaceController,
             GradeController,
             StructureController,
             StructureTargetController,

@@ -144,6 +144,7 @@ OPERATIONS: dict[str, Op] = {
     "delete_camera": Op(Kind.owned, roles=ADMIN, destructive=True),
     # subjects and grading
     "search_subjects": Op(Kind.scoped, shows_a=True),
+    "search_places": Op(Kind.scoped, shows_a=True),
     "create_subject": Op(Kind.shared, roles=MANAGERS),
     "export_subjects": Op(Kind.scoped, roles=MANAGERS, shows_a=True),
     "import_subjects": Op(Kind.shared, roles=CENTRE),
@@ -400,7 +401,7 @@ def _query(op_id: str, op: dict[str, Any], world: World) -> dict[str, str]:
     for p in op.get("parameters", []):
         if p["in"] == "query" and (p.get("required") or p["name"] == "limit"):
             query[p["name"]] = values[p["name"]]
-    if op_id == "search_subjects":
+    if op_id in ("search_subjects", "search_places"):
         query["q"] = world.markers[1]
     if op_id == "export_subjects":
         query["format"] = "csv"  # the markers are readable in it

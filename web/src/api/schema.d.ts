@@ -996,6 +996,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/places": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Search
+         * @description Places whose name holds ``q``, in the caller's jurisdiction: subjects first, then
+         *     street blocks, then grid cells, each a point to report from.
+         */
+        get: operations["search_places"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/squads": {
         parameters: {
             query?: never;
@@ -2747,6 +2768,28 @@ export interface components {
         PersonRef: {
             display_name: string;
             id: number;
+        };
+        /**
+         * PlaceKind
+         * @enum {string}
+         */
+        PlaceKind: "subject" | "block" | "grid";
+        /** PlacePage */
+        PlacePage: {
+            items: components["schemas"]["PlaceRead"][];
+        };
+        /** PlaceRead */
+        PlaceRead: {
+            /** @description A subject's address; a grid cell's code. */
+            address: string;
+            /** @description The subject's, block's or grid cell's id. */
+            id: number;
+            kind: components["schemas"]["PlaceKind"];
+            kind_label_zh: string;
+            /** @description The place (inside an area's polygon), in coord_type. */
+            location: components["schemas"]["Location"];
+            name: string;
+            squad_id: number | null;
         };
         /** PlacementRead */
         PlacementRead: {
@@ -5773,6 +5816,51 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["OutboxRow"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    search_places: {
+        parameters: {
+            query: {
+                /** @description What the officer typed: a subject's name or address, a street block's name, a grid cell's code or name. */
+                q: string;
+                /** @description Coordinate system of every location in the answer (stored as WGS-84). */
+                coord_type?: components["schemas"]["CoordType"];
+                /** @description At most this many. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlacePage"];
                 };
             };
             /** @description Refused: see `code` (ErrorCode lists them all). */
