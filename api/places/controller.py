@@ -12,7 +12,7 @@ from litestar import Controller, get
 from litestar.params import QueryParameter
 
 from api.deps import Caller
-from api.schemas import CoordTypeQuery
+from api.schemas import CoordTypeQuery, LimitQuery
 from domain.geo import CoordType, Location
 from storage import places
 from storage.places import PlaceKind, PlaceRecord
@@ -64,7 +64,7 @@ class PlaceController(Controller):
             ),
         ],
         coord_type: CoordTypeQuery = CoordType.wgs84,
-        limit: Annotated[int, QueryParameter(ge=1, le=50, description="At most this many.")] = 20,
+        limit: LimitQuery = 20,
     ) -> PlacePage:
         """Places whose name holds ``q``, in the caller's jurisdiction: subjects first, then
         street blocks, then grid cells, each a point to report from."""

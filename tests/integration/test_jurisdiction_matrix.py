@@ -396,12 +396,13 @@ def _query(op_id: str, op: dict[str, Any], world: World) -> dict[str, str]:
         "lng": str(XINZHUANG_POINT["lng"]),
         "lat": str(XINZHUANG_POINT["lat"]),
         "limit": "200",
+        "q": world.markers[1],  # squad A's subject (search_places requires a text)
     }
     query = {}
     for p in op.get("parameters", []):
         if p["in"] == "query" and (p.get("required") or p["name"] == "limit"):
             query[p["name"]] = values[p["name"]]
-    if op_id in ("search_subjects", "search_places"):
+    if op_id == "search_subjects":
         query["q"] = world.markers[1]
     if op_id == "export_subjects":
         query["format"] = "csv"  # the markers are readable in it

@@ -5845,7 +5845,7 @@ export interface operations {
                 q: string;
                 /** @description Coordinate system of every location in the answer (stored as WGS-84). */
                 coord_type?: components["schemas"]["CoordType"];
-                /** @description At most this many. */
+                /** @description Page size. */
                 limit?: number;
             };
             header?: never;
