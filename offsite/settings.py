@@ -183,6 +183,16 @@ class S3Settings(_Section, frozen=True, kw_only=True):
             "S3 URL as phones reach it (upload grants, view links); empty: S3_ENDPOINT.",
         ),
     ] = ""
+    cors_origins: Annotated[
+        str,
+        env(
+            "S3_CORS_ORIGINS",
+            "Comma-separated origins the mobile app is served from (e.g."
+            " https://cg.example.gov.cn): `offsite migrate` sets the bucket's CORS rule so"
+            " phones may POST photos to it and read the answer; empty: the bucket's CORS is"
+            " left as it is (SeaweedFS and MinIO answer every origin until told otherwise).",
+        ),
+    ] = ""
 
 
 class AuthSettings(_Section, frozen=True, kw_only=True):
