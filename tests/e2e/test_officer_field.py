@@ -301,8 +301,7 @@ async def test_a_report_is_placed_by_a_typed_address_when_the_phone_has_no_posit
     await page.locator("[data-position-from]", has_text=f"{tag}水果店").wait_for()
     assert await page.locator("[data-position] input").input_value() == "121.40810, 30.99690"
     assert (
-        await page.locator("[data-address] input").input_value()
-        == f"江川路 318 号（{tag}水果店）"
+        await page.locator("[data-address] input").input_value() == f"江川路 318 号（{tag}水果店）"
     )
     description = f"水果摊占道 {tag}"
     await page.locator("[data-description] textarea").fill(description)

@@ -4,7 +4,6 @@ S3_CORS_ORIGINS, here against the embedded SeaweedFS, which has PutBucketCors.""
 
 from __future__ import annotations
 
-
 import httpx
 import msgspec
 import pytest
@@ -20,7 +19,13 @@ def test_origins_are_read_deduplicated_and_checked() -> None:
     spec = f" {APP} , https://CG.example.gov.cn/, http://10.1.2.3:8000,,"
     assert cors_origins(spec) == [APP, "http://10.1.2.3:8000"]
     assert cors_origins("") == []
-    for bad in ("cg.example.gov.cn", "https://cg.example.gov.cn/app/", "*", "ftp://x", "https://*.x"):
+    for bad in (
+        "cg.example.gov.cn",
+        "https://cg.example.gov.cn/app/",
+        "*",
+        "ftp://x",
+        "https://*.x",
+    ):
         with pytest.raises(ValueError, match="not an origin"):
             cors_origins(bad)
     rule = cors_configuration([APP]).decode()
@@ -41,7 +46,8 @@ async def test_migrate_sets_the_rule_and_the_store_enforces_it(
     store = ObjectStore(settings.s3)
     store.ensure_bucket()
     with_origins = msgspec.structs.replace(
-        settings, s3=msgspec.structs.replace(settings.s3, cors_origins=f"{APP},http://10.1.2.3:8000")
+        settings,
+        s3=msgspec.structs.replace(settings.s3, cors_origins=f"{APP},http://10.1.2.3:8000"),
     )
     try:
         await _bucket_cors(store, with_origins)
@@ -68,5 +74,3 @@ async def test_without_origins_the_bucket_is_left_as_it_is(settings: Settings) -
     assert store.cors_rule() is None
     # The embedded store's default answers any origin (what the browser tests rely on).
     assert _preflight(store, "http://127.0.0.1:1234").headers.get("access-control-allow-origin")
-
-

@@ -72,7 +72,10 @@ async def test_a_typed_address_finds_subjects_blocks_and_grid_cells_of_the_squad
             code=f"{tag}-0001",
             squad=await squad_id(JIANGCHUAN),
             name_zh=f"{tag}网格",
-            boundary={"type": "Polygon", "coordinates": [[*map(list, cell_ring), list(cell_ring[0])]]},
+            boundary={
+                "type": "Polygon",
+                "coordinates": [[*map(list, cell_ring), list(cell_ring[0])]],
+            },
             area_m2=1000.0,
         )
     )
@@ -117,10 +120,18 @@ async def test_a_typed_address_finds_subjects_blocks_and_grid_cells_of_the_squad
 
 @pytest.mark.parametrize(
     "query",
-    [{}, {"q": ""}, {"q": "x" * 65}, {"q": "江川", "limit": 0}, {"q": "江川", "limit": 201},
-     {"q": "江川", "coord_type": "mars"}],
+    [
+        {},
+        {"q": ""},
+        {"q": "x" * 65},
+        {"q": "江川", "limit": 0},
+        {"q": "江川", "limit": 201},
+        {"q": "江川", "coord_type": "mars"},
+    ],
 )
-async def test_bad_lookups_are_refused_with_a_code(client: AppClient, query: dict[str, Any]) -> None:
+async def test_bad_lookups_are_refused_with_a_code(
+    client: AppClient, query: dict[str, Any]
+) -> None:
     officer = await login(client, await make_user(Role.officer, squad_code=JIANGCHUAN))
     answer = await client.get("/api/v1/places", headers=bearer(officer), params=query)
     assert answer.status_code == 400, answer.text
