@@ -23,6 +23,14 @@ from api.cameras.controller import CameraController
 from api.cases.controller import CaseController
 from api.catalogue.controller import ViolationTypeController
 from api.deps import DEPENDENCIES
+from api.duty.controller import (
+    LeaveController,
+    MyDutyController,
+    RollCallController,
+    RosterController,
+    TrackController,
+)
+from api.equipment.controller import EquipmentController, MyEquipmentController
 from api.errors import EXCEPTION_HANDLERS
 from api.evidence.controller import EvidenceController
 from api.health import HealthController
@@ -37,6 +45,7 @@ from api.openapi_docs import finish_document
 from api.operations.outbox import OutboxController
 from api.org.controllers import MeController, SquadController, UserController
 from api.org.service import ensure_bootstrap_admin
+from api.patrol.controller import CheckinPointController, SquadCheckinController
 from api.places.controller import PlaceController
 from api.scoping import jurisdiction_guard
 from api.security import BearerAuthMiddleware, VerifiedTokens
@@ -65,6 +74,8 @@ OPENAPI_TAGS = [
     Tag(name="catalogue", description="Violation types (违规事件分类) and their SLAs."),
     Tag(name="evidence", description="Photos and clips: upload grants, checks, links."),
     Tag(name="cameras", description="Camera registry: sources, legal fields, health, zones."),
+    Tag(name="patrol", description="Patrol check-in points (巡查签到点), check-ins, missed plans."),
+    Tag(name="equipment", description="Equipment registry (装备) and assignments to officers."),
     Tag(name="figures", description="Assessment indicators (考核指标)."),
     Tag(name="integrator", description="For outside systems, with an API key and scopes."),
     Tag(name="operations", description="Liveness and readiness."),
@@ -166,6 +177,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
             StructureTargetController,
             BlockController,
             OutboxController,
+            MyDutyController,
+            RosterController,
+            LeaveController,
+            TrackController,
+            RollCallController,
+            CheckinPointController,
+            SquadCheckinController,
+            EquipmentController,
+            MyEquipmentController,
             *webapp_handlers(
                 Path(settings.http.web_dist or default_dist()),
                 page_policy(settings.s3.public_endpoint or settings.s3.endpoint),

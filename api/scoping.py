@@ -32,6 +32,10 @@ OWNED_PATH_PARAMS: dict[str, tuple[Owned, str]] = {
     "camera_id": (Owned.camera, "camera_not_found"),
     "evidence_id": (Owned.evidence, "evidence_not_found"),
     "user_id": (Owned.user, "user_not_found"),
+    "leave_id": (Owned.leave, "leave_not_found"),
+    "roll_call_id": (Owned.roll_call, "roll_call_not_found"),
+    "checkin_point_id": (Owned.checkin_point, "checkin_point_not_found"),
+    "equipment_id": (Owned.equipment, "equipment_not_found"),
 }
 SQUAD_PARAM = "squad_id"
 INT4_MAX = 2**31 - 1

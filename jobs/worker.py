@@ -25,6 +25,7 @@ from arq.worker import get_kwargs
 from redis.exceptions import RedisError
 
 from jobs.blocks import score_blocks
+from jobs.duty import expire_roll_call, purge_old_positions, settle_roll_calls
 from jobs.escalation import escalate_deadlines
 from jobs.evidence import CHECK_TRIES, check_evidence, check_stuck_evidence, clean_up_uploads
 from jobs.grading import grade_subjects
@@ -117,6 +118,9 @@ class WorkerSettings:
         grade_subjects,
         plan_inspections,
         score_blocks,
+        expire_roll_call,
+        settle_roll_calls,
+        purge_old_positions,
         # Retries are the outbox's own (attempts, back-off, dead); a result kept in Redis
         # would only block the next attempt's job id.
         func(deliver_outbox, keep_result=0, timeout=120),
@@ -134,6 +138,9 @@ class WorkerSettings:
         cron(score_blocks, hour={1}, minute={10}, unique=True, timeout=3600),
         cron(clean_up_uploads, minute={41}, unique=True, timeout=1800),
         cron(poll_cameras, second=set(range(0, 60, 5)), unique=True, timeout=30),
+        # Roll calls past their deadline, whatever happened to their deadline jobs.
+        cron(settle_roll_calls, second={45}, unique=True, timeout=60),
+        cron(purge_old_positions, hour={3}, minute={47}, unique=True, timeout=1800),
     ]
     on_startup = main_startup
     on_shutdown = shutdown

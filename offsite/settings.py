@@ -469,6 +469,16 @@ class SubjectSettings(_Section, frozen=True, kw_only=True):
     ] = ""
 
 
+class DutySettings(_Section, frozen=True, kw_only=True):
+    position_retention_days: Annotated[
+        int,
+        env(
+            "OFFSITE_POSITION_RETENTION_DAYS",
+            "Officers' position tracks (personal data) are deleted after this many days.",
+        ),
+    ] = 30
+
+
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """All settings, by section."""
 
@@ -488,6 +498,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     outbox: OutboxSettings = msgspec.field(default_factory=OutboxSettings)
     sms: SmsSettings = msgspec.field(default_factory=SmsSettings)
     subjects: SubjectSettings = msgspec.field(default_factory=SubjectSettings)
+    duty: DutySettings = msgspec.field(default_factory=DutySettings)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -510,6 +521,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             outbox=OutboxSettings.from_env(environ),
             sms=SmsSettings.from_env(environ),
             subjects=SubjectSettings.from_env(environ),
+            duty=DutySettings.from_env(environ),
         )
 
     @property
@@ -553,6 +565,7 @@ SECTIONS: tuple[type[_Section], ...] = (
     OutboxSettings,
     SmsSettings,
     SubjectSettings,
+    DutySettings,
 )
 
 

@@ -27,6 +27,7 @@ TITLES_ZH = {
     "case.review_requested": "待核查 {number}",
     "case.escalated": "案件超期 {number}",
     "camera.offline": "摄像头离线 {device_id}",
+    "duty.roll_call": "点名抽查：请在 {within_minutes} 分钟内上报位置",
 }
 
 

@@ -1,5 +1,6 @@
-"""A squad's officers as the squad leader picks one for a task: duty status, last known
-position and its age, and the open tasks each already carries."""
+"""A squad's officers as the squad leader picks one for a task: duty status (the phone's
+word), whether the roster has them on shift and until when, last known position and its
+age, and the open tasks each already carries."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import msgspec
 from domain.cases.model import TASK_STATES
 from domain.geo import CoordType, Location
 from domain.org import Role
+from storage.duty.roster import current_shift_ends
 from storage.tables import StaffUser
 
 _TASK_STATES = [s.value for s in TASK_STATES]
@@ -21,6 +23,8 @@ class OfficerLoad(msgspec.Struct, frozen=True, kw_only=True):
     id: int
     display_name: str
     on_duty: bool
+    on_shift: bool
+    shift_ends_at: datetime | None
     duty_changed_at: datetime | None
     last_location: Location | None
     last_located_at: datetime | None
@@ -29,10 +33,10 @@ class OfficerLoad(msgspec.Struct, frozen=True, kw_only=True):
 
 
 async def squad_officers(
-    squad_id: int, coord_type: CoordType = CoordType.wgs84
+    squad_id: int, now: datetime, coord_type: CoordType = CoordType.wgs84
 ) -> list[OfficerLoad]:
     """The squad's active officers: on duty first, then the lightest load, then by name;
-    positions in ``coord_type``."""
+    positions in ``coord_type``; on shift at ``now`` by the roster."""
     rows = await StaffUser.raw(
         """SELECT u.id, u.display_name, u.on_duty, u.duty_changed_at, u.last_lng, u.last_lat,
                   u.last_located_at,
@@ -47,11 +51,14 @@ async def squad_officers(
         squad_id,
         Role.officer.value,
     )
+    shift_ends = await current_shift_ends([r["id"] for r in rows], now)
     return [
         OfficerLoad(
             id=r["id"],
             display_name=r["display_name"],
             on_duty=r["on_duty"],
+            on_shift=r["id"] in shift_ends,
+            shift_ends_at=shift_ends.get(r["id"]),
             duty_changed_at=r["duty_changed_at"],
             last_location=(
                 Location.from_wgs84(r["last_lng"], r["last_lat"], coord_type)

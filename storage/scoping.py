@@ -35,6 +35,10 @@ class Owned(StrEnum):
     camera = "camera"
     evidence = "evidence"
     user = "user"
+    leave = "leave"
+    roll_call = "roll_call"
+    checkin_point = "checkin_point"
+    equipment = "equipment"
 
 
 class Ownership(msgspec.Struct, frozen=True):
@@ -54,6 +58,10 @@ _OWNER_SQL = {
         'SELECT c.squad FROM evidence e JOIN enforcement_case c ON c.id = e."case" WHERE e.id = $1'
     ),
     Owned.user: "SELECT squad FROM staff_user WHERE id = $1",
+    Owned.leave: "SELECT squad FROM duty_leave WHERE id = $1",
+    Owned.roll_call: "SELECT squad FROM roll_call WHERE id = $1",
+    Owned.checkin_point: "SELECT squad FROM checkin_point WHERE id = $1",
+    Owned.equipment: "SELECT squad FROM equipment WHERE id = $1",
 }
 
 # Ids beyond a column's range name nothing (and asyncpg would refuse to send them).

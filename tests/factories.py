@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import os
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from domain.auth.passwords import hash_password
@@ -50,3 +50,21 @@ async def make_user(
         )
     ).returning(StaffUser.id)
     return {"id": rows[0]["id"], "username": username, "password": password, "squad_id": squad}
+
+
+async def on_shift(
+    user_id: int, starts_at: datetime | None = None, ends_at: datetime | None = None
+) -> None:
+    """Put the officer on the roster: a shift from ``starts_at`` (default an hour ago) to
+    ``ends_at`` (default 12 hours after it, at most 24), unless a shift of theirs already
+    overlaps it (then that one stands)."""
+    start = starts_at or datetime.now(UTC) - timedelta(hours=1)
+    end = ends_at or start + timedelta(hours=12)
+    await StaffUser.raw(
+        """INSERT INTO duty_shift (squad, officer, starts_at, ends_at, created_at)
+           SELECT squad, id, {}, {}, now() FROM staff_user WHERE id = {}
+           ON CONFLICT DO NOTHING""",
+        start,
+        end,
+        user_id,
+    )

@@ -82,7 +82,9 @@ class MeController(Controller):
     async def duty(self, principal: Caller, data: JSONBody[DutyUpdate]) -> UserRead:
         """Go on or off duty; the location (any coord_type) becomes the last known position."""
         position = data.location.to_wgs84() if data.location else None
-        user = await service.set_duty(principal.user_id, data.on_duty, position, datetime.now(UTC))
+        user = await service.set_duty(
+            principal.user_id, data.on_duty, position, datetime.now(UTC), data.accuracy_m
+        )
         return UserRead.of(user)
 
 
@@ -111,12 +113,14 @@ class SquadController(Controller):
     async def list_officers(
         self, squad_id: FromPath[int], coord_type: CoordTypeQuery = CoordType.wgs84
     ) -> OfficerPage:
-        """The squad's officers for assigning a task (派单): duty status, last known
-        position (in ``coord_type``) and when it was taken, open and overdue tasks; on duty
-        first, then the lightest load. Squad leaders see their own squad only."""
+        """The squad's officers for assigning a task (派单): duty status (``on_duty``, the
+        phone's word), whether the roster has them on shift now (``on_shift``) and when
+        that shift ends, last known position (in ``coord_type``) and when it was taken,
+        open and overdue tasks; on duty first, then the lightest load. Squad leaders see
+        their own squad only."""
         if not await org.squad_exists(squad_id):
             raise NotFound("squad_not_found", f"no squad {squad_id}")
-        return OfficerPage(await roster.squad_officers(squad_id, coord_type))
+        return OfficerPage(await roster.squad_officers(squad_id, datetime.now(UTC), coord_type))
 
     @get("/grids", operation_id="list_grids")
     async def list_grids(

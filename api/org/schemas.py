@@ -138,6 +138,8 @@ class DutyUpdate(msgspec.Struct, frozen=True):
 
     on_duty: bool
     location: Location | None = None
+    # The phone's reported accuracy of ``location`` (metres), kept with the track.
+    accuracy_m: Annotated[float, msgspec.Meta(ge=0, le=100_000)] | None = None
 
 
 class UserCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):

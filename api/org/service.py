@@ -16,6 +16,7 @@ from offsite.runtime import Runtime
 from storage import org, sessions
 from storage.cases.commands import release_tasks
 from storage.db import engine
+from storage.duty import track
 from storage.tables import StaffUser
 
 
@@ -88,8 +89,15 @@ async def update_user(rt: Runtime, user_id: int, data: UserUpdate, now: datetime
     return user
 
 
-async def set_duty(user_id: int, on_duty: bool, position: LngLat | None, now: datetime) -> User:
-    """Record duty status and, when the phone sent one, the last known position."""
+async def set_duty(
+    user_id: int,
+    on_duty: bool,
+    position: LngLat | None,
+    now: datetime,
+    accuracy_m: float | None = None,
+) -> User:
+    """Record duty status and, when the phone sent one, the last known position; the
+    position joins the officer's track and a change of status the duty record."""
     values: dict[Any, Any] = {StaffUser.on_duty: on_duty, StaffUser.duty_changed_at: now}
     if position is not None:
         values |= {
@@ -98,7 +106,9 @@ async def set_duty(user_id: int, on_duty: bool, position: LngLat | None, now: da
             StaffUser.last_located_at: now,
         }
     async with engine().transaction():
+        was_on_duty = await track.lock_duty(user_id)
         await org.update_user(user_id, values, now)
+        await track.record_duty(user_id, was_on_duty, on_duty, position, accuracy_m, now)
         user = await org.get_user(user_id)
     assert user is not None
     return user

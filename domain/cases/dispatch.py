@@ -1,4 +1,5 @@
-"""Auto-dispatch: which on-duty officer of a squad gets a new case."""
+"""Auto-dispatch: which officer of a squad gets a new case — one on shift (the roster
+says so) and on duty (their phone says so)."""
 
 from __future__ import annotations
 
@@ -11,17 +12,26 @@ from domain.geo import LngLat, haversine_m
 
 
 class Candidate(msgspec.Struct, frozen=True):
-    """An on-duty officer of the squad, with their open tasks and last known position."""
+    """An officer of the squad, with their open tasks, last known position, and whether
+    they are on duty (在岗, from the phone) and on shift (from the roster)."""
 
     user_id: int
     open_tasks: int
     position: LngLat | None
+    on_duty: bool = True
+    on_shift: bool = True
+
+    @property
+    def available(self) -> bool:
+        return self.on_duty and self.on_shift
 
 
 def choose_officer(candidates: Sequence[Candidate], point: LngLat | None) -> int | None:
-    """Fewest open tasks first, then nearest last known position (unknown counts as far),
-    then the lowest id so the choice is deterministic; None when nobody is on duty."""
-    if not candidates:
+    """Among officers on shift and on duty: fewest open tasks first, then nearest last
+    known position (unknown counts as far), then the lowest id so the choice is
+    deterministic; None when nobody is available."""
+    available = [c for c in candidates if c.available]
+    if not available:
         return None
 
     def distance(c: Candidate) -> float:
@@ -29,4 +39,4 @@ def choose_officer(candidates: Sequence[Candidate], point: LngLat | None) -> int
             return math.inf
         return haversine_m(c.position, point)
 
-    return min(candidates, key=lambda c: (c.open_tasks, distance(c), c.user_id)).user_id
+    return min(available, key=lambda c: (c.open_tasks, distance(c), c.user_id)).user_id

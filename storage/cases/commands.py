@@ -40,6 +40,7 @@ from storage.cases import catalogue, changes, deadlines, records, timeline
 from storage.cases.records import CaseRecord
 from storage.cases.views import CaseDetail, detail
 from storage.db import engine
+from storage.duty.roster import ON_SHIFT_ARGS, on_shift_sql
 from storage.geography import GeoIndex
 from storage.tables import Case, Outbox, Squad, StaffUser, Subject
 
@@ -489,21 +490,23 @@ async def _auto_dispatch(
 ) -> CaseRecord:
     officer = None
     if vt.auto_dispatch is AutoDispatch.officer:
-        officer = choose_officer(await candidates(squad), position)
+        officer = choose_officer(await candidates(squad, now), position)
     command = Dispatch(squad_id=squad, officer_id=officer, note="auto-dispatch")
     transition = decide(record.facts, SYSTEM, command, now)
     return await apply_transition(deps, record, SYSTEM, command, transition, now, None)
 
 
-async def candidates(squad: int) -> list[Candidate]:
-    """The squad's on-duty officers with their open tasks and last known position."""
+async def candidates(squad: int, now: datetime) -> list[Candidate]:
+    """The squad's on-duty officers with their open tasks, last known position, and
+    whether the roster has them on shift at ``now`` (``choose_officer`` wants both)."""
     rows = await StaffUser.raw(
-        """SELECT u.id, u.last_lng, u.last_lat,
+        f"""SELECT u.id, u.last_lng, u.last_lat, {on_shift_sql("u.id")} AS on_shift,
                   (SELECT count(*) FROM enforcement_case c WHERE c.assignee = u.id
                      AND c.state IN ('dispatched', 'in_progress', 'awaiting_rectification')
                   ) AS open_tasks
              FROM staff_user u
-            WHERE u.squad = {} AND u.role = 'officer' AND u.on_duty AND u.is_active""",
+            WHERE u.squad = {{}} AND u.role = 'officer' AND u.on_duty AND u.is_active""",
+        *([now] * ON_SHIFT_ARGS),
         squad,
     )
     return [
@@ -511,6 +514,8 @@ async def candidates(squad: int) -> list[Candidate]:
             r["id"],
             r["open_tasks"],
             LngLat(r["last_lng"], r["last_lat"]) if r["last_lng"] is not None else None,
+            on_duty=True,
+            on_shift=r["on_shift"],
         )
         for r in rows
     ]

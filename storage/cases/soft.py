@@ -64,7 +64,7 @@ async def party_unreachable(deps: Deps, case_id: int, now: datetime) -> bool:
         assert record.squad_id is not None  # NotifyParty needs a squad
         command = Dispatch(
             squad_id=record.squad_id,
-            officer_id=await _officer(record),
+            officer_id=await _officer(record, now),
             note="the party could not be notified",
         )
         transition = decide(record.facts, SYSTEM, command, now)
@@ -92,7 +92,7 @@ async def _settle(deps: Deps, record: CaseRecord, now: datetime) -> str:
         if await _cleared_since_notice(record.id):
             command, verdict = ConfirmCorrection(note="the camera saw it corrected"), "corrected"
         else:
-            officer = await _officer(record)
+            officer = await _officer(record, now)
             assert record.squad_id is not None  # NotifyParty needs a squad
             command = Dispatch(
                 squad_id=record.squad_id,
@@ -101,7 +101,7 @@ async def _settle(deps: Deps, record: CaseRecord, now: datetime) -> str:
             )
             verdict = "dispatched"
     else:
-        officer = await _officer(record)
+        officer = await _officer(record, now)
         if officer is None:
             return "waiting"
         command, verdict = (
@@ -113,7 +113,7 @@ async def _settle(deps: Deps, record: CaseRecord, now: datetime) -> str:
     return verdict
 
 
-async def _officer(record: CaseRecord) -> int | None:
+async def _officer(record: CaseRecord, now: datetime) -> int | None:
     if record.squad_id is None:
         return None
     position = (
@@ -121,7 +121,7 @@ async def _officer(record: CaseRecord) -> int | None:
         if record.lng is not None and record.lat is not None
         else None
     )
-    return choose_officer(await candidates(record.squad_id), position)
+    return choose_officer(await candidates(record.squad_id, now), position)
 
 
 async def _cleared_since_notice(case_id: int) -> bool:

@@ -4,7 +4,7 @@ a few cameras and supervised subjects."""
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,7 +16,7 @@ from domain.geo import LngLat, area_m2
 from domain.org import Role
 from storage.db import engine
 from storage.geography import GeoIndex
-from storage.tables import Camera, GridCell, Squad, StaffUser, Subject
+from storage.tables import Camera, DutyShift, GridCell, Squad, StaffUser, Subject
 
 HERE = Path(__file__).parent
 DEMO_PASSWORD = "offsite-demo"
@@ -178,7 +178,58 @@ async def seed_demo(now: datetime, password_cost: int) -> list[DemoUser]:
                 )
             )
     await _seed_field(now)
+    await _seed_rosters(now)
     return list(DEMO_USERS)
+
+
+# The demo's rosters (勤务排班): 江川路 round the clock in a day and a night shift (the
+# night one crosses midnight), 莘庄镇's one officer all day, so the demo auto-dispatches
+# at any hour. Shanghai wall-clock (start hour, length in hours).
+DEMO_SHIFTS = {
+    "officer.jiangchuan1": (7, 12),
+    "officer.jiangchuan2": (19, 12),
+    "officer.xinzhuang1": (0, 24),
+}
+DEMO_ROSTER_WEEKS = range(-1, 4)  # last week (its Sunday night runs into this Monday) to +3
+
+
+async def _seed_rosters(now: datetime) -> None:
+    """Each demo officer's shifts from last week to three weeks on; a week that already
+    has shifts of the officer is left as it is (the seed is idempotent)."""
+    today = now.astimezone(SHANGHAI).date()
+    this_monday = today - timedelta(days=today.weekday())
+    async with engine().transaction():
+        for username, (hour, hours) in DEMO_SHIFTS.items():
+            officer = (
+                await StaffUser.select(StaffUser.id, StaffUser.squad)
+                .where(StaffUser.username == username)
+                .first()
+            )
+            if officer is None:
+                continue
+            for week in DEMO_ROSTER_WEEKS:
+                monday = this_monday + timedelta(weeks=week)
+                start = datetime.combine(monday, time(0), SHANGHAI)
+                has = await DutyShift.exists().where(
+                    (DutyShift.officer == officer["id"])
+                    & (DutyShift.starts_at >= start)
+                    & (DutyShift.starts_at < start + timedelta(days=7))
+                )
+                if has:
+                    continue
+                for day in range(7):
+                    begins = datetime.combine(monday + timedelta(days=day), time(hour), SHANGHAI)
+                    await DutyShift.insert(
+                        DutyShift(
+                            squad=officer["squad"],
+                            officer=officer["id"],
+                            starts_at=begins,
+                            ends_at=begins + timedelta(hours=hours),
+                            grid_ids=[],
+                            area_note="演示排班",
+                            created_at=now,
+                        )
+                    )
 
 
 async def _seed_field(now: datetime) -> None:
@@ -222,6 +273,9 @@ async def _seed_field(now: datetime) -> None:
                 )
             )
         await _demo_programmes(geo, now)
+    from storage.seed.patrol import seed_patrol
+
+    await seed_patrol(geo, now)  # its own transactions: an assignment locks its item
 
 
 # A demo street block around the 江川路 demo cameras, and the district's structure

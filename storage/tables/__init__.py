@@ -11,6 +11,7 @@ from storage.tables.cases import (
     ViolationTypeRow,
     ViolationTypeVersion,
 )
+from storage.tables.duty import DutyLeave, DutyShift, DutyTransition, PositionFix, RollCall
 from storage.tables.evidence import Evidence
 from storage.tables.field import (
     Camera,
@@ -30,6 +31,7 @@ from storage.tables.org import (
     StaffUser,
     WechatBinding,
 )
+from storage.tables.patrol import CheckinPoint, Equipment, EquipmentAssignment, PatrolCheckin
 
 TABLES = (
     Squad,
@@ -61,6 +63,15 @@ TABLES = (
     StreetBlock,
     BlockSpotCheck,
     BlockScore,
+    DutyShift,
+    DutyLeave,
+    PositionFix,
+    DutyTransition,
+    RollCall,
+    CheckinPoint,
+    PatrolCheckin,
+    Equipment,
+    EquipmentAssignment,
 )
 
 __all__ = [
@@ -73,6 +84,12 @@ __all__ = [
     "CaseDeadline",
     "CaseEscalation",
     "CaseEvent",
+    "CheckinPoint",
+    "DutyLeave",
+    "DutyShift",
+    "DutyTransition",
+    "Equipment",
+    "EquipmentAssignment",
     "Evidence",
     "FeedEntry",
     "FeedRelay",
@@ -82,7 +99,10 @@ __all__ = [
     "IntegratorKey",
     "Notification",
     "Outbox",
+    "PatrolCheckin",
+    "PositionFix",
     "RefreshToken",
+    "RollCall",
     "Squad",
     "StaffUser",
     "StreetBlock",

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from storage.tables import StaffUser
+from tests import factories
 from tests.integration.conftest import AppClient, bearer
 
 # A point in grid 310112001-0001 (江川路), and one in 310112101 (莘庄镇).
@@ -21,6 +22,9 @@ async def quiet_squad(squad_id: int) -> None:
 
 
 async def go_on_duty(client: AppClient, tokens: dict[str, Any], point: dict[str, Any]) -> None:
+    """On shift (a roster shift covering now, unless one does already) and on duty at
+    ``point``: what auto-dispatch asks of an officer."""
+    await factories.on_shift(tokens["user"]["id"])
     response = await client.put(
         "/api/v1/me/duty", headers=bearer(tokens), json={"on_duty": True, "location": point}
     )

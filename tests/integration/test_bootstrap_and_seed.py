@@ -17,7 +17,18 @@ from storage.seed import (
     DEMO_USERS,
     seed_demo,
 )
-from storage.tables import Camera, GridCell, Squad, StaffUser, StreetBlock, Subject
+from storage.seed.patrol import DEMO_ITEMS, DEMO_POINTS
+from storage.tables import (
+    Camera,
+    CheckinPoint,
+    Equipment,
+    EquipmentAssignment,
+    GridCell,
+    Squad,
+    StaffUser,
+    StreetBlock,
+    Subject,
+)
 from tests.integration.conftest import app_client, bearer, login
 
 pytestmark = pytest.mark.usefixtures("database")
@@ -62,6 +73,12 @@ async def test_demo_seed_is_idempotent_and_complete(client) -> None:
     blocks = await StreetBlock.select(StreetBlock.squad).where(StreetBlock.name == DEMO_BLOCK[0])
     assert len(blocks) == 1 and blocks[0]["squad"] is not None, "seeded once, in its squad"
     assert all(s["squad"] is not None for s in subjects)
+    names = [p.name for p in DEMO_POINTS]
+    assert await CheckinPoint.count().where(CheckinPoint.name.is_in(names)) == len(names)
+    codes = [i.code for i in DEMO_ITEMS]
+    assert await Equipment.count().where(Equipment.code.is_in(codes)) == len(codes)
+    held = Equipment.select(Equipment.id).where(Equipment.code == "JC-JLY-01")
+    assert await EquipmentAssignment.count().where(EquipmentAssignment.equipment.is_in(held)) == 1
     officer = await login(client, {"username": "officer.jiangchuan1", "password": DEMO_PASSWORD})
     me = (await client.get("/api/v1/me", headers=bearer(officer))).json()
     assert me["squad"]["name_zh"] == "江川路街道"

@@ -34,9 +34,10 @@ import msgspec
 import pytest
 
 from api.security import Principal, issue_access_token
+from domain.duty.roster import week_of
 from domain.org import Role
 from offsite.settings import Settings
-from tests.factories import make_user, squad_id
+from tests.factories import make_user, on_shift, squad_id
 from tests.integration.cases_helpers import JIANGCHUAN_POINT, XINZHUANG_POINT, report
 from tests.integration.conftest import AppClient, bearer, login
 
@@ -173,10 +174,43 @@ OPERATIONS: dict[str, Op] = {
     "compute_block_scores": Op(Kind.shared, roles=GRADERS),
     "list_block_scores": Op(Kind.owned),
     "record_spot_check": Op(Kind.owned, roles=frozenset({Role.supervisor, Role.admin})),
+    # patrol check-ins (巡查签到)
+    "list_checkin_points": Op(Kind.scoped, shows_a=True),
+    "create_checkin_point": Op(Kind.shared, roles=MANAGERS),
+    "get_checkin_point": Op(Kind.owned),
+    "update_checkin_point": Op(Kind.owned, roles=MANAGERS),
+    "check_in": Op(Kind.owned, roles=frozenset({Role.officer, Role.squad_leader})),
+    "list_missed_checkins": Op(Kind.owned, roles=MANAGERS | {Role.supervisor}),
+    "checkin_month_summary": Op(Kind.owned, roles=MANAGERS | {Role.supervisor}),
+    # equipment (装备)
+    "list_equipment": Op(Kind.scoped, shows_a=True),
+    "create_equipment": Op(Kind.shared, roles=MANAGERS),
+    "get_equipment": Op(Kind.owned),
+    "update_equipment": Op(Kind.owned, roles=MANAGERS),
+    "assign_equipment": Op(Kind.owned, roles=MANAGERS),
+    "list_equipment_assignments": Op(Kind.owned),
+    "end_equipment_assignment": Op(Kind.owned, roles=MANAGERS, destructive=True),
+    "get_my_equipment": Op(Kind.self_),
     # figures
     "get_indicators": Op(Kind.scoped),
     "get_precision": Op(Kind.scoped),
     "get_programme_figures": Op(Kind.scoped),
+    # duty: rosters, leave, tracks, roll calls, figures
+    "get_squad_roster": Op(Kind.owned),
+    "put_squad_roster": Op(Kind.owned, roles=MANAGERS),
+    "copy_previous_roster": Op(Kind.owned, roles=MANAGERS, destructive=True),
+    "create_leave": Op(Kind.owned, roles=MANAGERS),
+    "list_squad_leave": Op(Kind.owned, roles=MANAGERS | {Role.supervisor}),
+    "cancel_leave": Op(Kind.owned, roles=MANAGERS, destructive=True),
+    "get_duty_figures": Op(Kind.owned, roles=MANAGERS | {Role.supervisor}),
+    "list_my_shifts": Op(Kind.self_),
+    "list_my_roll_calls": Op(Kind.self_),
+    "get_user_track": Op(Kind.owned, roles=MANAGERS | {Role.supervisor}),
+    "create_roll_call": Op(Kind.shared, roles=MANAGERS),
+    "list_roll_calls": Op(Kind.scoped, roles=MANAGERS | {Role.supervisor}, shows_a=True),
+    "get_roll_call": Op(Kind.owned),
+    "answer_roll_call": Op(Kind.owned, roles=frozenset({Role.officer})),
+    "grant_roll_call_photo": Op(Kind.owned, roles=frozenset({Role.officer})),
     # integrators
     "submit_complaint": Op(Kind.integrator, scope="complaints:write"),
     "push_alarm": Op(Kind.integrator, scope="alarms:write"),
@@ -250,7 +284,10 @@ def _square(point: dict[str, Any], d: float = 0.0004) -> list[dict[str, float]]:
 
 async def _world(client: AppClient, settings: Settings) -> World:
     nonce = secrets.token_hex(4)
-    marker = {k: f"MX{k}{nonce}" for k in ("case", "subject", "structure", "block", "camera")}
+    marker = {
+        k: f"MX{k}{nonce}"
+        for k in ("case", "subject", "structure", "block", "camera", "checkin", "equipment")
+    }
     admin_user = await make_user(Role.admin)
     admin = await login(client, admin_user)
     roles = {
@@ -310,7 +347,39 @@ async def _world(client: AppClient, settings: Settings) -> World:
         },
     )
     assert camera.status_code == 201, camera.text
+    point = await client.post(
+        "/api/v1/checkin-points",
+        headers=bearer(tokens["leader_a"]),
+        json={"name": marker["checkin"], "location": JIANGCHUAN_POINT, "radius_m": 100},
+    )
+    assert point.status_code == 201, point.text
+    item = await client.post(
+        "/api/v1/equipment",
+        headers=bearer(tokens["leader_a"]),
+        json={"kind": "radio", "code": f"MX{nonce}", "label": marker["equipment"]},
+    )
+    assert item.status_code == 201, item.text
     a = await squad_id(SQUAD_A)
+    # Duty: officer A on shift, on leave later, and asked for a roll call by leader A.
+    await on_shift(users["officer_a"]["id"])
+    later = datetime.now(UTC) + timedelta(days=20)
+    leave = await client.post(
+        f"/api/v1/squads/{a}/leave",
+        headers=bearer(tokens["leader_a"]),
+        json={
+            "officer_id": users["officer_a"]["id"],
+            "starts_at": later.isoformat(),
+            "ends_at": (later + timedelta(days=1)).isoformat(),
+            "kind": "annual",
+        },
+    )
+    assert leave.status_code == 201, leave.text
+    roll_call = await client.post(
+        "/api/v1/roll-calls",
+        headers=bearer(tokens["leader_a"]),
+        json={"officer_id": users["officer_a"]["id"], "within_minutes": 30},
+    )
+    assert roll_call.status_code == 201, roll_call.text
 
     everything = await _integrator_key(
         client,
@@ -374,15 +443,21 @@ async def _world(client: AppClient, settings: Settings) -> World:
         "structure_id": str(structure.json()["id"]),
         "block_id": str(block.json()["id"]),
         "camera_id": str(camera.json()["id"]),
+        "checkin_point_id": str(point.json()["id"]),
+        "equipment_id": str(item.json()["id"]),
         "user_id": str(users["officer_a"]["id"]),
         "squad_id": str(a),
         "key_id": str(unrelated["key"]["id"]),
         "webhook_id": "1",
         "notification_id": "1",
         "outbox_id": "1",
+        "assignment_id": "1",
         "code": "05-04",
         "month": month,
         "year": month[:4],
+        "week": week_of(datetime.now(UTC)),
+        "leave_id": str(leave.json()["id"]),
+        "roll_call_id": str(roll_call.json()["id"]),
     }
     markers = [*marker.values(), case["number"]]
     return World(a, await squad_id(SQUAD_B), markers, path, callers)
@@ -397,6 +472,8 @@ def _query(op_id: str, op: dict[str, Any], world: World) -> dict[str, str]:
         "lat": str(XINZHUANG_POINT["lat"]),
         "limit": "200",
         "q": world.markers[1],  # squad A's subject (search_places requires a text)
+        "from": (datetime.now(ZoneInfo("Asia/Shanghai")) - timedelta(days=7)).date().isoformat(),
+        "to": datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat(),
     }
     query = {}
     for p in op.get("parameters", []):

@@ -20,7 +20,7 @@ from storage.cases import records
 from storage.cases.commands import NewCase, create_case
 from storage.cases.soft import settle_due
 from storage.tables import Case, Outbox, StaffUser, Subject
-from tests.factories import make_user
+from tests.factories import make_user, on_shift
 from tests.fakes.sms import FakeSms
 from tests.integration.cases_helpers import JIANGCHUAN_POINT, command, photo
 from tests.integration.conftest import AppClient, bearer, login
@@ -88,6 +88,8 @@ async def test_a_notified_party_that_did_not_correct_gets_an_officer(
         None,
     )
     rectify_by = datetime.fromisoformat(case["rectify_by"])
+    # The recheck goes to an officer on shift at the deadline.
+    await on_shift(officer["id"], rectify_by - timedelta(hours=1), rectify_by + timedelta(hours=1))
 
     # The SMS goes out once, however often the delivery is retried.
     fake.fail_next = 1

@@ -30,6 +30,7 @@ async def test_leader_sees_duty_position_and_load_of_their_officers(client: AppC
     assert answer.status_code == 200, answer.text
     rows = {r["id"]: r for r in answer.json()["items"]}
     assert rows[busy["id"]]["on_duty"] is True
+    assert rows[busy["id"]]["on_shift"] is True and rows[busy["id"]]["shift_ends_at"]
     assert rows[busy["id"]]["open_tasks"] == 2
     assert rows[busy["id"]]["last_location"]["coord_type"] == "wgs84"
     assert abs(rows[busy["id"]]["last_location"]["lng"] - XINZHUANG_POINT["lng"]) < 1e-6
@@ -38,6 +39,8 @@ async def test_leader_sees_duty_position_and_load_of_their_officers(client: AppC
         "id": 0,
         "display_name": "空闲队员",
         "on_duty": False,
+        "on_shift": False,
+        "shift_ends_at": None,
         "duty_changed_at": None,
         "last_location": None,
         "last_located_at": None,

@@ -16,6 +16,7 @@ export const router = createRouter({
     },
     { path: "/report", name: "report", component: () => import("./views/ReportView.vue") },
     { path: "/outbox", name: "outbox", component: () => import("./views/OutboxView.vue") },
+    { path: "/checkin", name: "checkin", component: () => import("./views/CheckinView.vue") },
     // The squad leader's pages: chunks of their own, never in the officer's first load.
     {
       path: "/board",

@@ -90,3 +90,11 @@ def test_chosen_officer_is_least_busy_then_nearest(
     shuffled = list(candidates)
     random.Random(seed).shuffle(shuffled)
     assert choose_officer(shuffled, point) == chosen
+
+
+def test_only_officers_on_shift_and_on_duty_are_chosen() -> None:
+    off_shift = Candidate(1, open_tasks=0, position=NEAR, on_duty=True, on_shift=False)
+    off_duty = Candidate(2, open_tasks=0, position=NEAR, on_duty=False, on_shift=True)
+    busy_far = Candidate(3, open_tasks=5, position=FAR, on_duty=True, on_shift=True)
+    assert choose_officer([off_shift, off_duty], SITE) is None
+    assert choose_officer([off_shift, off_duty, busy_far], SITE) == 3

@@ -713,6 +713,164 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/checkin-points": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Listing
+         * @description The points of the caller's jurisdiction with today's planned and done counts
+         *     (Shanghai day); nearest first with ``near`` (in ``coord_type``).
+         */
+        get: operations["list_checkin_points"];
+        put?: never;
+        /**
+         * Create
+         * @description A check-in point of a squad, with its radius and daily plan (squad leader for
+         *     their squad; command centre and admin anywhere).
+         */
+        post: operations["create_checkin_point"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/checkin-points/{checkin_point_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read */
+        get: operations["get_checkin_point"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Update
+         * @description Edit a point, or take it out of use (``active: false``).
+         */
+        patch: operations["update_checkin_point"];
+        trace?: never;
+    };
+    "/api/v1/checkin-points/{checkin_point_id}/checkins": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * CheckIn
+         * @description Check in at the point with the phone's position (巡查签到). Outside the radius:
+         *     422 ``checkin_outside_radius`` with ``distance_m``. A retry with the same
+         *     ``Idempotency-Key`` gets the first answer (a fresher GPS fix does not matter).
+         */
+        post: operations["check_in"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/equipment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Listing
+         * @description The items of the caller's jurisdiction, each with its holder now (``holder
+         *     .user_id``: the console map shows the item beside that officer's marker).
+         */
+        get: operations["list_equipment"];
+        put?: never;
+        /**
+         * Create
+         * @description Register an item for a squad (squad leader: their own squad).
+         */
+        post: operations["create_equipment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/equipment/{equipment_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read */
+        get: operations["get_equipment"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Update */
+        patch: operations["update_equipment"];
+        trace?: never;
+    };
+    "/api/v1/equipment/{equipment_id}/assignments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Assignments
+         * @description Every assignment of the item, by start time (the last 500).
+         */
+        get: operations["list_equipment_assignments"];
+        put?: never;
+        /**
+         * Assign
+         * @description Assign the item for a span; 409 ``equipment_assignment_overlap`` when the span
+         *     overlaps another assignment of the item.
+         */
+        post: operations["assign_equipment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/equipment/{equipment_id}/assignments/{assignment_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * End
+         * @description The item comes back early, or a planned shift is off: an assignment that has
+         *     not started is removed, a current one ends now (409 ``assignment_over`` after).
+         */
+        delete: operations["end_equipment_assignment"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/evidence/{evidence_id}": {
         parameters: {
             query?: never;
@@ -837,6 +995,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/leave/{leave_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Cancel
+         * @description Cancel leave (the jurisdiction guard keeps it to the leave's squad).
+         */
+        delete: operations["cancel_leave"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me": {
         parameters: {
             query?: never;
@@ -870,6 +1048,66 @@ export interface paths {
          * @description Go on or off duty; the location (any coord_type) becomes the last known position.
          */
         put: operations["set_my_duty"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/equipment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Mine
+         * @description What the signed-in officer holds now.
+         */
+        get: operations["get_my_equipment"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/roll-calls": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * MyRollCalls
+         * @description Roll calls asked of the caller, newest first.
+         */
+        get: operations["list_my_roll_calls"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/shifts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Shifts
+         * @description The caller's shifts overlapping ``[from, to)`` (default: now and the next 7 days).
+         */
+        get: operations["list_my_shifts"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -1017,6 +1255,97 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/roll-calls": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * ListRollCalls
+         * @description Roll calls in the caller's jurisdiction (optionally one squad, one state),
+         *     newest first.
+         */
+        get: operations["list_roll_calls"];
+        put?: never;
+        /**
+         * Create
+         * @description Ask an officer on shift (409 ``officer_not_on_shift`` otherwise) to report their
+         *     position within ``within_minutes`` (点名抽查); they get an inbox notification.
+         *     Unanswered at the deadline it is ``missed``; an answer after it is ``late``.
+         */
+        post: operations["create_roll_call"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/roll-calls/{roll_call_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * GetRollCall
+         * @description One roll call: officers see only their own. ``photo_url`` is a short-lived link
+         *     to the answer's photo.
+         */
+        get: operations["get_roll_call"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/roll-calls/{roll_call_id}/answer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Answer
+         * @description The officer's answer with their position now; by the deadline it is
+         *     ``answered``, after it ``late``. Send an ``Idempotency-Key``: a retry gets the
+         *     first answer.
+         */
+        post: operations["answer_roll_call"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/roll-calls/{roll_call_id}/photo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Photo
+         * @description An upload grant (presigned POST policy: JPEG, PNG, HEIC/HEIF) for the photo of
+         *     the caller's own unanswered roll call; then answer with ``"photo": true``.
+         */
+        post: operations["grant_roll_call_photo"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/squads": {
         parameters: {
             query?: never;
@@ -1057,6 +1386,95 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/squads/{squad_id}/checkins/missed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Missed
+         * @description Planned check-ins that were not done, per point and day (at most 92 days).
+         */
+        get: operations["list_missed_checkins"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/squads/{squad_id}/checkins/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Summary
+         * @description The month's check-ins for the duty figures: planned (up to today) and done,
+         *     per squad and officer.
+         */
+        get: operations["checkin_month_summary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/squads/{squad_id}/duty-figures": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * DutyFigures
+         * @description The squad's duty month (考评) per officer and in total: shifts planned (starting
+         *     in the month, Shanghai time) and worked (on duty for at least half the shift),
+         *     hours planned and on duty within shifts (from the 在岗/离岗 transitions), roll
+         *     calls asked, answered in time, late, missed, pending. Check-ins and emergency
+         *     figures join ``extra``.
+         */
+        get: operations["get_duty_figures"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/squads/{squad_id}/leave": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * ListLeave
+         * @description The squad's leave overlapping ``[from, to)`` (default: the 31 days from now).
+         */
+        get: operations["list_squad_leave"];
+        put?: never;
+        /**
+         * CreateLeave
+         * @description Leave (请假) for an officer of the squad: off shift for that time.
+         */
+        post: operations["create_leave"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/squads/{squad_id}/officers": {
         parameters: {
             query?: never;
@@ -1066,13 +1484,66 @@ export interface paths {
         };
         /**
          * ListOfficers
-         * @description The squad's officers for assigning a task (派单): duty status, last known
-         *     position (in ``coord_type``) and when it was taken, open and overdue tasks; on duty
-         *     first, then the lightest load. Squad leaders see their own squad only.
+         * @description The squad's officers for assigning a task (派单): duty status (``on_duty``, the
+         *     phone's word), whether the roster has them on shift now (``on_shift``) and when
+         *     that shift ends, last known position (in ``coord_type``) and when it was taken,
+         *     open and overdue tasks; on duty first, then the lightest load. Squad leaders see
+         *     their own squad only.
          */
         get: operations["list_squad_officers"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/squads/{squad_id}/roster/{week}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * GetRoster
+         * @description The squad's shifts (勤务排班) that start in the ISO week (Monday–Sunday,
+         *     Shanghai time).
+         */
+        get: operations["get_squad_roster"];
+        /**
+         * PutRoster
+         * @description Replace the week's roster, all or nothing. Each shift ends after it starts
+         *     (400 ``shift_ends_before_start``), lasts at most 24 h (``shift_too_long``), starts
+         *     in the week (``shift_outside_week``; a night shift may end in the next), belongs to
+         *     an active officer of the squad (``shift_officer_invalid``) and its grid cells to
+         *     the squad (``shift_grid_invalid``); an officer's shifts never overlap, here or
+         *     with a neighbouring week (409 ``shift_overlap``).
+         */
+        put: operations["put_squad_roster"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/squads/{squad_id}/roster/{week}/copy-previous": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * CopyPrevious
+         * @description Replace the week's roster with the previous week's, a week later (same
+         *     weekdays and times; officers who left the squad are left out).
+         */
+        post: operations["copy_previous_roster"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1546,6 +2017,28 @@ export interface paths {
         patch: operations["update_user"];
         trace?: never;
     };
+    "/api/v1/users/{user_id}/track": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Track
+         * @description An officer's positions and duty changes over ``[from, to)`` (default the last
+         *     24 hours, at most 31 days) in ``coord_type``, to replay a shift. Positions are
+         *     kept ``OFFSITE_POSITION_RETENTION_DAYS``. Squad leaders see their squad's.
+         */
+        get: operations["get_user_track"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/users/{user_id}/wechat-binding": {
         parameters: {
             query?: never;
@@ -1837,18 +2330,65 @@ export interface components {
             /** @description The case's current version. */
             version: number;
         };
+        /** AssignmentCreate */
+        AssignmentCreate: {
+            /**
+             * Format: date-time
+             * @description RFC 3339 with an offset (`Z` or `+08:00`).
+             */
+            ends_at: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 with an offset (`Z` or `+08:00`).
+             */
+            starts_at: string;
+            user_id: number;
+        };
+        /** AssignmentList */
+        AssignmentList: {
+            items: components["schemas"]["AssignmentRead"][];
+        };
+        /** AssignmentRead */
+        AssignmentRead: {
+            assigned_by: number | null;
+            display_name: string;
+            /** Format: date-time */
+            ends_at: string;
+            equipment_id: number;
+            id: number;
+            /** Format: date-time */
+            starts_at: string;
+            user_id: number;
+        };
         /**
          * AutoDispatch
          * @description Where a new case of this type goes without a person triaging it.
          * @enum {string}
          */
         AutoDispatch: "none" | "squad" | "officer";
+        /** Binding */
+        Binding: {
+            id: number;
+            kind: components["schemas"]["BindingKind"];
+        };
         /** BindingCodeRead */
         BindingCodeRead: {
             binding_code: string;
             /** Format: date-time */
             expires_at: string;
         };
+        /** BindingIn */
+        BindingIn: {
+            id: number;
+            kind: components["schemas"]["BindingKind"];
+        };
+        /**
+         * BindingKind
+         * @description What a check-in point stands for. Stored as text, so kinds can be added (hotspot
+         *         places, once they exist) without a migration.
+         * @enum {string}
+         */
+        BindingKind: "subject" | "block";
         /** BlockCreate */
         BlockCreate: {
             name: string;
@@ -2053,6 +2593,71 @@ export interface components {
             note: string;
             passed: boolean;
         };
+        /** CheckinCreate */
+        CheckinCreate: {
+            location: components["schemas"]["Location"];
+        };
+        /** CheckinMonth */
+        CheckinMonth: {
+            figures: components["schemas"]["domain_patrol_checkins_MonthFigures"];
+            month: string;
+            squad_id: number;
+        };
+        /** CheckinPointCreate */
+        CheckinPointCreate: {
+            binding?: components["schemas"]["BindingIn"] | null;
+            location: components["schemas"]["Location"];
+            /** @example 江川路菜场门口 */
+            name: string;
+            /**
+             * @description check-ins a day
+             * @default 1
+             */
+            planned_per_day: number;
+            /**
+             * @description metres
+             * @default 50
+             * @example 50
+             */
+            radius_m: number;
+            squad_id?: number | null;
+            weekdays?: number[];
+        };
+        /** CheckinPointList */
+        CheckinPointList: {
+            items: components["schemas"]["PointRead"][];
+        };
+        /** CheckinPointUpdate */
+        CheckinPointUpdate: {
+            active?: boolean | null;
+            binding?: components["schemas"]["BindingIn"] | null;
+            location?: components["schemas"]["Location"] | null;
+            /** @example 江川路菜场门口 */
+            name?: string | null;
+            /** @description check-ins a day */
+            planned_per_day?: number | null;
+            /**
+             * @description metres
+             * @example 50
+             */
+            radius_m?: number | null;
+            weekdays?: number[] | null;
+        };
+        /** CheckinRead */
+        CheckinRead: {
+            /** Format: date-time */
+            at: string;
+            distance_m: number;
+            id: number;
+            officer_id: number;
+            point_id: number;
+            today_done: number;
+            today_planned: number;
+        };
+        /** CheckinResult */
+        CheckinResult: {
+            checkin: components["schemas"]["CheckinRead"];
+        };
         /** CloseRequest */
         CloseRequest: {
             location?: components["schemas"]["Location"] | null;
@@ -2171,10 +2776,70 @@ export interface components {
             /** @description The case's current version. */
             version: number;
         };
+        /** DutyChange */
+        DutyChange: {
+            /** Format: date-time */
+            at: string;
+            on_duty: boolean;
+        };
+        /** DutyFigures */
+        DutyFigures: {
+            month: string;
+            officers: components["schemas"]["OfficerFigures"][];
+            squad: components["schemas"]["OfficerFigures"];
+            squad_id: number;
+        };
         /** DutyUpdate */
         DutyUpdate: {
+            accuracy_m?: number | null;
             location?: components["schemas"]["Location"] | null;
             on_duty: boolean;
+        };
+        /** Ended */
+        Ended: {
+            ends_at: string | null;
+            id: number;
+            removed: boolean;
+        };
+        /** EquipmentCreate */
+        EquipmentCreate: {
+            /** @example JLY-0001 */
+            code: string;
+            kind: components["schemas"]["EquipmentKind"];
+            /** @example 沪A·12345 执法车 */
+            label: string;
+            squad_id?: number | null;
+        };
+        /** EquipmentDetail */
+        EquipmentDetail: {
+            equipment: components["schemas"]["EquipmentRead"];
+            upcoming: components["schemas"]["AssignmentRead"][];
+        };
+        /**
+         * EquipmentKind
+         * @enum {string}
+         */
+        EquipmentKind: "vehicle" | "body_camera" | "radio";
+        /** EquipmentList */
+        EquipmentList: {
+            items: components["schemas"]["EquipmentRead"][];
+        };
+        /** EquipmentRead */
+        EquipmentRead: {
+            active: boolean;
+            code: string;
+            holder: components["schemas"]["Holder"] | null;
+            id: number;
+            kind: components["schemas"]["EquipmentKind"];
+            kind_label_zh: string;
+            label: string;
+            squad_id: number;
+        };
+        /** EquipmentUpdate */
+        EquipmentUpdate: {
+            active?: boolean | null;
+            /** @example 沪A·12345 执法车 */
+            label?: string | null;
         };
         /** @description Every 4xx/5xx answer. Validation errors add `errors`; 429 adds `retry_after_s` (and the `Retry-After` header). */
         ErrorBody: {
@@ -2304,9 +2969,40 @@ export interface components {
          *     - `sms_not_configured`: No SMS gateway is configured on this installation.
          *     - `sms_unreachable`: The SMS gateway did not answer.
          *     - `sms_unavailable`: The SMS gateway is busy or failing; the message is retried.
+         *     - `week_invalid`: A week is written YYYY-Www (ISO week, e.g. 2026-W49) and must exist.
+         *     - `shift_ends_before_start`: A shift must end after it starts.
+         *     - `shift_too_long`: A shift lasts at most 24 hours.
+         *     - `shift_outside_week`: A shift must start inside the roster's week (Shanghai time).
+         *     - `shift_overlap`: An officer would be on two overlapping shifts.
+         *     - `shift_officer_invalid`: Shifts and leave are for active officers of the squad.
+         *     - `shift_grid_invalid`: A shift's grid cells must be the squad's own.
+         *     - `leave_ends_before_start`: Leave must end after it starts.
+         *     - `leave_overlap`: The officer is already on leave for part of that time.
+         *     - `leave_not_found`: No such leave in your jurisdiction.
+         *     - `officer_not_found`: No such active officer in your jurisdiction.
+         *     - `officer_not_on_shift`: Roll calls go to officers on shift.
+         *     - `roll_call_not_found`: No such roll call for you.
+         *     - `roll_call_answered`: The roll call was answered already.
+         *     - `roll_call_photo_missing`: The answer names a photo not uploaded with the current grant.
+         *     - `time_range_invalid`: `from` must be before `to`, and the range at most 31 days.
+         *     - `checkin_point_not_found`: No such check-in point.
+         *     - `checkin_point_inactive`: The check-in point is no longer in use.
+         *     - `checkin_outside_radius`: The phone is outside the point's radius (`distance_m`, `radius_m` say by how much).
+         *     - `checkin_too_soon`: The same officer checked in at this point less than 30 minutes ago.
+         *     - `checkin_plan_invalid`: A plan is 0..24 check-ins a day on ISO weekdays 1..7.
+         *     - `checkin_binding_invalid`: The subject or block to bind is not in the point's squad.
+         *     - `checkin_period_invalid`: `from` must not be after `to`, at most 92 days apart.
+         *     - `equipment_not_found`: No such item of equipment.
+         *     - `equipment_code_taken`: An item with that code is registered already.
+         *     - `equipment_inactive`: The item is out of service.
+         *     - `equipment_holder_invalid`: Items go to active officers or leaders of the item's squad.
+         *     - `equipment_assignment_overlap`: The span overlaps another assignment of the item.
+         *     - `assignment_not_found`: No such assignment of this item.
+         *     - `assignment_over`: The assignment is over already; it stays as the record.
+         *     - `assignment_span_invalid`: An assignment ends after it starts, within 31 days.
          * @enum {string}
          */
-        ErrorCode: "invalid_request" | "bad_request" | "cursor_invalid" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "location_invalid" | "internal_error" | "text_invalid" | "value_out_of_range" | "body_invalid" | "body_too_deep" | "target_url_invalid" | "database_unavailable" | "service_unavailable" | "storage_unavailable" | "http_error" | "app_not_built" | "auth_required" | "token_invalid" | "token_expired" | "session_ended" | "invalid_credentials" | "account_disabled" | "login_throttled" | "rate_limited" | "refresh_token_invalid" | "refresh_token_expired" | "refresh_token_revoked" | "refresh_token_reused" | "wechat_not_bound" | "wechat_already_bound" | "binding_code_invalid" | "wechat_code_invalid" | "wechat_rate_limited" | "wechat_user_blocked" | "wechat_busy" | "wechat_error" | "wechat_unreachable" | "wechat_not_configured" | "forbidden" | "role_forbidden" | "out_of_jurisdiction" | "user_not_found" | "username_taken" | "squad_not_found" | "squad_required" | "squad_not_allowed" | "bootstrap_admin_invalid" | "integrator_key_not_found" | "case_not_found" | "case_version_conflict" | "case_state_invalid" | "not_assignee" | "already_assigned" | "officer_not_in_squad" | "rectify_by_required" | "rectify_by_past" | "rectify_by_not_later" | "datetime_without_offset" | "external_ref_required" | "outcome_not_on_site" | "command_unknown" | "source_forbidden" | "idempotency_key_invalid" | "idempotency_key_reused" | "violation_type_unknown" | "violation_type_invalid" | "period_invalid" | "subject_not_found" | "photo_required" | "evidence_checks_pending" | "evidence_invalid" | "file_too_large" | "camera_not_found" | "camera_device_taken" | "camera_in_use" | "source_url_invalid" | "source_url_credentials" | "zone_key_duplicate" | "zone_polygon_invalid" | "api_key_invalid" | "scope_missing" | "alarm_type_unknown" | "image_invalid" | "location_required" | "evidence_not_found" | "content_type_unsupported" | "constraint_violation" | "complaint_category_unknown" | "webhook_not_found" | "notification_not_found" | "stream_cursor_invalid" | "wechat_token_refused" | "case_outside_squads" | "subject_duplicate" | "subject_details_mismatch" | "credit_code_invalid" | "register_format_unsupported" | "register_unreadable" | "register_empty" | "register_columns" | "register_too_large" | "inspection_clean" | "violation_type_required" | "structure_exists" | "structure_not_found" | "structure_state_invalid" | "deadline_invalid" | "area_exceeds_verified" | "block_not_found" | "block_polygon_invalid" | "spot_check_item_unknown" | "month_invalid" | "outbox_row_not_dead" | "override_until_past" | "register_rows_rejected" | "sms_not_configured" | "sms_unreachable" | "sms_unavailable";
+        ErrorCode: "invalid_request" | "bad_request" | "cursor_invalid" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "location_invalid" | "internal_error" | "text_invalid" | "value_out_of_range" | "body_invalid" | "body_too_deep" | "target_url_invalid" | "database_unavailable" | "service_unavailable" | "storage_unavailable" | "http_error" | "app_not_built" | "auth_required" | "token_invalid" | "token_expired" | "session_ended" | "invalid_credentials" | "account_disabled" | "login_throttled" | "rate_limited" | "refresh_token_invalid" | "refresh_token_expired" | "refresh_token_revoked" | "refresh_token_reused" | "wechat_not_bound" | "wechat_already_bound" | "binding_code_invalid" | "wechat_code_invalid" | "wechat_rate_limited" | "wechat_user_blocked" | "wechat_busy" | "wechat_error" | "wechat_unreachable" | "wechat_not_configured" | "forbidden" | "role_forbidden" | "out_of_jurisdiction" | "user_not_found" | "username_taken" | "squad_not_found" | "squad_required" | "squad_not_allowed" | "bootstrap_admin_invalid" | "integrator_key_not_found" | "case_not_found" | "case_version_conflict" | "case_state_invalid" | "not_assignee" | "already_assigned" | "officer_not_in_squad" | "rectify_by_required" | "rectify_by_past" | "rectify_by_not_later" | "datetime_without_offset" | "external_ref_required" | "outcome_not_on_site" | "command_unknown" | "source_forbidden" | "idempotency_key_invalid" | "idempotency_key_reused" | "violation_type_unknown" | "violation_type_invalid" | "period_invalid" | "subject_not_found" | "photo_required" | "evidence_checks_pending" | "evidence_invalid" | "file_too_large" | "camera_not_found" | "camera_device_taken" | "camera_in_use" | "source_url_invalid" | "source_url_credentials" | "zone_key_duplicate" | "zone_polygon_invalid" | "api_key_invalid" | "scope_missing" | "alarm_type_unknown" | "image_invalid" | "location_required" | "evidence_not_found" | "content_type_unsupported" | "constraint_violation" | "complaint_category_unknown" | "webhook_not_found" | "notification_not_found" | "stream_cursor_invalid" | "wechat_token_refused" | "case_outside_squads" | "subject_duplicate" | "subject_details_mismatch" | "credit_code_invalid" | "register_format_unsupported" | "register_unreadable" | "register_empty" | "register_columns" | "register_too_large" | "inspection_clean" | "violation_type_required" | "structure_exists" | "structure_not_found" | "structure_state_invalid" | "deadline_invalid" | "area_exceeds_verified" | "block_not_found" | "block_polygon_invalid" | "spot_check_item_unknown" | "month_invalid" | "outbox_row_not_dead" | "override_until_past" | "register_rows_rejected" | "sms_not_configured" | "sms_unreachable" | "sms_unavailable" | "week_invalid" | "shift_ends_before_start" | "shift_too_long" | "shift_outside_week" | "shift_overlap" | "shift_officer_invalid" | "shift_grid_invalid" | "leave_ends_before_start" | "leave_overlap" | "leave_not_found" | "officer_not_found" | "officer_not_on_shift" | "roll_call_not_found" | "roll_call_answered" | "roll_call_photo_missing" | "time_range_invalid" | "checkin_point_not_found" | "checkin_point_inactive" | "checkin_outside_radius" | "checkin_too_soon" | "checkin_plan_invalid" | "checkin_binding_invalid" | "checkin_period_invalid" | "equipment_not_found" | "equipment_code_taken" | "equipment_inactive" | "equipment_holder_invalid" | "equipment_assignment_overlap" | "assignment_not_found" | "assignment_over" | "assignment_span_invalid";
         /** EvidenceRead */
         EvidenceRead: {
             case_id: number;
@@ -2499,6 +3195,16 @@ export interface components {
             last_frame_at: string | null;
             status: string;
         };
+        /** Holder */
+        Holder: {
+            assignment_id: number;
+            display_name: string;
+            /** Format: date-time */
+            ends_at: string;
+            /** Format: date-time */
+            starts_at: string;
+            user_id: number;
+        };
         /** ImportReport */
         ImportReport: {
             /** @default 0 */
@@ -2614,6 +3320,45 @@ export interface components {
          * @enum {string}
          */
         Kind: "photo" | "video" | "camera_frame" | "annotated_frame";
+        /** LeaveCreate */
+        LeaveCreate: {
+            /**
+             * Format: date-time
+             * @description RFC 3339 with an offset (`Z` or `+08:00`).
+             */
+            ends_at: string;
+            kind: components["schemas"]["LeaveKind"];
+            officer_id: number;
+            reason?: string | null;
+            /**
+             * Format: date-time
+             * @description RFC 3339 with an offset (`Z` or `+08:00`).
+             */
+            starts_at: string;
+        };
+        /**
+         * LeaveKind
+         * @description Kinds of leave (请假).
+         * @enum {string}
+         */
+        LeaveKind: "annual" | "sick" | "personal" | "compensatory" | "other";
+        /** LeavePage */
+        LeavePage: {
+            items: components["schemas"]["LeaveRecord"][];
+        };
+        /** LeaveRecord */
+        LeaveRecord: {
+            /** Format: date-time */
+            ends_at: string;
+            id: number;
+            kind: components["schemas"]["LeaveKind"];
+            officer_id: number;
+            officer_name: string;
+            reason: string | null;
+            squad_id: number;
+            /** Format: date-time */
+            starts_at: string;
+        };
         /** Location */
         Location: {
             coord_type?: components["schemas"]["CoordType"];
@@ -2647,17 +3392,15 @@ export interface components {
             /** @constant */
             type: "merchant";
         };
-        /** MonthFigures */
-        MonthFigures: {
-            month: string;
-            new_demolished: number;
-            new_demolished_m2: number;
-            new_found: number;
-            retained: number;
-            squad_id: number | null;
-            stock_demolished: number;
-            stock_demolished_m2: number;
-            stock_found: number;
+        /** MissedList */
+        MissedList: {
+            /** Format: date */
+            from: string;
+            items: components["schemas"]["Shortfall"][];
+            shortfall: number;
+            squad_id: number;
+            /** Format: date */
+            to: string;
         };
         /** MonthScore */
         MonthScore: {
@@ -2693,6 +3436,19 @@ export interface components {
             next_cursor: string | null;
             unread: number;
         };
+        /** OfficerFigures */
+        OfficerFigures: {
+            display_name: string;
+            extra?: {
+                [key: string]: number;
+            };
+            hours_on_duty_in_shifts: number;
+            hours_planned: number;
+            officer_id: number;
+            roll_calls: components["schemas"]["RollCallCounts"];
+            shifts_planned: number;
+            shifts_worked: number;
+        };
         /** OfficerLoad */
         OfficerLoad: {
             display_name: string;
@@ -2701,8 +3457,15 @@ export interface components {
             last_located_at: string | null;
             last_location: components["schemas"]["Location"] | null;
             on_duty: boolean;
+            on_shift: boolean;
             open_tasks: number;
             overdue_tasks: number;
+            shift_ends_at: string | null;
+        };
+        /** OfficerMonth */
+        OfficerMonth: {
+            done: number;
+            officer_id: number;
         };
         /** OfficerPage */
         OfficerPage: {
@@ -2769,6 +3532,22 @@ export interface components {
             display_name: string;
             id: number;
         };
+        /** PhotoGrant */
+        PhotoGrant: {
+            /** Format: date-time */
+            expires_at: string;
+            fields: {
+                [key: string]: string;
+            };
+            file_field: string;
+            max_bytes: number;
+            url: string;
+        };
+        /** PhotoGrantRequest */
+        PhotoGrantRequest: {
+            /** @example image/jpeg */
+            content_type: string;
+        };
         /**
          * PlaceKind
          * @enum {string}
@@ -2796,6 +3575,27 @@ export interface components {
             grid: components["schemas"]["AreaRef"] | null;
             location: components["schemas"]["Location"];
             squad: components["schemas"]["AreaRef"] | null;
+        };
+        /** PointRead */
+        PointRead: {
+            active: boolean;
+            binding: components["schemas"]["Binding"] | null;
+            /** Format: date-time */
+            created_at: string;
+            distance_m?: number | null;
+            id: number;
+            location: components["schemas"]["Location"];
+            name: string;
+            planned_per_day: number;
+            radius_m: number;
+            squad_id: number;
+            /** @default 0 */
+            today_done: number;
+            /** @default 0 */
+            today_mine: number;
+            /** @default 0 */
+            today_planned: number;
+            weekdays: number[];
         };
         /** Precision */
         Precision: {
@@ -2933,6 +3733,77 @@ export interface components {
          * @enum {string}
          */
         Role: "officer" | "squad_leader" | "commander" | "supervisor" | "admin";
+        /** RollCallAnswer */
+        RollCallAnswer: {
+            accuracy_m?: number | null;
+            location: components["schemas"]["Location"];
+            note?: string | null;
+            /** @default false */
+            photo: boolean;
+        };
+        /** RollCallCounts */
+        RollCallCounts: {
+            /** @default 0 */
+            answered_in_time: number;
+            /** @default 0 */
+            asked: number;
+            /** @default 0 */
+            late: number;
+            /** @default 0 */
+            missed: number;
+            /** @default 0 */
+            pending: number;
+        };
+        /** RollCallCreate */
+        RollCallCreate: {
+            officer_id: number;
+            /** @default 10 */
+            within_minutes: number;
+        };
+        /** RollCallPage */
+        RollCallPage: {
+            items: components["schemas"]["RollCallRead"][];
+            next_cursor?: string | null;
+        };
+        /** RollCallRead */
+        RollCallRead: {
+            accuracy_m: number | null;
+            answered_at: string | null;
+            /** Format: date-time */
+            asked_at: string;
+            asked_by: number | null;
+            /** Format: date-time */
+            deadline_at: string;
+            has_photo: boolean;
+            id: number;
+            location: components["schemas"]["Location"] | null;
+            note: string | null;
+            officer_id: number;
+            officer_name: string;
+            photo_url?: string | null;
+            squad_id: number;
+            state: components["schemas"]["RollCallState"];
+            state_label_zh: string;
+        };
+        /**
+         * RollCallState
+         * @enum {string}
+         */
+        RollCallState: "pending" | "answered" | "late" | "missed";
+        /** RosterPut */
+        RosterPut: {
+            shifts: components["schemas"]["ShiftCreate"][];
+        };
+        /** RosterRead */
+        RosterRead: {
+            /** Format: date-time */
+            ends_at: string;
+            shifts: components["schemas"]["ShiftRecord"][];
+            squad_id: number;
+            /** Format: date-time */
+            starts_at: string;
+            week: string;
+        };
         /** RowError */
         RowError: {
             field: string;
@@ -2947,6 +3818,50 @@ export interface components {
         /** ScoreList */
         ScoreList: {
             items: components["schemas"]["MonthScore"][];
+        };
+        /** ShiftCreate */
+        ShiftCreate: {
+            area_note?: string | null;
+            /**
+             * Format: date-time
+             * @description RFC 3339 with an offset (`Z` or `+08:00`).
+             */
+            ends_at: string;
+            grid_ids?: number[];
+            officer_id: number;
+            /**
+             * Format: date-time
+             * @description RFC 3339 with an offset (`Z` or `+08:00`).
+             */
+            starts_at: string;
+        };
+        /** ShiftPage */
+        ShiftPage: {
+            items: components["schemas"]["ShiftRecord"][];
+        };
+        /** ShiftRecord */
+        ShiftRecord: {
+            area_note: string | null;
+            /** Format: date-time */
+            ends_at: string;
+            grid_ids: number[];
+            id: number;
+            officer_id: number;
+            officer_name: string;
+            squad_id: number;
+            /** Format: date-time */
+            starts_at: string;
+        };
+        /** Shortfall */
+        Shortfall: {
+            /** Format: date */
+            day: string;
+            day_over: boolean;
+            done: number;
+            planned: number;
+            point_id: number;
+            point_name: string;
+            shortfall: number;
         };
         /** SiteDetails */
         SiteDetails: {
@@ -3086,7 +4001,7 @@ export interface components {
         };
         /** StructureFigures */
         StructureFigures: {
-            months: components["schemas"]["MonthFigures"][];
+            months: components["schemas"]["storage_structures_MonthFigures"][];
             totals: components["schemas"]["YearFigures"][];
             year: number;
         };
@@ -3278,6 +4193,24 @@ export interface components {
          * @enum {string}
          */
         Topic: "case.created" | "case.state_changed" | "case.escalated" | "case.updated";
+        /** Track */
+        Track: {
+            duty_changes: components["schemas"]["DutyChange"][];
+            /** Format: date-time */
+            from: string;
+            points: components["schemas"]["TrackPoint"][];
+            /** Format: date-time */
+            to: string;
+            truncated: boolean;
+            user_id: number;
+        };
+        /** TrackPoint */
+        TrackPoint: {
+            accuracy_m: number | null;
+            /** Format: date-time */
+            at: string;
+            location: components["schemas"]["Location"];
+        };
         /** TypeCount */
         TypeCount: {
             cases: number;
@@ -3474,6 +4407,26 @@ export interface components {
             ][];
             rules: components["schemas"]["ZoneRuleSpec"][];
             subject_id?: number | null;
+        };
+        /** MonthFigures */
+        domain_patrol_checkins_MonthFigures: {
+            done: number;
+            done_toward_plan: number;
+            officers: components["schemas"]["OfficerMonth"][];
+            planned: number;
+            rate: number | null;
+        };
+        /** MonthFigures */
+        storage_structures_MonthFigures: {
+            month: string;
+            new_demolished: number;
+            new_demolished_m2: number;
+            new_found: number;
+            retained: number;
+            squad_id: number | null;
+            stock_demolished: number;
+            stock_demolished_m2: number;
+            stock_found: number;
         };
     };
     responses: never;
@@ -5208,6 +6161,530 @@ export interface operations {
             };
         };
     };
+    list_checkin_points: {
+        parameters: {
+            query?: {
+                /** @description Only this squad (中队); squad roles may name only their own (else 403). */
+                squad_id?: number | null;
+                /** @description `lng,lat` in decimal degrees (in `coord_type`): within `radius_m` */
+                near?: string | null;
+                /** @description Coordinate system of every location in the answer (stored as WGS-84). */
+                coord_type?: components["schemas"]["CoordType"];
+                include_inactive?: boolean;
+                /** @description Page size. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckinPointList"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_checkin_point: {
+        parameters: {
+            query?: {
+                /** @description Coordinate system of every location in the answer (stored as WGS-84). */
+                coord_type?: components["schemas"]["CoordType"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CheckinPointCreate"];
+            };
+        };
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PointRead"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_checkin_point: {
+        parameters: {
+            query?: {
+                /** @description Coordinate system of every location in the answer (stored as WGS-84). */
+                coord_type?: components["schemas"]["CoordType"];
+            };
+            header?: never;
+            path: {
+                checkin_point_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PointRead"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_checkin_point: {
+        parameters: {
+            query?: {
+                /** @description Coordinate system of every location in the answer (stored as WGS-84). */
+                coord_type?: components["schemas"]["CoordType"];
+            };
+            header?: never;
+            path: {
+                checkin_point_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CheckinPointUpdate"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PointRead"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    check_in: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Any unique string per user action; a retry with the same key gets the first answer and changes nothing. */
+                "Idempotency-Key"?: string | null;
+            };
+            path: {
+                checkin_point_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CheckinCreate"];
+            };
+        };
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckinResult"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_equipment: {
+        parameters: {
+            query?: {
+                /** @description Only this squad (中队); squad roles may name only their own (else 403). */
+                squad_id?: number | null;
+                kind?: components["schemas"]["EquipmentKind"] | null;
+                include_inactive?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EquipmentList"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_equipment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EquipmentCreate"];
+            };
+        };
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EquipmentRead"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_equipment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                equipment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EquipmentDetail"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_equipment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                equipment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EquipmentUpdate"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EquipmentRead"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_equipment_assignments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                equipment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssignmentList"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    assign_equipment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                equipment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AssignmentCreate"];
+            };
+        };
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssignmentRead"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    end_equipment_assignment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                equipment_id: number;
+                assignment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Ended"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     get_evidence: {
         parameters: {
             query?: never;
@@ -5505,6 +6982,46 @@ export interface operations {
             };
         };
     };
+    cancel_leave: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                leave_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LeaveRecord"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     get_me: {
         parameters: {
             query?: never;
@@ -5563,6 +7080,128 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UserRead"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_my_equipment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EquipmentList"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_my_roll_calls: {
+        parameters: {
+            query?: {
+                /** @description Page size. */
+                limit?: number;
+                /** @description Coordinate system of every location in the answer (stored as WGS-84). */
+                coord_type?: components["schemas"]["CoordType"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RollCallPage"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_my_shifts: {
+        parameters: {
+            query?: {
+                from?: string | null;
+                to?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShiftPage"];
                 };
             };
             /** @description Refused: see `code` (ErrorCode lists them all). */
@@ -5883,6 +7522,230 @@ export interface operations {
             };
         };
     };
+    list_roll_calls: {
+        parameters: {
+            query?: {
+                /** @description Only this squad (中队); squad roles may name only their own (else 403). */
+                squad_id?: number | null;
+                state?: components["schemas"]["RollCallState"] | null;
+                /** @description Page size. */
+                limit?: number;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string | null;
+                /** @description Coordinate system of every location in the answer (stored as WGS-84). */
+                coord_type?: components["schemas"]["CoordType"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RollCallPage"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_roll_call: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RollCallCreate"];
+            };
+        };
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RollCallRead"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_roll_call: {
+        parameters: {
+            query?: {
+                /** @description Coordinate system of every location in the answer (stored as WGS-84). */
+                coord_type?: components["schemas"]["CoordType"];
+            };
+            header?: never;
+            path: {
+                roll_call_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RollCallRead"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    answer_roll_call: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Any unique string per user action; a retry with the same key gets the first answer and changes nothing. */
+                "Idempotency-Key"?: string | null;
+            };
+            path: {
+                roll_call_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RollCallAnswer"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RollCallRead"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    grant_roll_call_photo: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                roll_call_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PhotoGrantRequest"];
+            };
+        };
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PhotoGrant"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     list_squads: {
         parameters: {
             query?: never;
@@ -5961,6 +7824,224 @@ export interface operations {
             };
         };
     };
+    list_missed_checkins: {
+        parameters: {
+            query: {
+                /** @description First Shanghai day. */
+                from: string;
+                /** @description Last Shanghai day (inclusive). */
+                to: string;
+            };
+            header?: never;
+            path: {
+                squad_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MissedList"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    checkin_month_summary: {
+        parameters: {
+            query: {
+                /** @description YYYY-MM */
+                month: string;
+            };
+            header?: never;
+            path: {
+                squad_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckinMonth"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_duty_figures: {
+        parameters: {
+            query: {
+                /** @description YYYY-MM, Shanghai time */
+                month: string;
+            };
+            header?: never;
+            path: {
+                squad_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DutyFigures"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_squad_leave: {
+        parameters: {
+            query?: {
+                from?: string | null;
+                to?: string | null;
+            };
+            header?: never;
+            path: {
+                squad_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LeavePage"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_leave: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                squad_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LeaveCreate"];
+            };
+        };
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LeaveRecord"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     list_squad_officers: {
         parameters: {
             query?: {
@@ -5982,6 +8063,136 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["OfficerPage"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_squad_roster: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                squad_id: number;
+                /** @description ISO week, e.g. 2026-W49: Monday 00:00 to Monday 00:00, Shanghai time. */
+                week: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RosterRead"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    put_squad_roster: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                squad_id: number;
+                /** @description ISO week, e.g. 2026-W49: Monday 00:00 to Monday 00:00, Shanghai time. */
+                week: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RosterPut"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RosterRead"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    copy_previous_roster: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                squad_id: number;
+                /** @description ISO week, e.g. 2026-W49: Monday 00:00 to Monday 00:00, Shanghai time. */
+                week: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RosterRead"];
                 };
             };
             /** @description Refused: see `code` (ErrorCode lists them all). */
@@ -7223,6 +9434,51 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UserRead"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_user_track: {
+        parameters: {
+            query?: {
+                from?: string | null;
+                to?: string | null;
+                /** @description Coordinate system of every location in the answer (stored as WGS-84). */
+                coord_type?: components["schemas"]["CoordType"];
+            };
+            header?: never;
+            path: {
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Track"];
                 };
             };
             /** @description Refused: see `code` (ErrorCode lists them all). */
