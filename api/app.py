@@ -49,6 +49,7 @@ from api.operations.outbox import OutboxController
 from api.org.controllers import MeController, SquadController, UserController
 from api.org.service import ensure_bootstrap_admin
 from api.patrol.controller import CheckinPointController, SquadCheckinController
+from api.places.controller import PlaceController
 from api.scoping import jurisdiction_guard
 from api.security import BearerAuthMiddleware, VerifiedTokens
 from api.stats.controller import StatsController
@@ -184,6 +185,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             FeedController,
             NotificationController,
             SubjectController,
+            PlaceController,
             GradeController,
             StructureController,
             StructureTargetController,
@@ -206,6 +208,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                     settings.s3.public_endpoint or settings.s3.endpoint,
                     tile_source(settings.map),
                 ),
+                {"tencent-map-key": settings.http.tencent_map_key},
             ),
         ],
         dependencies=DEPENDENCIES,

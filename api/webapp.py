@@ -5,12 +5,17 @@ router reads the path: history mode). Hashed assets (``/app/assets/*``) never ch
 under their name, so phones keep them a year; ``index.html`` is revalidated every time,
 so a new release is picked up on the next open. Text files go gzipped to clients that
 take it (phones on 4G). Without a build, ``/app/`` answers 503 ``app_not_built``.
+
+Settings the app needs at run time (the Tencent maps key) go into ``index.html`` as
+``<meta name="offsite:NAME" content="...">`` when it is served, so one build serves every
+deployment and no key is baked into the bundle.
 """
 
 from __future__ import annotations
 
 import functools
 import gzip
+import html
 import mimetypes
 from pathlib import Path
 from typing import Any
@@ -29,9 +34,21 @@ _PUBLIC = {"exclude_from_auth": True}
 
 
 @functools.lru_cache(maxsize=256)
-def _gzipped(path: Path, mtime_ns: int, size: int) -> bytes:
+def _gzipped(path: Path, mtime_ns: int, size: int, meta: tuple[tuple[str, str], ...]) -> bytes:
     """The file's gzip, once per version of the file (mtime and size key the cache)."""
-    return gzip.compress(path.read_bytes(), compresslevel=9, mtime=0)
+    return gzip.compress(_read(path, meta), compresslevel=9, mtime=0)
+
+
+def _read(path: Path, meta: tuple[tuple[str, str], ...]) -> bytes:
+    """The file's bytes; the page (``index.html``) with the run-time settings in its head."""
+    body = path.read_bytes()
+    if path.name != "index.html" or not meta:
+        return body
+    tags = "".join(
+        f'<meta name="offsite:{html.escape(name)}" content="{html.escape(value)}" />'
+        for name, value in meta
+    )
+    return body.replace(b"</head>", tags.encode() + b"</head>", 1)
 
 
 def _locate(dist: Path, file_path: str) -> Path | None:
@@ -60,7 +77,13 @@ def page_policy(object_store: str, tiles: str | None = None) -> str:
     )
 
 
-def _answer(path: Path, cache_control: str, accepts_gzip: bool, csp: str) -> Response[bytes]:
+def _answer(
+    path: Path,
+    cache_control: str,
+    accepts_gzip: bool,
+    csp: str,
+    meta: tuple[tuple[str, str], ...] = (),
+) -> Response[bytes]:
     media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     # Litestar adds the charset to text/*; the others need it said.
     if not media_type.startswith("text/") and media_type.endswith(("javascript", "json", "+xml")):
@@ -73,14 +96,21 @@ def _answer(path: Path, cache_control: str, accepts_gzip: bool, csp: str) -> Res
     if accepts_gzip and path.suffix in _COMPRESSIBLE:
         stat = path.stat()
         headers["Content-Encoding"] = "gzip"
-        body = _gzipped(path, stat.st_mtime_ns, stat.st_size)
+        body = _gzipped(path, stat.st_mtime_ns, stat.st_size, meta)
     else:
-        body = path.read_bytes()
+        body = _read(path, meta)
     return Response(body, media_type=media_type, headers=headers)
 
 
-def serve(dist: Path, file_path: str, accepts_gzip: bool, csp: str) -> Response[bytes]:
-    """The answer for ``/app/<file_path>`` from the bundle in ``dist`` (resolved)."""
+def serve(
+    dist: Path,
+    file_path: str,
+    accepts_gzip: bool,
+    csp: str,
+    meta: tuple[tuple[str, str], ...] = (),
+) -> Response[bytes]:
+    """The answer for ``/app/<file_path>`` from the bundle in ``dist`` (resolved); the
+    page carries ``meta`` (name, value) as ``offsite:`` meta tags."""
     found = _locate(dist, file_path)
     if found is not None and found.name != "index.html":
         hashed = found.parent == dist / "assets"
@@ -95,22 +125,26 @@ def serve(dist: Path, file_path: str, accepts_gzip: bool, csp: str) -> Response[
             "the mobile app is not built: run `make install` (or `npm run build` in web/); "
             f"looked in {dist}",
         )
-    return _answer(index, REVALIDATE, accepts_gzip, csp)
+    return _answer(index, REVALIDATE, accepts_gzip, csp, meta)
 
 
 def _accepts_gzip(request: Request[Any, Any, Any]) -> bool:
     return "gzip" in request.headers.get("accept-encoding", "")
 
 
-def webapp_handlers(dist: Path, csp: str) -> list[HTTPRouteHandler]:
+def webapp_handlers(
+    dist: Path, csp: str, page_settings: dict[str, str] | None = None
+) -> list[HTTPRouteHandler]:
     """Route handlers serving the bundle built into ``dist`` (read at each request, so a
-    build made while the API runs is served at once) under the policy ``csp``."""
+    build made while the API runs is served at once) under the policy ``csp``, the page
+    carrying ``page_settings`` (those with a value) for the app to read."""
     dist = dist.resolve()
+    meta = tuple(sorted((k, v) for k, v in (page_settings or {}).items() if v))
     methods = [HttpMethod.GET, HttpMethod.HEAD]
 
     @route(PREFIX, http_method=methods, opt=_PUBLIC, include_in_schema=False, sync_to_thread=False)
     def app_page(request: Request[Any, Any, Any]) -> Response[bytes]:
-        return serve(dist, "/", _accepts_gzip(request), csp)
+        return serve(dist, "/", _accepts_gzip(request), csp, meta)
 
     @route(
         f"{PREFIX}/{{file_path:path}}",
@@ -120,6 +154,6 @@ def webapp_handlers(dist: Path, csp: str) -> list[HTTPRouteHandler]:
         sync_to_thread=False,
     )
     def app_file(file_path: FromPath[str], request: Request[Any, Any, Any]) -> Response[bytes]:
-        return serve(dist, file_path, _accepts_gzip(request), csp)
+        return serve(dist, file_path, _accepts_gzip(request), csp, meta)
 
     return [app_page, app_file]

@@ -30,6 +30,7 @@ from offsite.settings import Settings, describe, get_settings
 
 if TYPE_CHECKING:
     from offsite.devstack import Stack, StackInfo
+    from storage.objects import ObjectStore
 
 log = logging.getLogger("offsite")
 
@@ -61,7 +62,27 @@ async def _migrate(settings: Settings, to: str = "all") -> None:
             await _seal_credentials(settings)
     finally:
         await db.close_pool()
-    await asyncio.to_thread(ObjectStore(settings.s3).ensure_bucket)
+    store = ObjectStore(settings.s3)
+    await asyncio.to_thread(store.ensure_bucket)
+    await _bucket_cors(store, settings)
+
+
+async def _bucket_cors(store: ObjectStore, settings: Settings) -> None:
+    """The bucket's CORS rule for the app's origins (``S3_CORS_ORIGINS``): phones POST
+    photos straight to the bucket from the app's page, another origin."""
+    from storage.objects import CorsOutcome, cors_origins
+
+    origins = cors_origins(settings.s3.cors_origins)
+    if not origins:
+        return
+    outcome = await asyncio.to_thread(store.ensure_cors, origins)
+    if outcome is CorsOutcome.set:
+        _out(f"bucket {store.bucket}: CORS allows {', '.join(origins)}")
+    else:
+        _out(
+            f"bucket {store.bucket}: the store has no bucket CORS API; configure it there"
+            f" (MinIO: MINIO_API_CORS_ALLOW_ORIGIN={','.join(origins)})"
+        )
 
 
 async def _seal_credentials(settings: Settings) -> None:

@@ -104,6 +104,15 @@ class HttpSettings(_Section, frozen=True, kw_only=True):
             "Folder of the built mobile app served at /app/ (default: web/dist of the checkout).",
         ),
     ] = ""
+    tencent_map_key: Annotated[
+        str,
+        env(
+            "OFFSITE_TENCENT_MAP_KEY",
+            "腾讯位置服务 developer key of the mobile app, sent as `referer` of its 腾讯地图"
+            " navigation links (lbs.qq.com console; allow the app's domain); empty: the app"
+            " offers 高德 navigation only.",
+        ),
+    ] = ""
     list_cache_ttl_s: Annotated[
         float,
         env(
@@ -172,6 +181,16 @@ class S3Settings(_Section, frozen=True, kw_only=True):
         env(
             "S3_PUBLIC_ENDPOINT",
             "S3 URL as phones reach it (upload grants, view links); empty: S3_ENDPOINT.",
+        ),
+    ] = ""
+    cors_origins: Annotated[
+        str,
+        env(
+            "S3_CORS_ORIGINS",
+            "Comma-separated origins the mobile app is served from (e.g."
+            " https://cg.example.gov.cn): `offsite migrate` sets the bucket's CORS rule so"
+            " phones may POST photos to it and read the answer; empty: the bucket's CORS is"
+            " left as it is (SeaweedFS and MinIO answer every origin until told otherwise).",
         ),
     ] = ""
 

@@ -7,6 +7,9 @@ loop never blocks on the network.
 from __future__ import annotations
 
 import asyncio
+import base64
+import enum
+import hashlib
 import io
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -18,7 +21,7 @@ import urllib3
 from minio import Minio
 from minio.commonconfig import CopySource
 from minio.datatypes import PostPolicy
-from minio.error import ServerError
+from minio.error import S3Error, ServerError
 
 from offsite.settings import S3Settings
 
@@ -30,6 +33,53 @@ READ_TIMEOUT_S = 30.0
 
 # What the SDK raises when the store cannot be reached or answers 5xx.
 UNREACHABLE: tuple[type[Exception], ...] = (urllib3.exceptions.HTTPError, ServerError)
+
+
+class CorsOutcome(enum.StrEnum):
+    """What ``ObjectStore.ensure_cors`` did."""
+
+    set = "set"  # the bucket's rule names exactly these origins now
+    unsupported = "unsupported"  # the store has no bucket CORS API (MinIO): configure it there
+
+
+# Store answers meaning "no bucket CORS API here" (MinIO: NotImplemented).
+_NO_CORS_API = {"NotImplemented", "MethodNotAllowed", "InvalidRequest"}
+
+
+def cors_origins(spec: str) -> list[str]:
+    """The origins of ``S3_CORS_ORIGINS`` (comma-separated ``scheme://host[:port]``), or
+    ValueError naming the one that is not an origin (a path, no scheme, a wildcard)."""
+    found: list[str] = []
+    for item in (part.strip() for part in spec.split(",")):
+        if not item:
+            continue
+        url = urlsplit(item)
+        if (
+            url.scheme not in ("http", "https")
+            or not url.hostname
+            or url.path not in ("", "/")
+            or url.query
+            or url.fragment
+            or "*" in item
+        ):
+            raise ValueError(f"S3_CORS_ORIGINS: {item!r} is not an origin (scheme://host[:port])")
+        origin = f"{url.scheme}://{url.netloc}".lower()
+        if origin not in found:
+            found.append(origin)
+    return found
+
+
+def cors_configuration(origins: list[str]) -> bytes:
+    """The bucket's CORS rule for the app's ``origins``: POST (the photo upload with the
+    grant's policy), GET and HEAD (view links), any request header, ETag readable."""
+    allowed = "".join(f"<AllowedOrigin>{o}</AllowedOrigin>" for o in origins)
+    methods = "".join(f"<AllowedMethod>{m}</AllowedMethod>" for m in ("POST", "GET", "HEAD"))
+    return (
+        '<CORSConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><CORSRule>'
+        f"{allowed}{methods}<AllowedHeader>*</AllowedHeader>"
+        "<ExposeHeader>ETag</ExposeHeader><MaxAgeSeconds>3600</MaxAgeSeconds>"
+        "</CORSRule></CORSConfiguration>"
+    ).encode()
 
 
 def _http_pool() -> urllib3.PoolManager:
@@ -76,6 +126,40 @@ class ObjectStore:
         """Create the bucket when missing (start-up and migrations; idempotent)."""
         if not self.client.bucket_exists(self.bucket):
             self.client.make_bucket(self.bucket)
+
+    def ensure_cors(self, origins: list[str]) -> CorsOutcome:
+        """Set the bucket's CORS rule to ``origins`` (PutBucketCors; the minio SDK has no
+        call for it, so a request signed by its low-level ``_execute``). ``unsupported``
+        when the store has no such API (MinIO: its server setting
+        ``MINIO_API_CORS_ALLOW_ORIGIN`` does it)."""
+        body = cors_configuration(origins)
+        headers: dict[str, str | list[str] | tuple[str]] = {
+            "Content-MD5": base64.b64encode(hashlib.md5(body).digest()).decode(),
+            "Content-Type": "application/xml",
+        }
+        try:
+            self.client._execute(
+                "PUT", self.bucket, body=body, headers=headers, query_params={"cors": ""}
+            )
+        except S3Error as exc:
+            if exc.code in _NO_CORS_API:
+                return CorsOutcome.unsupported
+            raise
+        return CorsOutcome.set
+
+    def cors_rule(self) -> str | None:
+        """The bucket's CORS configuration as the store returns it (XML), or None."""
+        try:
+            answer = self.client._execute("GET", self.bucket, query_params={"cors": ""})
+        except S3Error as exc:
+            if exc.code == "NoSuchCORSConfiguration" or exc.code in _NO_CORS_API:
+                return None
+            raise
+        return answer.data.decode()
+
+    def drop_cors(self) -> None:
+        """Remove the bucket's CORS rule (tests, and going back to the store's default)."""
+        self.client._execute("DELETE", self.bucket, query_params={"cors": ""})
 
     def upload_url(self) -> str:
         """Where phones POST an upload (the bucket's URL as they reach it)."""

@@ -39,6 +39,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
             terminalreporter.write_line(f"  {shot.name}")
 
 
+TENCENT_TEST_KEY = "OFFSI-TETES-TKEY0-00000-00000-00001"
 WORKER_KINDS = ("default", "integrations")
 
 
@@ -97,7 +98,8 @@ def app_url(client: AppClient) -> Iterator[str]:  # noqa: F811 - the fixture abo
     """The API (serving the built app) and the worker, as production runs them."""
     if not (default_dist() / "index.html").exists():
         pytest.fail("the app is not built: run `make install` (npm run build in web/)")
-    with api_process() as base, worker_process():
+    # A Tencent maps key, as a deployment sets one (the task page's 腾讯地图 link).
+    with api_process({"OFFSITE_TENCENT_MAP_KEY": TENCENT_TEST_KEY}) as base, worker_process():
         yield base
 
 

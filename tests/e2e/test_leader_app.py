@@ -13,6 +13,7 @@ from playwright.async_api import Browser, Error, Page, Playwright
 
 from domain.org import Role
 from offsite.settings import Settings
+from storage.tables import Case
 from tests.e2e.browser import phone, shot
 from tests.e2e.test_officer_app import JIANGCHUAN, SPOT, _officer_with_task
 from tests.factories import make_user, squad_id
@@ -263,4 +264,53 @@ async def test_leader_returns_a_case_with_a_reason_on_a_small_android(
     returned = [e for e in timeline.json()["items"] if e["action"] == "return"]
     assert returned[0]["data"]["reason"] == "照片未拍到整改后的门前", returned
     await _still(page, "leader-android-3-returned")
+    await context.close()
+
+
+async def test_the_board_pages_on_as_the_leader_scrolls(
+    browser: tuple[Playwright, Browser], app_url: str, client: AppClient
+) -> None:
+    """More cases than a page (50): scrolling to the end loads the next pages (the API's
+    keyset cursor), each case once, until the squad's last case; newest first throughout.
+    Runs last: it leaves the squad many open, unassigned cases."""
+    squad = await squad_id(JIANGCHUAN)
+    await quiet_squad(squad)  # nobody on duty: the reports stay unassigned
+    reporter = await login(
+        client, await make_user(Role.officer, squad_code=JIANGCHUAN, display_name="冯巡查")
+    )
+    oldest = await report(client, reporter, "05-05", point=SPOT, address="江川路 500 号")
+    for n in range(55):
+        await report(client, reporter, "05-05", point=SPOT, address=f"江川路 {501 + n} 号")
+    total = await Case.count().where(Case.squad == squad)
+    assert total > 50  # two pages at least
+
+    leader = await make_user(Role.squad_leader, squad_code=JIANGCHUAN, display_name="钱中队长")
+    context = await phone(browser, "iPhone 13")
+    page = await context.new_page()
+    await _sign_in_leader(page, app_url, leader)
+    rows = page.locator("[data-board-case]")
+    await rows.first.wait_for()
+    assert await rows.count() == 50
+    assert "上滑加载更多" in await page.locator("[data-count]").inner_text()
+    await _still(page, "leader-8-board-first-page")
+
+    done = page.locator(".van-list__finished-text", has_text="没有更多了")
+    for _ in range(10):
+        if await done.is_visible():
+            break
+        shown = await rows.count()
+        await rows.last.scroll_into_view_if_needed()
+        await page.mouse.wheel(0, 400)
+        await page.wait_for_function(
+            f"() => document.querySelectorAll('[data-board-case]').length > {shown}"
+            " || document.querySelector('.van-list__finished-text')?.textContent"
+            "?.includes('没有更多了')"
+        )
+    await done.wait_for()
+    ids = [int(i) for i in await rows.evaluate_all("rs => rs.map((r) => r.dataset.boardCase)")]
+    assert len(ids) == len(set(ids)) == total
+    assert ids == sorted(ids, reverse=True)  # newest first (ids rise with time)
+    assert oldest["id"] in ids
+    await page.locator(f'[data-board-case="{oldest["id"]}"]').scroll_into_view_if_needed()
+    await shot(page, "leader-9-board-all-pages")
     await context.close()

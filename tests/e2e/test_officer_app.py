@@ -22,6 +22,7 @@ from domain.org import Role
 from offsite.settings import Settings
 from storage.tables import Case
 from tests.e2e.browser import phone, shot
+from tests.e2e.conftest import TENCENT_TEST_KEY
 from tests.factories import make_user, squad_id
 from tests.integration.cases_helpers import (
     command,
@@ -105,6 +106,11 @@ async def test_officer_signs_in_and_accepts_a_task_on_an_iphone(
 
     context = await phone(browser, "iPhone 13")
     page = await context.new_page()
+    # Nothing the app loads comes from outside (the icon font included): an isolated
+    # government network reaches only the app's own origin and the object store.
+    ours = (app_url, settings.s3.public_endpoint or settings.s3.endpoint, "data:", "blob:")
+    outside: list[str] = []
+    page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(ours) else None)
     await _sign_in(page, app_url, user)
     await shot(page, "iphone13-1-login")
     await page.get_by_role("button", name="账号密码登录").click()
@@ -135,6 +141,16 @@ async def test_officer_signs_in_and_accepts_a_task_on_an_iphone(
     assert amap is not None and amap.startswith("https://uri.amap.com/navigation?to=121.41")
     tencent = await page.get_by_role("link", name="腾讯地图").get_attribute("href")
     assert tencent is not None and "tocoord=30.99" in tencent
+    assert f"referer={TENCENT_TEST_KEY}" in tencent  # the deployment's key, served in the page
+    # Vant's icons render from the app's own font file (the nav bar's arrow, the buttons').
+    await page.evaluate("document.fonts.ready")
+    fonts = await page.evaluate(
+        "[...document.fonts].filter((f) => f.family.includes('vant-icon')).map((f) => f.status)"
+    )
+    assert fonts == ["loaded"], fonts
+    arrow = page.locator(".van-nav-bar__arrow").first
+    assert await arrow.evaluate("e => getComputedStyle(e, '::before').content") not in ("none", "")
+    assert outside == [], outside
     await shot(page, "iphone13-3-task")
 
     # Accept: the screen shows it in progress, and so does the API.
@@ -194,8 +210,74 @@ async def test_a_stale_accept_shows_the_fresh_case_on_a_small_android(
     await dialog.wait_for(state="hidden")
     await page.locator(".state", has_text="处置中").wait_for()
     assert await accept.count() == 0
-    assert "已被他人更新" in await page.locator(".conflict").inner_text()
+    # The refused accept stays on the phone with the fresh case until the officer lets it go.
+    notice = page.locator(".refused-notice")
+    assert "已被他人更新" in await notice.inner_text()
+    assert "案件当前：处置中" in await notice.inner_text()
     await shot(page, "android-3-fresh-case")
+    await notice.get_by_role("button", name="放弃").click()
+    await notice.wait_for(state="hidden")
+    await context.close()
+
+
+async def test_an_accept_made_offline_is_queued_and_sent_once_back_online(
+    browser: tuple[Playwright, Browser], app_url: str, client: AppClient
+) -> None:
+    user, tokens, case = await _officer_with_task(
+        client, "孙强", address="江川路 166 号", description="占道堆放建材"
+    )
+    context = await phone(browser, "iPhone 13")
+    page = await context.new_page()
+    accepts: list[Request] = []
+    page.on("request", lambda r: accepts.append(r) if r.url.endswith("/accept") else None)
+    await _sign_in(page, app_url, user)
+    await page.get_by_role("button", name="账号密码登录").click()
+    await page.locator(f'[data-case="{case["id"]}"]').click()
+    accept = page.get_by_role("button", name="接收任务")
+    await accept.wait_for()
+
+    # Offline: the accept is kept on the phone, shown as waiting, the button gone.
+    await context.set_offline(True)
+    await accept.click()
+    await page.locator(".waiting", has_text=f"接收任务 · {case['number']}：待发送").wait_for()
+    assert await accept.count() == 0
+    badge = page.locator("[data-outbox]")
+    assert "待发送 1" in " ".join((await badge.inner_text()).split())
+    await shot(page, "iphone13-6-accept-queued-offline", wait_toasts=True)
+    fresh = (await client.get(f"/api/v1/cases/{case['id']}", headers=bearer(tokens))).json()
+    assert fresh["state"] == "dispatched"
+
+    # Back online: sent on the "online" event, once; the page shows the case in progress.
+    await context.set_offline(False)
+    await page.locator(".state", has_text="处置中").wait_for(timeout=30_000)
+    await page.locator(".waiting").wait_for(state="hidden")
+    timeline = await client.get(f"/api/v1/cases/{case['id']}/timeline", headers=bearer(tokens))
+    actions = [e["action"] for e in timeline.json()["items"]]
+    assert actions.count("accept") == 1, actions
+    keys = {r.headers["idempotency-key"] for r in accepts}
+    assert len(keys) == 1, keys
+    await shot(page, "iphone13-7-accept-sent-online", wait_toasts=True)
+    await context.close()
+
+
+async def test_my_tasks_shows_a_new_task_live_without_a_reload(
+    browser: tuple[Playwright, Browser], app_url: str, client: AppClient
+) -> None:
+    user, tokens, case = await _officer_with_task(client, "周敏", address="江川路 170 号")
+    context = await phone(browser, "Galaxy S5")
+    page = await context.new_page()
+    await _sign_in(page, app_url, user)
+    await page.get_by_role("button", name="账号密码登录").click()
+    await page.locator(f'[data-case="{case["id"]}"]').wait_for()
+    loads = await page.evaluate("performance.getEntriesByType('navigation').length")
+
+    # A case dispatched to the officer while the list is open: it appears by itself
+    # (the inbox stream's notification), no pull, no reload.
+    second = await report(client, tokens, "05-05", point=SPOT, address="江川路 172 号")
+    assert second["assignee"]["id"] == tokens["user"]["id"]
+    await page.locator(f'[data-case="{second["id"]}"]').wait_for(timeout=15_000)
+    assert await page.evaluate("performance.getEntriesByType('navigation').length") == loads
+    await shot(page, "android-4-task-arrived-live")
     await context.close()
 
 

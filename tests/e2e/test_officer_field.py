@@ -24,7 +24,7 @@ from offsite.settings import Settings
 from storage.tables import Case, StaffUser
 from tests.e2e.browser import phone, shot
 from tests.e2e.test_officer_app import SPOT, _officer_with_task, _sign_in
-from tests.factories import make_user, squad_id
+from tests.factories import make_user, squad_id, unique
 from tests.integration.cases_helpers import command, go_on_duty, quiet_squad, report
 from tests.integration.conftest import AppClient, bearer, login
 
@@ -254,4 +254,69 @@ async def test_a_stale_queued_command_shows_the_fresh_case_and_is_sent_on_the_of
     ).json()["items"]
     notes = [e["data"].get("text") for e in timeline if e["action"] == "comment"]
     assert notes.count("已电话联系当事人") == 1, timeline
+    await context.close()
+
+
+async def test_a_report_is_placed_by_a_typed_address_when_the_phone_has_no_position(
+    browser: tuple[Playwright, Browser], app_url: str, client: AppClient, settings: Settings
+) -> None:
+    """No position from the browser (refused, or indoors): the officer types the address,
+    picks the district's own place from the list (no outside geocoder), and the report
+    goes from there, the picked text as its address."""
+    await quiet_squad(await squad_id(JIANGCHUAN))
+    user = await make_user(Role.officer, squad_code=JIANGCHUAN, display_name="蒋涛")
+    tokens = await login(client, user)
+    leader = await login(client, await make_user(Role.squad_leader, squad_code=JIANGCHUAN))
+    tag = unique("鲜")
+    shop = {"lng": 121.4081, "lat": 30.9969, "coord_type": "wgs84"}  # ~100 m from PATROL
+    subject = await client.post(
+        "/api/v1/subjects",
+        headers=bearer(leader),
+        json={
+            "kind": "merchant",
+            "name": f"{tag}水果店",
+            "address": "江川路 318 号",
+            "location": shop,
+            "details": {"type": "merchant", "shop_sign": f"{tag}水果"},
+        },
+    )
+    assert subject.status_code == 201, subject.text
+
+    context = await phone(browser, "Galaxy S5")  # location not granted: no position
+    page = await context.new_page()
+    await _sign_in(page, app_url, user)
+    await page.get_by_role("button", name="账号密码登录").click()
+    await page.get_by_role("button", name="巡查上报").click()
+    await page.get_by_text("未能获取位置：请输入地址").wait_for()
+    await page.locator("[data-type-picker]").click()
+    await page.get_by_placeholder("搜索类型名称或编码").fill("店外")
+    await page.locator("[data-type]", has_text="店外经营").click()
+
+    await page.locator("[data-address] input").fill(f"{tag}水果")
+    option = page.locator("[data-place]", has_text=f"{tag}水果店")
+    await option.wait_for()
+    assert "监管对象" in await option.inner_text()
+    await shot(page, "field-8-typed-address-lookup")
+    await option.click()
+    await page.locator("[data-position-from]", has_text=f"{tag}水果店").wait_for()
+    assert await page.locator("[data-position] input").input_value() == "121.40810, 30.99690"
+    assert (
+        await page.locator("[data-address] input").input_value() == f"江川路 318 号（{tag}水果店）"
+    )
+    description = f"水果摊占道 {tag}"
+    await page.locator("[data-description] textarea").fill(description)
+    image = settings.testdata_dir / "images" / "food_truck_plaza.jpg"
+    await page.locator("[data-camera]").set_input_files(str(image))
+    await page.locator(".shot img").wait_for()
+    await shot(page, "field-9-typed-address-picked")
+    await page.get_by_role("button", name="上报", exact=True).click()
+    await page.wait_for_url(f"{app_url}/app/")
+    await page.locator("[data-outbox]").wait_for(state="hidden", timeout=30_000)  # all sent
+
+    made = await Case.select(Case.id).where(Case.description == description)
+    assert len(made) == 1, made
+    detail = (await client.get(f"/api/v1/cases/{made[0]['id']}", headers=bearer(tokens))).json()
+    assert detail["location"]["lng"] == pytest.approx(shop["lng"], abs=1e-6)
+    assert detail["location"]["lat"] == pytest.approx(shop["lat"], abs=1e-6)
+    assert detail["address"] == f"江川路 318 号（{tag}水果店）"
     await context.close()

@@ -146,6 +146,7 @@ OPERATIONS: dict[str, Op] = {
     "delete_camera": Op(Kind.owned, roles=ADMIN, destructive=True),
     # subjects and grading
     "search_subjects": Op(Kind.scoped, shows_a=True),
+    "search_places": Op(Kind.scoped, shows_a=True),
     "create_subject": Op(Kind.shared, roles=MANAGERS),
     "export_subjects": Op(Kind.scoped, roles=MANAGERS, shows_a=True),
     "import_subjects": Op(Kind.shared, roles=CENTRE),
@@ -495,6 +496,7 @@ def _query(op_id: str, op: dict[str, Any], world: World) -> dict[str, str]:
         "lng": str(XINZHUANG_POINT["lng"]),
         "lat": str(XINZHUANG_POINT["lat"]),
         "limit": "200",
+        "q": world.markers[1],  # squad A's subject (search_places requires a text)
         "from": (datetime.now(ZoneInfo("Asia/Shanghai")) - timedelta(days=7)).date().isoformat(),
         "to": datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat(),
     }

@@ -5,6 +5,7 @@ import "vant/es/toast/style";
 import "vant/es/dialog/style";
 import "vant/es/image-preview/style";
 import App from "./App.vue";
+import { prefetchAfterLoad } from "./prefetch";
 import { router } from "./router";
 import "./styles.css";
 
@@ -12,13 +13,5 @@ createApp(App).use(router).mount("#app");
 // The officer's phone: what an earlier visit left unsent goes out, and duty resumes.
 void import("./offline").then((m) => m.theOutbox());
 void import("./duty").then((m) => m.resumeDuty());
-// The officer's pages, fetched once the first one is shown: a page opened later while
-// offline (the outbox, a report) must not need the network to load its code.
-window.addEventListener("load", () => {
-  void Promise.allSettled([
-    import("./views/TasksView.vue"),
-    import("./views/TaskView.vue"),
-    import("./views/ReportView.vue"),
-    import("./views/OutboxView.vue"),
-  ]);
-});
+// The officer's pages, fetched after the first one is shown (src/prefetch.ts).
+prefetchAfterLoad();

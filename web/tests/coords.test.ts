@@ -50,10 +50,15 @@ describe("navigation links", () => {
   });
 
   it("opens 腾讯地图 with lat,lng in GCJ-02", () => {
-    const url = new URL(tencentNavigationUrl(spot, "江川路"));
+    const url = new URL(tencentNavigationUrl(spot, "江川路", "KEY12-ABCDE"));
     const [lat, lng] = url.searchParams.get("tocoord")!.split(",").map(Number);
     const [gLng, gLat] = wgs84ToGcj02(spot.lng, spot.lat);
     expect(lat).toBeCloseTo(gLat, 5);
     expect(lng).toBeCloseTo(gLng, 5);
+    expect(url.searchParams.get("referer")).toBe("KEY12-ABCDE");
+  });
+
+  it("offers no 腾讯地图 link without the deployment's key", () => {
+    expect(tencentNavigationUrl(spot, "江川路", "")).toBe("");
   });
 });

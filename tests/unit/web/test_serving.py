@@ -102,3 +102,17 @@ def test_the_page_names_its_charset_once(dist: Path) -> None:
         script = client.get("/app/assets/index-AbC123.js").headers["content-type"]
     assert page.count("charset") == 1 and "utf-8" in page
     assert script.count("charset") == 1
+
+
+def test_the_page_carries_the_deployments_settings_escaped(tmp_path: Path) -> None:
+    (tmp_path / "index.html").write_text("<html><head><title>t</title></head><body></body></html>")
+    settings = {"tencent-map-key": 'KEY12-"<x>', "unset": ""}
+    app = Litestar(route_handlers=webapp_handlers(tmp_path, page_policy("http://s3"), settings))
+    with TestClient(app) as client:
+        for encoding in ("gzip", "identity"):
+            page = client.get("/app/tasks/1", headers={"accept-encoding": encoding}).text
+            assert (
+                '<meta name="offsite:tencent-map-key" content="KEY12-&quot;&lt;x&gt;" /></head>'
+                in page
+            )
+            assert "offsite:unset" not in page

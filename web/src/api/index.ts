@@ -1,5 +1,5 @@
 // The app's one client and the calls the pages make, typed from the OpenAPI document.
-import { ApiClient, newIdempotencyKey } from "./client";
+import { ApiClient } from "./client";
 import type { components } from "./schema";
 import { localSessionStore } from "../auth/store";
 
@@ -20,7 +20,3 @@ export const api = new ApiClient({
 export const myTasks = (limit = 100) => api.get<CasePage>("/api/v1/me/tasks", { limit });
 export const getCase = (id: number) => api.get<CaseDetail>(`/api/v1/cases/${id}`);
 export const getEvidence = (id: string) => api.get<EvidenceRead>(`/api/v1/evidence/${id}`);
-
-/** Accept a dispatched task. Pass the same key again to retry the same tap. */
-export const acceptCase = (c: Pick<CaseDetail, "id" | "version">, key = newIdempotencyKey()) =>
-  api.command<CaseDetail>(`/api/v1/cases/${c.id}/accept`, { version: c.version }, key);

@@ -22,8 +22,9 @@ export interface BoardFilter {
   grid?: number;
 }
 
-export const boardCases = (filter: BoardFilter, limit = 100) =>
-  api.get<CasePage>("/api/v1/cases", { ...filter, limit });
+/** One page of the board, newest first; `cursor` is the last page's `next_cursor`. */
+export const boardCases = (filter: BoardFilter, limit = 100, cursor?: string) =>
+  api.get<CasePage>("/api/v1/cases", { ...filter, limit, cursor });
 export const squadOfficers = (squadId: number) =>
   api.get<OfficerPage>(`/api/v1/squads/${squadId}/officers`);
 export const caseTimeline = (id: number) => api.get<Timeline>(`/api/v1/cases/${id}/timeline`);

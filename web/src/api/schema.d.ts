@@ -444,6 +444,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/cases/{case_id}/emergency": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Declare
+         * @description The command centre runs this open case live as an emergency (突发事件); it
+         *     becomes urgent. 409 ``already_emergency`` the second time.
+         */
+        post: operations["declare_emergency"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/cases/{case_id}/evidence": {
         parameters: {
             query?: never;
@@ -613,6 +634,98 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/cases/{case_id}/responders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * ListResponders
+         * @description The officers sent to the case, in the order they were sent, with their state.
+         */
+        get: operations["list_responders"];
+        put?: never;
+        /**
+         * Send
+         * @description Send one or several officers of the case's squad at once (派警); each must be
+         *     on shift and on duty (400 ``officer_not_available``). When the case has no
+         *     officer yet, the first one sent becomes its officer (dispatched from triage, or
+         *     assigned). Each is notified.
+         */
+        post: operations["send_responders"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cases/{case_id}/responders/candidates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Candidates
+         * @description Who can go now: the case's squad's officers on shift (roster) and on duty
+         *     (phone), nearest first by straight-line distance from their last position;
+         *     positions older than 5 minutes rank after fresh ones (``stale``), unknown last;
+         *     open tasks break ties.
+         */
+        get: operations["list_responder_candidates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cases/{case_id}/responders/me/acknowledge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Acknowledge
+         * @description A responder has seen the call and is on the way (响应).
+         */
+        post: operations["acknowledge_emergency"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cases/{case_id}/responders/me/arrive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Arrive
+         * @description A responder checks in at the site (到场签到), with the phone's position when it
+         *     has one (recorded with its distance from the site). Without a check-in, a duty
+         *     position within the arrival radius of the site records the arrival by itself.
+         */
+        post: operations["arrive_at_emergency"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/cases/{case_id}/return": {
         parameters: {
             query?: never;
@@ -776,6 +889,28 @@ export interface paths {
          *     ``Idempotency-Key`` gets the first answer (a fresher GPS fix does not matter).
          */
         post: operations["check_in"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/emergencies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * ListEmergencies
+         * @description Open emergencies in the caller's jurisdiction, newest first (at most 200), each
+         *     with its responders: sent, acknowledged (响应) or arrived (到场), and how long
+         *     arrival took.
+         */
+        get: operations["list_emergencies"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1433,6 +1568,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/places": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Search
+         * @description Places whose name holds ``q``, in the caller's jurisdiction: subjects first, then
+         *     street blocks, then grid cells, each a point to report from.
+         */
+        get: operations["search_places"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/roll-calls": {
         parameters: {
             query?: never;
@@ -1617,8 +1773,10 @@ export interface paths {
          * @description The squad's duty month (考评) per officer and in total: shifts planned (starting
          *     in the month, Shanghai time) and worked (on duty for at least half the shift),
          *     hours planned and on duty within shifts (from the 在岗/离岗 transitions), roll
-         *     calls asked, answered in time, late, missed, pending. Check-ins and emergency
-         *     figures join ``extra``.
+         *     calls asked, answered in time, late, missed, pending; check-ins done; emergencies:
+         *     responders sent, arrived, mean and longest dispatch-to-arrival seconds. The
+         *     squad's check-ins planned, done toward the plan and the rate are in
+         *     ``checkins``.
          */
         get: operations["get_duty_figures"];
         put?: never;
@@ -2460,6 +2618,14 @@ export interface components {
             /** @description The case's current version. */
             version: number;
         };
+        /** AcknowledgeRequest */
+        AcknowledgeRequest: {
+            location?: components["schemas"]["Location"] | null;
+            /** @default  */
+            note: string;
+            /** @description The case's current version. */
+            version: number;
+        };
         /** AlarmAccepted */
         AlarmAccepted: {
             case_id: number;
@@ -2498,6 +2664,28 @@ export interface components {
         AreaRef: {
             code: string;
             id: number;
+        };
+        /** ArrivalFigures */
+        ArrivalFigures: {
+            /** @default 0 */
+            arrived: number;
+            max_s?: number | null;
+            mean_s?: number | null;
+            /** @default 0 */
+            sent: number;
+        };
+        /**
+         * ArrivalKind
+         * @enum {string}
+         */
+        ArrivalKind: "position" | "check_in";
+        /** ArriveRequest */
+        ArriveRequest: {
+            location?: components["schemas"]["Location"] | null;
+            /** @default  */
+            note: string;
+            /** @description The case's current version. */
+            version: number;
         };
         /** AssignRequest */
         AssignRequest: {
@@ -2713,6 +2901,20 @@ export interface components {
             source: components["schemas"]["SourceWrite"];
             technical_review_date?: string | null;
         };
+        /** CandidateList */
+        CandidateList: {
+            items: components["schemas"]["CandidateRead"][];
+        };
+        /** CandidateRead */
+        CandidateRead: {
+            display_name: string;
+            distance_m: number | null;
+            location: components["schemas"]["Location"] | null;
+            officer_id: number;
+            open_tasks: number;
+            position_age_s: number | null;
+            stale: boolean;
+        };
         /** CaseCreate */
         CaseCreate: {
             /** @default  */
@@ -2737,6 +2939,8 @@ export interface components {
             deadlines: components["schemas"]["DeadlineRead"][];
             description: string;
             dispatched_at: string | null;
+            /** @default false */
+            emergency: boolean;
             evidence: components["schemas"]["EvidenceSummary"][];
             extension_count: number;
             external_id: string | null;
@@ -2871,6 +3075,13 @@ export interface components {
             figures: components["schemas"]["domain_patrol_checkins_MonthFigures"];
             month: string;
             squad_id: number;
+        };
+        /** CheckinPlan */
+        CheckinPlan: {
+            done: number;
+            done_toward_plan: number;
+            planned: number;
+            rate: number | null;
         };
         /** CheckinPointCreate */
         CheckinPointCreate: {
@@ -3018,6 +3229,13 @@ export interface components {
             missed: boolean;
             running: boolean;
         };
+        /** DeclareEmergencyRequest */
+        DeclareEmergencyRequest: {
+            location?: components["schemas"]["Location"] | null;
+            reason: string;
+            /** @description The case's current version. */
+            version: number;
+        };
         /** Demolish */
         Demolish: {
             area_m2: number;
@@ -3068,6 +3286,7 @@ export interface components {
         };
         /** DutyFigures */
         DutyFigures: {
+            checkins: components["schemas"]["CheckinPlan"];
             month: string;
             officers: components["schemas"]["OfficerFigures"][];
             squad: components["schemas"]["OfficerFigures"];
@@ -3078,6 +3297,24 @@ export interface components {
             accuracy_m?: number | null;
             location?: components["schemas"]["Location"] | null;
             on_duty: boolean;
+        };
+        /** EmergencyList */
+        EmergencyList: {
+            items: components["schemas"]["EmergencyRead"][];
+        };
+        /** EmergencyRead */
+        EmergencyRead: {
+            address: string;
+            case_id: number;
+            /** Format: date-time */
+            created_at: string;
+            location: components["schemas"]["Location"] | null;
+            number: string;
+            overdue: boolean;
+            responders: components["schemas"]["ResponderRead"][];
+            squad_id: number | null;
+            state: string;
+            violation_type: string;
         };
         /** Ended */
         Ended: {
@@ -3190,6 +3427,13 @@ export interface components {
          *     - `not_assignee`: Only the assigned officer (or a manager of the squad) may do this.
          *     - `already_assigned`: The case is already with that officer.
          *     - `officer_not_in_squad`: The officer is not an active officer of the case's squad.
+         *     - `already_emergency`: The case is already an emergency.
+         *     - `not_emergency`: Only an emergency takes responders: declare it first.
+         *     - `already_responding`: Every officer named is already sent to this emergency.
+         *     - `officer_not_available`: A responder must be on shift (roster) and on duty (phone) now.
+         *     - `not_responder`: Only an officer sent to this emergency may acknowledge or arrive.
+         *     - `already_acknowledged`: Your acknowledgement of this call is recorded.
+         *     - `already_arrived`: Your arrival at this emergency is recorded.
          *     - `rectify_by_required`: A rectification order needs a deadline.
          *     - `rectify_by_past`: The rectification deadline must be in the future.
          *     - `rectify_by_not_later`: An extension must end later than the running order.
@@ -3287,7 +3531,7 @@ export interface components {
          *     - `assignment_span_invalid`: An assignment ends after it starts, within 31 days.
          * @enum {string}
          */
-        ErrorCode: "invalid_request" | "bad_request" | "cursor_invalid" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "location_invalid" | "bbox_invalid" | "internal_error" | "text_invalid" | "value_out_of_range" | "body_invalid" | "body_too_deep" | "target_url_invalid" | "database_unavailable" | "service_unavailable" | "storage_unavailable" | "http_error" | "app_not_built" | "auth_required" | "token_invalid" | "token_expired" | "session_ended" | "invalid_credentials" | "account_disabled" | "login_throttled" | "rate_limited" | "refresh_token_invalid" | "refresh_token_expired" | "refresh_token_revoked" | "refresh_token_reused" | "wechat_not_bound" | "wechat_already_bound" | "binding_code_invalid" | "wechat_code_invalid" | "wechat_rate_limited" | "wechat_user_blocked" | "wechat_busy" | "wechat_error" | "wechat_unreachable" | "wechat_not_configured" | "forbidden" | "role_forbidden" | "out_of_jurisdiction" | "user_not_found" | "username_taken" | "squad_not_found" | "squad_required" | "squad_not_allowed" | "bootstrap_admin_invalid" | "integrator_key_not_found" | "case_not_found" | "case_version_conflict" | "case_state_invalid" | "not_assignee" | "already_assigned" | "officer_not_in_squad" | "rectify_by_required" | "rectify_by_past" | "rectify_by_not_later" | "datetime_without_offset" | "external_ref_required" | "outcome_not_on_site" | "command_unknown" | "source_forbidden" | "idempotency_key_invalid" | "idempotency_key_reused" | "violation_type_unknown" | "violation_type_invalid" | "period_invalid" | "subject_not_found" | "photo_required" | "evidence_checks_pending" | "evidence_invalid" | "file_too_large" | "camera_not_found" | "camera_device_taken" | "camera_in_use" | "source_url_invalid" | "source_url_credentials" | "zone_key_duplicate" | "zone_polygon_invalid" | "api_key_invalid" | "scope_missing" | "alarm_type_unknown" | "image_invalid" | "location_required" | "evidence_not_found" | "content_type_unsupported" | "constraint_violation" | "complaint_category_unknown" | "webhook_not_found" | "notification_not_found" | "stream_cursor_invalid" | "wechat_token_refused" | "case_outside_squads" | "subject_duplicate" | "subject_details_mismatch" | "credit_code_invalid" | "register_format_unsupported" | "register_unreadable" | "register_empty" | "register_columns" | "register_too_large" | "inspection_clean" | "violation_type_required" | "structure_exists" | "structure_not_found" | "structure_state_invalid" | "deadline_invalid" | "area_exceeds_verified" | "block_not_found" | "block_polygon_invalid" | "spot_check_item_unknown" | "month_invalid" | "outbox_row_not_dead" | "override_until_past" | "register_rows_rejected" | "sms_not_configured" | "sms_unreachable" | "sms_unavailable" | "week_invalid" | "shift_ends_before_start" | "shift_too_long" | "shift_outside_week" | "shift_overlap" | "shift_officer_invalid" | "shift_grid_invalid" | "leave_ends_before_start" | "leave_overlap" | "leave_not_found" | "officer_not_found" | "officer_not_on_shift" | "roll_call_not_found" | "roll_call_answered" | "roll_call_photo_missing" | "time_range_invalid" | "checkin_point_not_found" | "checkin_point_inactive" | "checkin_outside_radius" | "checkin_too_soon" | "checkin_plan_invalid" | "checkin_binding_invalid" | "checkin_period_invalid" | "equipment_not_found" | "equipment_code_taken" | "equipment_inactive" | "equipment_holder_invalid" | "equipment_assignment_overlap" | "assignment_not_found" | "assignment_over" | "assignment_span_invalid";
+        ErrorCode: "invalid_request" | "bad_request" | "cursor_invalid" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "location_invalid" | "bbox_invalid" | "internal_error" | "text_invalid" | "value_out_of_range" | "body_invalid" | "body_too_deep" | "target_url_invalid" | "database_unavailable" | "service_unavailable" | "storage_unavailable" | "http_error" | "app_not_built" | "auth_required" | "token_invalid" | "token_expired" | "session_ended" | "invalid_credentials" | "account_disabled" | "login_throttled" | "rate_limited" | "refresh_token_invalid" | "refresh_token_expired" | "refresh_token_revoked" | "refresh_token_reused" | "wechat_not_bound" | "wechat_already_bound" | "binding_code_invalid" | "wechat_code_invalid" | "wechat_rate_limited" | "wechat_user_blocked" | "wechat_busy" | "wechat_error" | "wechat_unreachable" | "wechat_not_configured" | "forbidden" | "role_forbidden" | "out_of_jurisdiction" | "user_not_found" | "username_taken" | "squad_not_found" | "squad_required" | "squad_not_allowed" | "bootstrap_admin_invalid" | "integrator_key_not_found" | "case_not_found" | "case_version_conflict" | "case_state_invalid" | "not_assignee" | "already_assigned" | "officer_not_in_squad" | "already_emergency" | "not_emergency" | "already_responding" | "officer_not_available" | "not_responder" | "already_acknowledged" | "already_arrived" | "rectify_by_required" | "rectify_by_past" | "rectify_by_not_later" | "datetime_without_offset" | "external_ref_required" | "outcome_not_on_site" | "command_unknown" | "source_forbidden" | "idempotency_key_invalid" | "idempotency_key_reused" | "violation_type_unknown" | "violation_type_invalid" | "period_invalid" | "subject_not_found" | "photo_required" | "evidence_checks_pending" | "evidence_invalid" | "file_too_large" | "camera_not_found" | "camera_device_taken" | "camera_in_use" | "source_url_invalid" | "source_url_credentials" | "zone_key_duplicate" | "zone_polygon_invalid" | "api_key_invalid" | "scope_missing" | "alarm_type_unknown" | "image_invalid" | "location_required" | "evidence_not_found" | "content_type_unsupported" | "constraint_violation" | "complaint_category_unknown" | "webhook_not_found" | "notification_not_found" | "stream_cursor_invalid" | "wechat_token_refused" | "case_outside_squads" | "subject_duplicate" | "subject_details_mismatch" | "credit_code_invalid" | "register_format_unsupported" | "register_unreadable" | "register_empty" | "register_columns" | "register_too_large" | "inspection_clean" | "violation_type_required" | "structure_exists" | "structure_not_found" | "structure_state_invalid" | "deadline_invalid" | "area_exceeds_verified" | "block_not_found" | "block_polygon_invalid" | "spot_check_item_unknown" | "month_invalid" | "outbox_row_not_dead" | "override_until_past" | "register_rows_rejected" | "sms_not_configured" | "sms_unreachable" | "sms_unavailable" | "week_invalid" | "shift_ends_before_start" | "shift_too_long" | "shift_outside_week" | "shift_overlap" | "shift_officer_invalid" | "shift_grid_invalid" | "leave_ends_before_start" | "leave_overlap" | "leave_not_found" | "officer_not_found" | "officer_not_on_shift" | "roll_call_not_found" | "roll_call_answered" | "roll_call_photo_missing" | "time_range_invalid" | "checkin_point_not_found" | "checkin_point_inactive" | "checkin_outside_radius" | "checkin_too_soon" | "checkin_plan_invalid" | "checkin_binding_invalid" | "checkin_period_invalid" | "equipment_not_found" | "equipment_code_taken" | "equipment_inactive" | "equipment_holder_invalid" | "equipment_assignment_overlap" | "assignment_not_found" | "assignment_over" | "assignment_span_invalid";
         /** EvidenceRead */
         EvidenceRead: {
             case_id: number;
@@ -3783,10 +4027,10 @@ export interface components {
         };
         /** OfficerFigures */
         OfficerFigures: {
+            /** @default 0 */
+            checkins_done: number;
             display_name: string;
-            extra?: {
-                [key: string]: number;
-            };
+            emergencies?: components["schemas"]["ArrivalFigures"];
             hours_on_duty_in_shifts: number;
             hours_planned: number;
             officer_id: number;
@@ -3922,6 +4166,28 @@ export interface components {
         PhotoGrantRequest: {
             /** @example image/jpeg */
             content_type: string;
+        };
+        /**
+         * PlaceKind
+         * @enum {string}
+         */
+        PlaceKind: "subject" | "block" | "grid";
+        /** PlacePage */
+        PlacePage: {
+            items: components["schemas"]["PlaceRead"][];
+        };
+        /** PlaceRead */
+        PlaceRead: {
+            /** @description A subject's address; a grid cell's code. */
+            address: string;
+            /** @description The subject's, block's or grid cell's id. */
+            id: number;
+            kind: components["schemas"]["PlaceKind"];
+            kind_label_zh: string;
+            /** @description The place (inside an area's polygon), in coord_type. */
+            location: components["schemas"]["Location"];
+            name: string;
+            squad_id: number | null;
         };
         /** PlacementRead */
         PlacementRead: {
@@ -4080,6 +4346,29 @@ export interface components {
             /** @description The case's current version. */
             version: number;
         };
+        /** ResponderList */
+        ResponderList: {
+            items: components["schemas"]["ResponderRead"][];
+        };
+        /** ResponderRead */
+        ResponderRead: {
+            acknowledged_at: string | null;
+            arrival_distance_m: number | null;
+            arrival_kind: components["schemas"]["ArrivalKind"] | null;
+            arrived_at: string | null;
+            display_name: string;
+            officer_id: number;
+            /** Format: date-time */
+            sent_at: string;
+            state: components["schemas"]["ResponderState"];
+            time_to_arrive_s: number | null;
+        };
+        /**
+         * ResponderState
+         * @description Where one dispatched responder stands.
+         * @enum {string}
+         */
+        ResponderState: "dispatched" | "acknowledged" | "arrived";
         /** Retain */
         Retain: {
             approval_ref: string;
@@ -4184,6 +4473,15 @@ export interface components {
         /** ScoreList */
         ScoreList: {
             items: components["schemas"]["MonthScore"][];
+        };
+        /** SendRespondersRequest */
+        SendRespondersRequest: {
+            location?: components["schemas"]["Location"] | null;
+            /** @default  */
+            note: string;
+            officer_ids: (number | unknown)[];
+            /** @description The case's current version. */
+            version: number;
         };
         /** ShiftCreate */
         ShiftCreate: {
@@ -5994,6 +6292,53 @@ export interface operations {
             };
         };
     };
+    declare_emergency: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Any unique string per user action; a retry with the same key gets the first answer and changes nothing. */
+                "Idempotency-Key"?: string | null;
+            };
+            path: {
+                case_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeclareEmergencyRequest"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseDetail"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     grant_evidence_upload: {
         parameters: {
             query?: never;
@@ -6325,6 +6670,231 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["ReopenRequest"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseDetail"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_responders: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                case_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResponderList"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    send_responders: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Any unique string per user action; a retry with the same key gets the first answer and changes nothing. */
+                "Idempotency-Key"?: string | null;
+            };
+            path: {
+                case_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SendRespondersRequest"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseDetail"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_responder_candidates: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Coordinate system of every location in the answer (stored as WGS-84). */
+                coord_type?: components["schemas"]["CoordType"];
+            };
+            header?: never;
+            path: {
+                case_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CandidateList"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    acknowledge_emergency: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Any unique string per user action; a retry with the same key gets the first answer and changes nothing. */
+                "Idempotency-Key"?: string | null;
+            };
+            path: {
+                case_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AcknowledgeRequest"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseDetail"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    arrive_at_emergency: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Any unique string per user action; a retry with the same key gets the first answer and changes nothing. */
+                "Idempotency-Key"?: string | null;
+            };
+            path: {
+                case_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ArriveRequest"];
             };
         };
         responses: {
@@ -6789,6 +7359,47 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CheckinResult"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_emergencies: {
+        parameters: {
+            query?: {
+                /** @description Coordinate system of every location in the answer (stored as WGS-84). */
+                coord_type?: components["schemas"]["CoordType"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmergencyList"];
                 };
             };
             /** @description Refused: see `code` (ErrorCode lists them all). */
@@ -8265,6 +8876,51 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["OutboxRow"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    search_places: {
+        parameters: {
+            query: {
+                /** @description What the officer typed: a subject's name or address, a street block's name, a grid cell's code or name. */
+                q: string;
+                /** @description Coordinate system of every location in the answer (stored as WGS-84). */
+                coord_type?: components["schemas"]["CoordType"];
+                /** @description Page size. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlacePage"];
                 };
             };
             /** @description Refused: see `code` (ErrorCode lists them all). */

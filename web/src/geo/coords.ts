@@ -69,14 +69,16 @@ export function amapNavigationUrl(p: Point, name: string): string {
   return `https://uri.amap.com/navigation?to=${encodeURIComponent(to)}&mode=car&coordinate=gaode&callnative=1&src=offsite`;
 }
 
-/** 腾讯地图 URI API: a route plan to the spot. */
-export function tencentNavigationUrl(p: Point, name: string): string {
+/** 腾讯地图 URI API: a route plan to the spot. Its `referer` is the deployment's
+ *  developer key (`OFFSITE_TENCENT_MAP_KEY`); without one there is no link (""). */
+export function tencentNavigationUrl(p: Point, name: string, key: string): string {
+  if (!key) return "";
   const [lng, lat] = toGcj02(p);
   const q = new URLSearchParams({
     type: "drive",
     to: name,
     tocoord: `${fixed(lat)},${fixed(lng)}`,
-    referer: "offsite",
+    referer: key,
   });
   return `https://apis.map.qq.com/uri/v1/routeplan?${q.toString()}`;
 }
