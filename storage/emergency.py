@@ -39,7 +39,7 @@ from domain.errors import Conflict, InvalidInput, NotFound
 from domain.geo import CoordType, LngLat, Location, haversine_m
 from domain.org import Role, Scope
 from storage import idempotency
-from storage.cases import commands, records
+from storage.cases import changes, commands, records
 from storage.cases.records import CaseRecord
 from storage.cases.views import CaseDetail, detail
 from storage.db import engine
@@ -237,6 +237,7 @@ async def _arrive(
             CaseResponder.arrival_distance_m: distance,
         }
     ).where((CaseResponder.case == record.id) & (CaseResponder.officer == officer))
+    await changes.announce(squads=(), users=(officer,))  # off their list: on site now
     note = command.note if isinstance(command, Arrive) else ""
     return ArrivalEntry(kind=kind, distance_m=distance, note=note)
 
@@ -260,6 +261,8 @@ async def _check_available(record: CaseRecord, officer_ids: tuple[int, ...], now
 async def _send(
     record: CaseRecord, actor: Actor, officer_ids: tuple[int, ...], now: datetime
 ) -> None:
+    """Responder rows and their call-outs; their task lists change (at commit)."""
+    await changes.announce(squads=(record.squad_id,), users=officer_ids)
     for officer in officer_ids:
         await CaseResponder.insert(
             CaseResponder(case=record.id, officer=officer, sent_by=actor.user_id, sent_at=now)

@@ -34,6 +34,7 @@ class CaseSummary(msgspec.Struct, frozen=True, kw_only=True):
     grid_id: int | None
     assignee_id: int | None
     urgent: bool
+    emergency: bool
     overdue: bool
     next_due_at: datetime | None
     address: str
@@ -80,7 +81,8 @@ _ROW = f"""json_build_object(
     'id', c.id, 'number', c.number, 'version', c.version, 'state', c.state,
     'state_label_zh', {_STATE_LABEL}, 'violation_type', c.violation_type,
     'violation_name_zh', v.definition->>'name_zh', 'source', c.source, 'squad_id', c.squad,
-    'grid_id', c.grid, 'assignee_id', c.assignee, 'urgent', c.urgent, 'overdue', c.overdue,
+    'grid_id', c.grid, 'assignee_id', c.assignee, 'urgent', c.urgent, 'emergency', c.emergency,
+    'overdue', c.overdue,
     'next_due_at', c.next_due_at, 'address', c.address,
     'location', CASE WHEN c.lng IS NULL THEN NULL ELSE
         json_build_object('lng', c.lng, 'lat', c.lat, 'coord_type', 'wgs84') END,
@@ -214,6 +216,18 @@ def tasks_query(limit: int) -> str:
              ORDER BY c.overdue DESC, c.next_due_at ASC NULLS LAST, c.id"""
 
 
+# Emergencies the officer was sent to and has not reached yet, whoever leads them: they
+# head "my tasks" (placeholders: the officer, then their squad or NULL).
+EMERGENCY_TASKS = f"""SELECT {_ROW}
+      FROM case_responder r
+      JOIN enforcement_case c ON c.id = r."case"
+      {_JOIN}
+     WHERE r.officer = {{}} AND r.arrived_at IS NULL AND c.emergency
+       AND c.state IN ({_OPEN_STATES})
+       AND c.squad IS NOT DISTINCT FROM coalesce({{}}::int, c.squad)
+     ORDER BY r.sent_at DESC, c.id"""
+
+
 def board_query(where: list[str], limit: int) -> str:
     """The SQL of the board (``{}`` placeholders in ``where``), newest first."""
     return (
@@ -229,14 +243,17 @@ async def my_tasks(
     cache: ReadCache | None,
     coord_type: CoordType = CoordType.wgs84,
 ) -> bytes:
-    """An officer's open work: overdue first, then the nearest deadline; locations in
-    ``coord_type``."""
+    """An officer's open work: emergencies they are on the way to first, then overdue,
+    then the nearest deadline; locations in ``coord_type``."""
     squad = scope.squad_id
     key = ("tasks", user_id, squad, limit)
     generation = cache.generation(user=user_id) if cache else ()
     if cache and (hit := cache.get(key, generation)) is not None:
         return expressed_in(hit, coord_type)
-    body = _page(await Case.raw(tasks_query(limit), user_id, squad), None)
+    calls = await Case.raw(EMERGENCY_TASKS, user_id, squad)
+    called = {r["id"] for r in calls}
+    tasks = [r for r in await Case.raw(tasks_query(limit), user_id, squad) if r["id"] not in called]
+    body = _page([*calls, *tasks][: max(limit, len(calls))], None)
     if cache:
         cache.put(key, generation, body)
     return expressed_in(body, coord_type)

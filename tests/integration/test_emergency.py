@@ -91,6 +91,9 @@ async def test_the_desk_runs_an_emergency_through_the_case_loop(client: AppClien
     )
     assert {r["recipient"] for r in notified} == {near["user"]["id"], far["user"]["id"]}
 
+    first = (await client.get("/api/v1/me/tasks", headers=bearer(far))).json()["items"][0]
+    assert first["id"] == case["id"] and first["emergency"] is True  # heads a helper's tasks
+
     case = await command(client, near, sent, "responders/me/acknowledge")
     assert (await command(client, near, case, "responders/me/acknowledge", 409))["code"] == (
         "already_acknowledged"
@@ -106,6 +109,8 @@ async def test_the_desk_runs_an_emergency_through_the_case_loop(client: AppClien
     case = await command(
         client, near, await _case(client, desk, case), "responders/me/arrive", location=east(70)
     )
+    tasks = (await client.get("/api/v1/me/tasks", headers=bearer(far))).json()["items"]
+    assert all(t["id"] != case["id"] for t in tasks)  # on site: off the helper's list
 
     rows = await client.get(f"/api/v1/cases/{case['id']}/responders", headers=bearer(leader))
     by_id = {r["officer_id"]: r for r in rows.json()["items"]}

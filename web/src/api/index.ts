@@ -19,4 +19,7 @@ export const api = new ApiClient({
 
 export const myTasks = (limit = 100) => api.get<CasePage>("/api/v1/me/tasks", { limit });
 export const getCase = (id: number) => api.get<CaseDetail>(`/api/v1/cases/${id}`);
+export type ResponderRead = components["schemas"]["ResponderRead"];
+export const getResponders = (caseId: number) =>
+  api.get<{ items: ResponderRead[] }>(`/api/v1/cases/${caseId}/responders`);
 export const getEvidence = (id: string) => api.get<EvidenceRead>(`/api/v1/evidence/${id}`);

@@ -3030,6 +3030,7 @@ export interface components {
             assignee_id: number | null;
             /** Format: date-time */
             created_at: string;
+            emergency: boolean;
             grid_id: number | null;
             id: number;
             location: components["schemas"]["Location"] | null;
