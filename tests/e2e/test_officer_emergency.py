@@ -5,12 +5,14 @@ of the responders follows. Screenshots go to .data/test/screenshots/emergency-*.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from playwright.async_api import Browser, Playwright
 
 from domain.org import Role
+from storage.tables import CheckinPoint
 from tests import factories
 from tests.e2e.browser import phone, shot
 from tests.e2e.test_officer_app import _sign_in
@@ -81,4 +83,42 @@ async def test_a_helper_acknowledges_and_checks_in_at_the_emergency(
     timeline = await client.get(f"/api/v1/cases/{case['id']}/timeline", headers=bearer(desk))
     steps = [(e["action"], e["actor_id"]) for e in timeline.json()["items"]]
     assert ("acknowledge", helper["id"]) in steps and ("arrive", helper["id"]) in steps
+    await context.close()
+
+
+async def test_the_leader_sees_the_emergency_and_the_missed_check_ins(
+    browser: tuple[Playwright, Browser], app_url: str, client: AppClient
+) -> None:
+    """The leader's 待我处理: the squad's emergency with where each responder stands, and
+    the planned check-ins of the last days that fell short."""
+    await quiet_squad(await squad_id(XINZHUANG))
+    desk = await login(client, await make_user(Role.commander, squad_code=None))
+    user = await make_user(Role.squad_leader, squad_code=XINZHUANG)
+    leader = await login(client, user)
+    case = await report(client, leader, "01-01", point=XINZHUANG_POINT, address="沪闵路 9 号")
+    case = await command(client, desk, case, "emergency", reason="广告牌松动，有坠落危险")
+    helper = await _responder(client, "值守队员", east(200))
+    await command(client, desk, case, "responders", officer_ids=[helper["id"]])
+    point = await client.post(
+        "/api/v1/checkin-points",
+        headers=bearer(leader),
+        json={"name": "沪闵路口签到点", "location": east(500), "planned_per_day": 2},
+    )
+    assert point.status_code == 201, point.text
+    await CheckinPoint.update(
+        {CheckinPoint.created_at: datetime.now(UTC) - timedelta(days=3)}
+    ).where(CheckinPoint.id == point.json()["id"])
+
+    context = await phone(browser)
+    page = await context.new_page()
+    await _sign_in(page, app_url, user)
+    await page.get_by_role("button", name="账号密码登录").click()
+    await page.locator("[data-console-link]").wait_for()
+    await page.get_by_role("tab", name="待我处理").click()
+    row = page.locator(f'[data-emergency-case="{case["id"]}"]')
+    await row.get_by_text("值守队员 已派遣").wait_for()
+    missed = page.locator(f'[data-missed-checkin="{point.json()["id"]}"]')
+    assert await missed.count() >= 2  # the last days, each short of the plan
+    await missed.first.get_by_text("已签 0 / 计划 2").wait_for()
+    await shot(page, "emergency-4-leader-waiting")
     await context.close()

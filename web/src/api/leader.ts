@@ -8,6 +8,10 @@ export type TimelineEntry = components["schemas"]["TimelineEntry"];
 export type Indicators = components["schemas"]["Indicators"];
 export type ViolationTypeRead = components["schemas"]["ViolationTypeRead"];
 export type GridRead = components["schemas"]["GridRead"];
+export type Shortfall = components["schemas"]["Shortfall"];
+export type EmergencyRead = components["schemas"]["EmergencyRead"];
+type MissedList = components["schemas"]["MissedList"];
+type EmergencyList = components["schemas"]["EmergencyList"];
 type OfficerPage = components["schemas"]["OfficerPage"];
 type Timeline = components["schemas"]["Timeline"];
 type IndicatorReport = components["schemas"]["IndicatorReport"];
@@ -54,3 +58,19 @@ export const closeCase = (c: Versioned, note: string, key = newIdempotencyKey())
   api.command<CaseDetail>(`/api/v1/cases/${c.id}/close`, { version: c.version, note }, key);
 export const returnCase = (c: Versioned, reason: string, key = newIdempotencyKey()) =>
   api.command<CaseDetail>(`/api/v1/cases/${c.id}/return`, { version: c.version, reason }, key);
+
+/** A Shanghai calendar day as YYYY-MM-DD, ``days`` after ``at``'s. */
+export function shanghaiDay(at: Date, days = 0): string {
+  const shifted = new Date(at.getTime() + days * 86_400_000);
+  return new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Shanghai" }).format(shifted);
+}
+
+/** Planned check-ins (巡查签到) that fell short over the last ``days`` days, today included. */
+export const missedCheckins = (squadId: number, days = 7, now = new Date()) =>
+  api.get<MissedList>(`/api/v1/squads/${squadId}/checkins/missed`, {
+    from: shanghaiDay(now, 1 - days),
+    to: shanghaiDay(now),
+  });
+
+/** Open emergencies (突发事件) of the caller's squad, with their responders. */
+export const openEmergencies = () => api.get<EmergencyList>("/api/v1/emergencies");
