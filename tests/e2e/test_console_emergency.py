@@ -69,6 +69,19 @@ async def test_the_desk_sends_the_nearest_officer_and_sees_them_acknowledge(
     )
     await shot(page, "console-emergency-1-candidates")
 
+    # Choosing on the map: a click on the far one's ring adds them, a second takes them off.
+    ring = page.locator(f"path.candidate-{far_id}")
+    box = await ring.bounding_box()
+    assert box is not None
+    at = (box["x"] + box["width"] - 3, box["y"] + box["height"] / 2)  # the ring, not the dot
+    await page.mouse.click(*at)
+    await page.locator(f"path.candidate-{far_id}.selected").wait_for(state="attached")
+    assert await rows.nth(1).locator("input").is_checked()
+    assert "2 人" in await page.locator("[data-send]").inner_text()
+    await page.mouse.click(*at)
+    await page.locator(f"path.candidate-{far_id}:not(.selected)").wait_for(state="attached")
+    assert not await rows.nth(1).locator("input").is_checked()
+
     await page.evaluate("window.__sameDocument = true")  # a reload would drop it
     await page.locator("[data-send]").click()
     responder = page.locator(f'[data-responder-id="{near_id}"] [data-state]')

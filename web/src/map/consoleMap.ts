@@ -54,7 +54,7 @@ export class ConsoleMap {
   private readonly officerData = new Map<number, OfficerFeature>();
   private readonly emergency = L.layerGroup();
   private readonly track = L.layerGroup();
-  private trackMarker: L.CircleMarker | null = null;
+  private trackMarker: L.Marker | null = null;
   private base: L.TileLayer | null = null;
   private caseRequest = 0;
   private moveTimer: ReturnType<typeof setTimeout> | null = null;
@@ -324,13 +324,11 @@ export class ConsoleMap {
       { color: "#7c3aed", weight: 4, opacity: 0.8, className: "track-line" },
     ).addTo(this.track);
     const [lng, lat] = points[0] as [number, number];
-    this.trackMarker = L.circleMarker([lat, lng], {
-      radius: 8,
-      color: "#fff",
-      weight: 3,
-      fillColor: "#7c3aed",
-      fillOpacity: 1,
-      className: "track-marker",
+    // Above the officers' own markers: the replayed position is what is looked at.
+    this.trackMarker = L.marker([lat, lng], {
+      icon: L.divIcon({ className: "track-marker", html: "<span></span>", iconSize: [18, 18] }),
+      zIndexOffset: 3000,
+      interactive: false,
     }).addTo(this.track);
     this.map.fitBounds(line.getBounds(), { padding: [80, 80], maxZoom: 17 });
   }
