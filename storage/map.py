@@ -152,7 +152,8 @@ async def officers(
             " (SELECT coalesce(json_agg(json_build_object('kind', e.kind, 'label', e.label)"
             "   ORDER BY e.kind, e.id), '[]')::text FROM equipment_assignment a"
             "   JOIN equipment e ON e.id = a.equipment"
-            "   WHERE a.officer = u.id AND e.active AND a.starts_at <= {} AND a.ends_at > {}) AS equipment"
+            "   WHERE a.officer = u.id AND e.active"
+            "     AND a.starts_at <= {} AND a.ends_at > {}) AS equipment"
             " FROM staff_user u WHERE u.role = ANY({}::text[]) AND u.is_active"
             f" AND u.last_lng IS NOT NULL{where} ORDER BY u.id"
         ),
