@@ -5,13 +5,14 @@ hundred thousand, are in ``storage/map_cases.py``."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from domain.geo import CoordType, LngLat, from_wgs84
 from domain.geo.mapview import BBox
 from domain.org import Role, Scope
 from storage.db import engine
+from storage.duty.roster import ON_SHIFT_ARGS, on_shift_sql
 from storage.scoping import squad_filter
 
 # Subjects and cameras in one answer at most (a viewport of the district holds far fewer).
@@ -124,25 +125,37 @@ _OFFICER_ROLES = [Role.officer.value, Role.squad_leader.value]
 
 
 async def officers(
-    scope: Scope, on_duty: bool | None = None, changed_since: datetime | None = None
+    scope: Scope,
+    on_duty: bool | None = None,
+    changed_since: datetime | None = None,
+    now: datetime | None = None,
 ) -> list[Any]:
     """Active officers and squad leaders with a known position; with ``changed_since``,
-    only those whose position or duty changed after it (the live stream's re-read)."""
-    args: list[object] = [_OFFICER_ROLES]
-    where = squad_filter(scope, "squad", args)
+    only those whose position or duty changed after it (the live stream's re-read).
+    Each with ``on_shift`` (the roster at ``now``: 在班, beside the phone's 在岗) and
+    ``equipment``, the items they hold now as JSON ``[{kind, label}]``."""
+    at = now or datetime.now(UTC)
+    args: list[object] = [at] * ON_SHIFT_ARGS + [at, at, _OFFICER_ROLES]
+    where = squad_filter(scope, "u.squad", args)
     if on_duty is not None:
         args.append(on_duty)
-        where += " AND on_duty = {}"
+        where += " AND u.on_duty = {}"
     if changed_since is not None:
         args.append(changed_since)
-        where += " AND greatest(last_located_at, duty_changed_at) > {}"
+        where += " AND greatest(u.last_located_at, u.duty_changed_at) > {}"
     return await fetch(
         numbered(
-            "SELECT id, display_name, role, squad AS squad_id, on_duty, duty_changed_at,"
-            " last_lng AS lng, last_lat AS lat, last_located_at,"
-            " greatest(last_located_at, duty_changed_at) AS changed_at"
-            " FROM staff_user WHERE role = ANY({}::text[]) AND is_active"
-            f" AND last_lng IS NOT NULL{where} ORDER BY id"
+            "SELECT u.id, u.display_name, u.role, u.squad AS squad_id, u.on_duty,"
+            " u.duty_changed_at, u.last_lng AS lng, u.last_lat AS lat, u.last_located_at,"
+            " greatest(u.last_located_at, u.duty_changed_at) AS changed_at,"
+            f" ({on_shift_sql('u.id')}) AS on_shift,"
+            " (SELECT coalesce(json_agg(json_build_object('kind', e.kind, 'label', e.label)"
+            "   ORDER BY e.kind, e.id), '[]')::text FROM equipment_assignment a"
+            "   JOIN equipment e ON e.id = a.equipment"
+            "   WHERE a.officer = u.id AND e.active"
+            "     AND a.starts_at <= {} AND a.ends_at > {}) AS equipment"
+            " FROM staff_user u WHERE u.role = ANY({}::text[]) AND u.is_active"
+            f" AND u.last_lng IS NOT NULL{where} ORDER BY u.id"
         ),
         args,
     )

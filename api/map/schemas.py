@@ -15,6 +15,7 @@ import msgspec
 from domain.cases.model import State
 from domain.geo import CoordType
 from domain.org import Role
+from domain.patrol.equipment import EquipmentKind
 
 Position = Annotated[
     list[float], msgspec.Meta(min_length=2, max_length=2, description="[lng, lat]")
@@ -147,12 +148,28 @@ class CameraLayer(msgspec.Struct, **_COLLECTION):
 
 
 # officers (last known position)
+class OfficerEquipment(msgspec.Struct, frozen=True):
+    """An item the officer holds now (装备: assigned for the current span)."""
+
+    kind: EquipmentKind
+    label: str
+
+
 class OfficerProperties(msgspec.Struct, frozen=True, kw_only=True):
     officer_id: int
     display_name: str
     role: Role
     squad_id: int | None
-    on_duty: bool
+    on_duty: Annotated[bool, msgspec.Meta(description="在岗: what the phone says.")]
+    on_shift: Annotated[
+        bool,
+        msgspec.Meta(
+            description="在班: a roster shift covers the moment of the answer (and no leave)."
+        ),
+    ]
+    equipment: Annotated[
+        list[OfficerEquipment], msgspec.Meta(description="What they hold now (装备).")
+    ]
     located_at: Annotated[datetime, msgspec.Meta(description="When the position was taken.")]
     age_s: Annotated[int, msgspec.Meta(description="Age of the position when answered, s.")]
     stale: Annotated[

@@ -5,6 +5,7 @@ point pinned to the same pixel on a WGS-84 and a GCJ-02 base. Screenshots go to
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -15,9 +16,9 @@ from domain.org import Role
 from storage.db import engine
 from tests.e2e.browser import api_process, shot
 from tests.e2e.tiles import tile_server
-from tests.factories import make_user
+from tests.factories import make_user, unique
 from tests.integration.cases_helpers import go_on_duty, report
-from tests.integration.conftest import AppClient, login
+from tests.integration.conftest import AppClient, bearer, login
 
 pytestmark = pytest.mark.usefixtures("database")
 
@@ -170,3 +171,65 @@ async def test_a_known_point_sits_on_the_same_pixel_on_every_base(
         assert abs(mx - cx) <= 1.5 and abs(my - cy) <= 1.5, (base, mx - cx, my - cy)
         await shot(page, f"console-3-pinned-{base}")
         await page.context.close()
+
+
+async def test_an_officer_s_popup_says_shift_duty_and_kit_and_replays_the_track(
+    browser: tuple[Playwright, Browser], app_url: str, client: AppClient
+) -> None:
+    """在班 and 在岗 in the popup and the side list, the body camera held now, and 轨迹回放:
+    three positions sent by the phone drawn as a line; the slider moves the marker."""
+    officer = await login(
+        client, await make_user(Role.officer, squad_code=JIANGCHUAN, display_name="轨迹队员")
+    )
+    leader = await login(client, await make_user(Role.squad_leader, squad_code=JIANGCHUAN))
+    item = await client.post(
+        "/api/v1/equipment",
+        headers=bearer(leader),
+        json={"kind": "body_camera", "code": unique("JLY-"), "label": "执法记录仪 9 号"},
+    )
+    assert item.status_code == 201, item.text
+    start = datetime.now(UTC) - timedelta(hours=1)
+    held = await client.post(
+        f"/api/v1/equipment/{item.json()['id']}/assignments",
+        headers=bearer(leader),
+        json={
+            "user_id": officer["user"]["id"],
+            "starts_at": start.isoformat(),
+            "ends_at": (start + timedelta(hours=8)).isoformat(),
+        },
+    )
+    assert held.status_code == 201, held.text
+    west = CORNER | {"lng": CORNER["lng"] - 0.004}
+    for step in range(3):  # ~190 m apart, heading east
+        await go_on_duty(client, officer, west | {"lng": west["lng"] + 0.002 * step})
+
+    commander = await make_user(Role.commander, squad_code=None)
+    page = await _desk(browser, app_url, commander)
+    await page.goto(f"{app_url}/app/console?at={CORNER['lng']},{CORNER['lat']},16")
+    row = page.locator("[data-officer-list] li", has_text="轨迹队员")
+    await row.locator("[data-on-shift]", has_text="在班").wait_for()
+    assert "执法记录仪 9 号" in await row.inner_text()
+    await page.locator(f'[data-officer-id="{officer["user"]["id"]}"]').click()
+    popup = page.locator(".console-popup")
+    await popup.locator("[data-shift]", has_text="在班").wait_for()
+    assert "在岗" in await popup.inner_text() and "执法记录仪 9 号" in await popup.inner_text()
+    await shot(page, "console-5-officer-popup")
+
+    await popup.locator("[data-track]").click()
+    await page.locator("path.track-line").wait_for(state="attached")
+    slider = page.locator("[data-track-slider]")
+    assert await slider.get_attribute("max") == "2"  # three positions
+    x0, _ = await _centre_of(page, ".track-marker")
+    await slider.fill("2")
+    await page.wait_for_function(
+        """x0 => {
+            const r = document.querySelector(".track-marker")?.getBoundingClientRect();
+            return r && r.left + r.width / 2 - x0 > 50;
+        }""",
+        arg=x0,
+    )
+    await page.locator("[data-track-play]").click()  # plays from the start again
+    await page.locator("[data-track-play]", has_text="暂停").wait_for()
+    await page.locator("[data-track-play]", has_text="播放").wait_for()  # to the end
+    await shot(page, "console-6-track-replay")
+    await page.context.close()

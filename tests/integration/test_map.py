@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import msgspec
 import pytest
 
 from api.map.live import officer_events
@@ -13,7 +15,7 @@ from domain.geo import CoordType, LngLat, wgs84_to_gcj02
 from domain.org import Role, Scope
 from storage import map_cases
 from storage.db import engine
-from tests.factories import make_user, squad_id
+from tests.factories import make_user, squad_id, unique
 from tests.integration.cases_helpers import JIANGCHUAN_POINT, XINZHUANG_POINT, go_on_duty, report
 from tests.integration.conftest import AppClient, bearer, login
 
@@ -230,3 +232,60 @@ async def test_the_stream_refuses_officers_and_bad_parameters_at_once(client: Ap
     bad = await client.get(url, headers=bearer(commander), params={"coord_type": "mars"})
     assert bad.status_code == 400
     assert (await client.get(url)).status_code == 401
+
+
+async def test_an_officer_s_feature_says_on_shift_and_on_duty_and_what_they_hold(
+    client: AppClient,
+) -> None:
+    """在班 (the roster) and 在岗 (the phone) are two facts: an officer on duty without a
+    shift is shown as such; the items they hold now come with them, in their scope."""
+    rostered = await login(client, await make_user(Role.officer, squad_code=SQUAD_A))
+    unrostered = await login(client, await make_user(Role.officer, squad_code=SQUAD_A))
+    await go_on_duty(client, rostered, JIANGCHUAN_POINT)
+    answer = await client.put(
+        "/api/v1/me/duty",
+        headers=bearer(unrostered),
+        json={"on_duty": True, "location": JIANGCHUAN_POINT},
+    )
+    assert answer.status_code == 200, answer.text
+    leader_a = await login(client, await make_user(Role.squad_leader, squad_code=SQUAD_A))
+    leader_b = await login(client, await make_user(Role.squad_leader, squad_code=SQUAD_B))
+    item = await client.post(
+        "/api/v1/equipment",
+        headers=bearer(leader_a),
+        json={"kind": "body_camera", "code": unique("JLY-"), "label": "执法记录仪 7 号"},
+    )
+    assert item.status_code == 201, item.text
+    start = datetime.now(UTC) - timedelta(hours=1)
+    held = await client.post(
+        f"/api/v1/equipment/{item.json()['id']}/assignments",
+        headers=bearer(leader_a),
+        json={
+            "user_id": rostered["user"]["id"],
+            "starts_at": start.isoformat(),
+            "ends_at": (start + timedelta(hours=8)).isoformat(),
+        },
+    )
+    assert held.status_code == 201, held.text
+
+    layer = await _get(client, leader_a, "officers")
+    by_id = {f["id"]: f["properties"] for f in layer["features"]}
+    on = by_id[rostered["user"]["id"]]
+    assert on["on_shift"] is True and on["on_duty"] is True
+    assert on["equipment"] == [{"kind": "body_camera", "label": "执法记录仪 7 号"}]
+    off = by_id[unrostered["user"]["id"]]
+    assert off["on_shift"] is False and off["on_duty"] is True and off["equipment"] == []
+    # squad B's leader sees neither the officers nor their equipment
+    seen_by_b = await _get(client, leader_b, "officers")
+    assert not {f["id"] for f in seen_by_b["features"]} & set(by_id)
+
+    # the stream's snapshot carries the same facts
+    a = await squad_id(SQUAD_A)
+    stream = officer_events(
+        Principal(1, Role.squad_leader, a), Scope(a), client.app.state.live, CoordType.wgs84
+    )
+    snapshot = msgspec.json.decode((await _next(stream)).data)
+    await stream.aclose()
+    streamed = {f["id"]: f["properties"] for f in snapshot["features"]}
+    assert streamed[rostered["user"]["id"]]["equipment"] == on["equipment"]
+    assert streamed[unrostered["user"]["id"]]["on_shift"] is False

@@ -4018,6 +4018,11 @@ export interface components {
             next_cursor: string | null;
             unread: number;
         };
+        /** OfficerEquipment */
+        OfficerEquipment: {
+            kind: components["schemas"]["EquipmentKind"];
+            label: string;
+        };
         /** OfficerFeature */
         OfficerFeature: {
             geometry: components["schemas"]["Point"];
@@ -4080,13 +4085,18 @@ export interface components {
             /** @description Age of the position when answered, s. */
             age_s: number;
             display_name: string;
+            /** @description What they hold now (装备). */
+            equipment: components["schemas"]["OfficerEquipment"][];
             /**
              * Format: date-time
              * @description When the position was taken.
              */
             located_at: string;
             officer_id: number;
+            /** @description 在岗: what the phone says. */
             on_duty: boolean;
+            /** @description 在班: a roster shift covers the moment of the answer (and no leave). */
+            on_shift: boolean;
             role: components["schemas"]["Role"];
             squad_id: number | null;
             /** @description Older than 5 minutes: drawn faded on the console. */

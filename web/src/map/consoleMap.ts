@@ -25,6 +25,21 @@ export interface ConsoleMapEvents {
   onCases?: (layer: CaseLayer) => void;
   /** The base layer's tiles cannot be reached: drawn on the district's GeoJSON alone. */
   onBaseLost?: () => void;
+  /** 设为突发事件 from a case's popup (given only to those who may declare). */
+  onDeclare?: (caseId: number, number: string) => void;
+  /** 轨迹回放 from an officer's popup. */
+  onTrack?: (officer: OfficerFeature) => void;
+}
+
+/** A candidate responder as the map draws it (position in the map's system). */
+export interface CandidateMark {
+  officerId: number;
+  name: string;
+  lng: number;
+  lat: number;
+  stale: boolean;
+  selected: boolean;
+  label: string;
 }
 
 const escapeHtml = (s: string) =>
@@ -37,6 +52,9 @@ export class ConsoleMap {
   private readonly officers = L.layerGroup();
   private readonly officerMarkers = new Map<number, L.Marker>();
   private readonly officerData = new Map<number, OfficerFeature>();
+  private readonly emergency = L.layerGroup();
+  private readonly track = L.layerGroup();
+  private trackMarker: L.Marker | null = null;
   private base: L.TileLayer | null = null;
   private caseRequest = 0;
   private moveTimer: ReturnType<typeof setTimeout> | null = null;
@@ -63,6 +81,8 @@ export class ConsoleMap {
     if (config.tile_url) this.addBase(config);
     this.cases.addTo(this.map);
     this.officers.addTo(this.map);
+    this.emergency.addTo(this.map);
+    this.track.addTo(this.map);
     this.map.on("moveend", () => this.scheduleCases());
   }
 
@@ -205,7 +225,7 @@ export class ConsoleMap {
         .on("click", () => this.map.setView(at, Math.min(this.map.getZoom() + 2, 18)));
     }
     const p = f.properties as CaseProperties;
-    return L.circleMarker(at, {
+    const dot = L.circleMarker(at, {
       radius: p.urgent ? 8 : 6,
       color: p.overdue ? OVERDUE_COLOUR : "#fff",
       weight: 2,
@@ -213,6 +233,113 @@ export class ConsoleMap {
       fillOpacity: 0.95,
       className: `case-dot case-${p.case_id}${p.overdue ? " overdue" : ""}`,
     }).bindTooltip(`${p.number} · ${p.state_label_zh}${p.overdue ? " · 超期" : ""}`);
+    return dot.bindPopup(() => this.casePopup(p));
+  }
+
+  private casePopup(p: CaseProperties): HTMLElement {
+    const box = popupBox(
+      `<b>${escapeHtml(p.number)}</b> ${escapeHtml(p.state_label_zh)}${p.urgent ? " · 紧急" : ""}`,
+    );
+    const declare = this.events.onDeclare;
+    if (declare) {
+      button(box, "设为突发事件", "data-declare", () => {
+        this.map.closePopup();
+        declare(p.case_id, p.number);
+      });
+    }
+    return box;
+  }
+
+  private officerPopup(id: number): HTMLElement {
+    const f = this.officerData.get(id);
+    if (!f) return popupBox("已离岗");
+    const p = f.properties;
+    const kit = p.equipment.map((e) => escapeHtml(e.label)).join("、") || "无";
+    const box = popupBox(
+      `<b>${escapeHtml(p.display_name)}</b><br>` +
+        `<span data-shift>${p.on_shift ? "在班" : "不在班"}</span> · ` +
+        `<span data-duty>${p.on_duty ? "在岗" : "离岗"}</span><br>装备：${kit}`,
+    );
+    const replay = this.events.onTrack;
+    if (replay) {
+      button(box, "轨迹回放", "data-track", () => {
+        this.map.closePopup();
+        replay(f);
+      });
+    }
+    return box;
+  }
+
+  /** The emergency's site and who can go: selected ones ringed, stale ones grey. */
+  showEmergency(
+    site: { lng: number; lat: number } | null,
+    marks: CandidateMark[],
+    onToggle: (officerId: number) => void,
+  ): void {
+    this.emergency.clearLayers();
+    if (site) {
+      L.marker([site.lat, site.lng], {
+        icon: L.divIcon({ className: "emergency-site", html: "<span>急</span>", iconSize: [26, 26] }),
+        zIndexOffset: 2000,
+      }).addTo(this.emergency);
+    }
+    for (const c of marks) {
+      const classes = ["candidate-marker", `candidate-${c.officerId}`];
+      if (c.stale) classes.push("stale");
+      if (c.selected) classes.push("selected");
+      if (site) {
+        L.polyline(
+          [
+            [site.lat, site.lng],
+            [c.lat, c.lng],
+          ],
+          { color: c.selected ? "#dc2626" : "#94a3b8", weight: 1.5, dashArray: "4 4", interactive: false },
+        ).addTo(this.emergency);
+      }
+      // A ring around the officer's own marker, wide enough to click (to choose them).
+      L.circleMarker([c.lat, c.lng], {
+        radius: 15,
+        color: c.selected ? "#dc2626" : "#475569",
+        weight: c.selected ? 3 : 2,
+        fillColor: c.stale ? "#cbd5e1" : "#facc15",
+        fillOpacity: 0.9,
+        className: classes.join(" "),
+      })
+        .bindTooltip(`${escapeHtml(c.name)} · ${escapeHtml(c.label)}`, { direction: "top" })
+        .on("click", () => onToggle(c.officerId))
+        .addTo(this.emergency);
+    }
+  }
+
+  clearEmergency(): void {
+    this.emergency.clearLayers();
+  }
+
+  /** Draw a track (positions in the map's system, oldest first) and fit it in view. */
+  showTrack(points: [number, number][]): void {
+    this.clearTrack();
+    if (!points.length) return;
+    const line = L.polyline(
+      points.map(([lng, lat]) => [lat, lng] as [number, number]),
+      { color: "#7c3aed", weight: 4, opacity: 0.8, className: "track-line" },
+    ).addTo(this.track);
+    const [lng, lat] = points[0] as [number, number];
+    // Above the officers' own markers: the replayed position is what is looked at.
+    this.trackMarker = L.marker([lat, lng], {
+      icon: L.divIcon({ className: "track-marker", html: "<span></span>", iconSize: [18, 18] }),
+      zIndexOffset: 3000,
+      interactive: false,
+    }).addTo(this.track);
+    this.map.fitBounds(line.getBounds(), { padding: [80, 80], maxZoom: 17 });
+  }
+
+  moveTrackMarker(lng: number, lat: number): void {
+    this.trackMarker?.setLatLng([lat, lng]);
+  }
+
+  clearTrack(): void {
+    this.track.clearLayers();
+    this.trackMarker = null;
   }
 
   /** Officers changed (the stream's events): on duty ones shown, moved, faded when old. */
@@ -236,7 +363,9 @@ export class ConsoleMap {
             iconSize: [16, 16],
           }),
           zIndexOffset: 1000,
-        }).bindTooltip(escapeHtml(f.properties.display_name), { direction: "top" });
+        })
+          .bindTooltip(escapeHtml(f.properties.display_name), { direction: "top" })
+          .bindPopup(() => this.officerPopup(f.id));
         this.officers.addLayer(marker);
         this.officerMarkers.set(f.id, marker);
       } else {
@@ -267,6 +396,22 @@ export class ConsoleMap {
     if (this.moveTimer) clearTimeout(this.moveTimer);
     this.map.remove();
   }
+}
+
+function popupBox(html: string): HTMLElement {
+  const box = document.createElement("div");
+  box.className = "console-popup";
+  box.innerHTML = html;
+  return box;
+}
+
+function button(box: HTMLElement, text: string, data: string, onClick: () => void): void {
+  const b = document.createElement("button");
+  b.type = "button";
+  b.textContent = text;
+  b.setAttribute(data, "");
+  b.addEventListener("click", onClick);
+  box.appendChild(b);
 }
 
 function healthZh(health: string): string {
