@@ -60,7 +60,7 @@ class LeaveRecord(msgspec.Struct, frozen=True, kw_only=True):
 # The officers on shift at an instant: a shift covers it (shifts last at most 24 h, so
 # only those that started within a day are looked at, through (officer, starts_at)) and
 # no leave does. ``{officer}`` is the column naming the officer; the instant is bound
-# twice as the query's next two placeholders.
+# ``ON_SHIFT_ARGS`` times, as the query's next placeholders.
 ON_SHIFT_SQL = """EXISTS (SELECT 1 FROM duty_shift s
                   WHERE s.officer = {officer} AND s.starts_at <= {{}}::timestamptz
                     AND s.starts_at > {{}}::timestamptz - interval '24 hours'
