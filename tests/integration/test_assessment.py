@@ -234,6 +234,7 @@ async def test_a_party_that_corrected_after_the_notice_counts_in_both_terms_of_t
         .where(Case.id == case.id)
         .first()
     )
+    assert row is not None
     assert (row["state"], row["outcome"], row["dispatched_at"]) == (
         "closed",
         "self_corrected",
