@@ -15,6 +15,7 @@ from domain.assessment import CaseFacts, count, count_alerts, precision, rates
 from domain.cases.machine import SYSTEM
 from domain.cases.model import Source
 from domain.geo import LngLat
+from domain.hotspots.cells import cells_of
 from domain.org import Role
 from offsite.runtime import Runtime
 from storage import alerts
@@ -247,3 +248,16 @@ async def test_a_party_that_corrected_after_the_notice_counts_in_both_terms_of_t
     assert after["closed"] <= after["cases"]
     assert after["self_corrected"] <= after["notified"] <= after["cases"]
     assert 0 < after["self_correction_rate"] <= 1
+
+
+async def test_a_case_is_placed_on_its_h3_cells_when_written(client: AppClient) -> None:
+    officer = await login(client, await make_user(Role.officer, squad_code=JIANGCHUAN))
+    case = await report(client, officer, TYPE)
+    row = (
+        await Case.select(Case.lng, Case.lat, Case.h3_r9, Case.h3_r10)
+        .where(Case.id == case["id"])
+        .first()
+    )
+    assert row is not None
+    assert (row["h3_r9"], row["h3_r10"]) == cells_of(LngLat(row["lng"], row["lat"]))
+    assert row["h3_r9"] == "89309b8083bffff"
