@@ -33,6 +33,7 @@ from domain.cases.model import Action, Outcome, Source, State
 from domain.catalogue import AutoDispatch, FirstStep, Urgency, ViolationType
 from domain.errors import Conflict, InvalidInput, NotFound
 from domain.geo import LngLat
+from domain.hotspots.cells import cells_of
 from domain.org import Role, Scope
 from domain.sla.calendar import WorkCalendar
 from storage import idempotency, photos
@@ -355,6 +356,7 @@ async def _create(deps: Deps, new: NewCase, actor: Actor, now: datetime) -> Case
     )
     if repeat_offender:
         flags.append("repeat_offender")
+    cells = cells_of(new.position) if new.position else None
     case_id = int(
         (await Case.raw("SELECT nextval(pg_get_serial_sequence('enforcement_case', 'id')) AS id"))[
             0
@@ -378,6 +380,8 @@ async def _create(deps: Deps, new: NewCase, actor: Actor, now: datetime) -> Case
             complainant=msgspec.json.encode(new.complainant).decode() if new.complainant else None,
             lng=new.position.lng if new.position else None,
             lat=new.position.lat if new.position else None,
+            h3_r9=cells[0] if cells else None,
+            h3_r10=cells[1] if cells else None,
             address=new.address,
             description=new.description,
             flags=msgspec.json.encode(flags).decode(),

@@ -1,20 +1,14 @@
-"""The assessment indicators (数字城管考核指标), counted in SQL; the formulas are
-``domain.cases.indicators``.
+"""The assessment indicators (数字城管考核指标), counted in SQL.
 
-Over the cases created in a period and accepted (dispatched at least once; dismissed
-ones counted apart):
-- 结案率 closure rate = closed / accepted cases
-- 按期结案率 on-time closure rate = closed without any missed deadline / accepted cases
-- 延期率 extension rate = cases whose rectification was extended / accepted cases
-- mean minutes from dispatch to acceptance and from dispatch to submission for review
-- flagged evidence: photos taken far from the case or outside the task's time
+The indicators are defined once in ``domain.assessment`` (the formulas, and ``count``
+over per-case facts); this module counts the same things on the rows, with the same
+predicates: ``ACCEPTED`` is ``CaseFacts.accepted``, ``NOTIFIED`` is ``CaseFacts.notified``,
+``REVIEW_DECISION`` the timeline entries that are a ``Review``. ``case_facts`` reads the
+facts of given cases, so a test can check that the SQL's counts are ``count``'s.
 
-Over what happened in the period, whenever the case was created:
-- 返工率 rework rate = cases returned or reopened in the period / cases closed, returned
-  or reopened in the period (``rework_rate``: counted when the return or reopen happens,
-  so a case never closed again still counts; at most 100%)
-
-Every rate is ``None`` when its denominator is 0.
+Every rate is ``None`` when its denominator is 0, and at most 100 %: each numerator is
+counted over the same population as its denominator (the accepted cases), so a
+soft-enforcement case closed without a dispatch counts in both.
 """
 
 from __future__ import annotations
@@ -25,12 +19,18 @@ from typing import Any
 
 import msgspec
 
-from domain.cases.indicators import rework_rate, share
+from domain.assessment import CaseFacts, Counts, false_positive_rate, rates
+from domain.assessment import precision as precision_of
 from storage.tables import Case
 
 # The timeline entries that are a review decision; the partial index case_event_review
 # (migration 2026-12-02T13:30) has this very predicate, so keep the two the same.
 REVIEW_DECISION = "(e.to_state = 'closed' OR (e.data->>'rework')::boolean)"
+# ``CaseFacts.accepted``: dispatched, or out of triage other than by dismissal.
+ACCEPTED = "(c.dispatched_at IS NOT NULL OR c.state NOT IN ('pending_triage', 'dismissed'))"
+# ``CaseFacts.notified``: soft enforcement told the party to correct it.
+NOTIFIED = """EXISTS (SELECT 1 FROM case_event n WHERE n."case" = c.id
+                          AND n.action = 'notify_party')"""
 
 
 class GroupBy(StrEnum):
@@ -52,10 +52,13 @@ class Indicators(msgspec.Struct, frozen=True, kw_only=True):
     extended: int
     overdue: int
     flagged_evidence: int
+    notified: int = 0  # accepted cases whose party was notified (soft enforcement)
+    self_corrected: int = 0  # of those, corrected by the party (自行整改)
     closure_rate: float | None
     on_time_closure_rate: float | None
     rework_rate: float | None
     extension_rate: float | None
+    self_correction_rate: float | None = None  # 自治率
     mean_minutes_to_accept: float | None
     mean_minutes_to_handle: float | None
 
@@ -98,30 +101,38 @@ async def indicators(
              WHERE e.at >= {{}} AND e.at < {{}} AND {REVIEW_DECISION}
              GROUP BY 1),
         k AS (SELECT id FROM enforcement_case WHERE created_at >= {{}} AND created_at < {{}}),
-        ids AS (SELECT id FROM k UNION SELECT id FROM r)
+        ids AS (SELECT id FROM k UNION SELECT id FROM r),
+        g AS (
+            SELECT c.*, k.id IS NOT NULL AS created,
+                   k.id IS NOT NULL AND {ACCEPTED} AS cohort,
+                   r.id AS reviewed_id, r.reworked,
+                   k.id IS NOT NULL AND {ACCEPTED} AND {NOTIFIED} AS notified
+              FROM ids
+              JOIN enforcement_case c ON c.id = ids.id
+              LEFT JOIN k ON k.id = c.id
+              LEFT JOIN r ON r.id = c.id
+             WHERE {" AND ".join(where)})
         SELECT {squad_key} AS squad_id, {type_key} AS violation_type,
-               count(*) FILTER (WHERE k.id IS NOT NULL AND c.dispatched_at IS NOT NULL)
-                   AS cases,
-               count(*) FILTER (WHERE k.id IS NOT NULL AND c.state = 'dismissed') AS dismissed,
-               count(*) FILTER (WHERE k.id IS NOT NULL AND c.state = 'closed') AS closed,
-               count(*) FILTER (WHERE k.id IS NOT NULL AND c.state = 'closed'
-                                  AND NOT c.ever_overdue) AS closed_on_time,
-               count(r.id) AS reviewed,
-               count(*) FILTER (WHERE r.reworked) AS reworked,
-               count(*) FILTER (WHERE k.id IS NOT NULL AND c.extension_count > 0) AS extended,
-               count(*) FILTER (WHERE k.id IS NOT NULL AND c.ever_overdue) AS overdue,
+               count(*) FILTER (WHERE c.cohort) AS cases,
+               count(*) FILTER (WHERE c.created AND c.state = 'dismissed') AS dismissed,
+               count(*) FILTER (WHERE c.cohort AND c.state = 'closed') AS closed,
+               count(*) FILTER (WHERE c.cohort AND c.state = 'closed' AND NOT c.ever_overdue)
+                   AS closed_on_time,
+               count(c.reviewed_id) AS reviewed,
+               count(*) FILTER (WHERE c.reworked) AS reworked,
+               count(*) FILTER (WHERE c.cohort AND c.extension_count > 0) AS extended,
+               count(*) FILTER (WHERE c.cohort AND c.ever_overdue) AS overdue,
+               count(*) FILTER (WHERE c.notified) AS notified,
+               count(*) FILTER (WHERE c.notified AND c.outcome = 'self_corrected')
+                   AS self_corrected,
                coalesce(sum((SELECT count(*) FROM evidence e WHERE e."case" = c.id
-                               AND e.flags <> '[]'::jsonb)) FILTER (WHERE k.id IS NOT NULL),
+                               AND e.flags <> '[]'::jsonb)) FILTER (WHERE c.cohort),
                         0)::int AS flagged_evidence,
                avg(extract(epoch FROM c.accepted_at - c.dispatched_at) / 60)
-                   FILTER (WHERE k.id IS NOT NULL) AS mean_minutes_to_accept,
+                   FILTER (WHERE c.cohort) AS mean_minutes_to_accept,
                avg(extract(epoch FROM c.handled_at - c.dispatched_at) / 60)
-                   FILTER (WHERE k.id IS NOT NULL) AS mean_minutes_to_handle
-          FROM ids
-          JOIN enforcement_case c ON c.id = ids.id
-          LEFT JOIN k ON k.id = c.id
-          LEFT JOIN r ON r.id = c.id
-         WHERE {" AND ".join(where)}
+                   FILTER (WHERE c.cohort) AS mean_minutes_to_handle
+          FROM g c
          GROUP BY 1, 2
          ORDER BY 1 NULLS FIRST, 2 NULLS FIRST""",
         *args,
@@ -130,14 +141,11 @@ async def indicators(
 
 
 def _indicators(r: dict[str, Any]) -> Indicators:
-    cases = r["cases"]
+    counts = msgspec.convert({k: v for k, v in r.items() if k in Counts.__struct_fields__}, Counts)
     return msgspec.convert(
         {
             **r,
-            "closure_rate": share(r["closed"], cases),
-            "on_time_closure_rate": share(r["closed_on_time"], cases),
-            "rework_rate": rework_rate(r["reworked"], r["reviewed"]),
-            "extension_rate": share(r["extended"], cases),
+            **msgspec.structs.asdict(rates(counts)),
             "mean_minutes_to_accept": _float(r["mean_minutes_to_accept"]),
             "mean_minutes_to_handle": _float(r["mean_minutes_to_handle"]),
         },
@@ -160,12 +168,20 @@ class Precision(msgspec.Struct, frozen=True, kw_only=True):
     false_positives: int
     undecided: int  # still waiting for triage
     precision: float | None  # 1 - false positives / decided alerts
+    false_positive_rate: float | None = None  # false positives / decided alerts
+
+
+# ``CaseFacts.false_positive``.
+FALSE_POSITIVE = """(c.outcome = 'not_found' OR EXISTS (
+    SELECT 1 FROM case_event e WHERE e."case" = c.id
+       AND e.action = 'dismiss' AND e.data->>'reason' = 'false_positive'))"""
 
 
 async def precision(
     start: datetime, end: datetime, *, squad_id: int | None = None
 ) -> list[Precision]:
-    """Per camera, zone and violation type, over camera and alarm cases of the period."""
+    """Per camera, zone and violation type, over camera and alarm cases of the period;
+    the least precise first (``domain.assessment.precision``)."""
     where: list[str] = [
         "c.source IN ('camera', 'alarm')",
         "c.created_at >= {}",
@@ -176,18 +192,60 @@ async def precision(
         where.append("c.squad = {}")
         args.append(squad_id)
     rows = await Case.raw(
-        f"""WITH g AS (
-            SELECT c.camera AS camera_id, c.zone_key, c.violation_type, count(*) AS alerts,
-                   count(*) FILTER (WHERE c.outcome = 'not_found' OR EXISTS (
-                       SELECT 1 FROM case_event e WHERE e."case" = c.id
-                          AND e.action = 'dismiss' AND e.data->>'reason' = 'false_positive'
-                   )) AS false_positives,
+        f"""SELECT c.camera AS camera_id, c.zone_key, c.violation_type, count(*) AS alerts,
+                   count(*) FILTER (WHERE {FALSE_POSITIVE}) AS false_positives,
                    count(*) FILTER (WHERE c.state = 'pending_triage') AS undecided
               FROM enforcement_case c
              WHERE {" AND ".join(where)}
-             GROUP BY 1, 2, 3)
-        SELECT *, 1 - false_positives::float / NULLIF(alerts - undecided, 0) AS precision
-          FROM g ORDER BY precision NULLS LAST, alerts DESC""",
+             GROUP BY 1, 2, 3""",
         *args,
     )
-    return [msgspec.convert(r, Precision) for r in rows]
+    items = []
+    for r in rows:
+        decided = r["alerts"] - r["undecided"]
+        items.append(
+            Precision(
+                **r,
+                precision=precision_of(r["false_positives"], decided),
+                false_positive_rate=false_positive_rate(r["false_positives"], decided),
+            )
+        )
+    items.sort(key=lambda p: (p.precision is None, p.precision or 0.0, -p.alerts))
+    return items
+
+
+async def case_facts(ids: list[int]) -> list[CaseFacts]:
+    """The indicators' facts of these cases, as the SQL above sees them."""
+    if not ids:
+        return []
+    rows = await Case.raw(
+        f"""SELECT c.id, c.source, c.state, c.outcome, c.created_at, c.dispatched_at,
+                   c.accepted_at, c.handled_at, c.closed_at, c.ever_overdue,
+                   c.extension_count,
+                   EXISTS (SELECT 1 FROM case_event n WHERE n."case" = c.id
+                              AND n.action = 'notify_party') AS notified,
+                   (SELECT d.data->>'reason' FROM case_event d WHERE d."case" = c.id
+                       AND d.action = 'dismiss' ORDER BY d.seq DESC LIMIT 1)
+                       AS dismiss_reason,
+                   coalesce((SELECT jsonb_agg(jsonb_build_object(
+                                 'at', e.at,
+                                 'rework', coalesce((e.data->>'rework')::boolean, false))
+                               ORDER BY e.seq)
+                               FROM case_event e
+                              WHERE e."case" = c.id AND {REVIEW_DECISION}), '[]'::jsonb)
+                       AS reviews
+              FROM enforcement_case c WHERE c.id = ANY({{}})""",
+        ids,
+    )
+    return [
+        msgspec.convert(
+            {
+                **r,
+                "reviews": msgspec.json.decode(r["reviews"])
+                if isinstance(r["reviews"], (str, bytes))
+                else r["reviews"],
+            },
+            CaseFacts,
+        )
+        for r in rows
+    ]

@@ -78,6 +78,8 @@ class Case(Table, tablename="enforcement_case"):
     lng = DoublePrecision(null=True, default=None, help_text="WGS-84.")
     lat = DoublePrecision(null=True, default=None)
     address = Varchar(length=256, default="")
+    h3_r9 = Varchar(length=15, null=True, default=None, help_text="H3 cell, resolution 9.")
+    h3_r10 = Varchar(length=15, null=True, default=None, help_text="H3 cell, resolution 10.")
     description = Text(default="")
     flags = JSONB(default="[]", help_text='Reviewer flags, e.g. ["out_of_district"].')
     urgent = Boolean(default=False)

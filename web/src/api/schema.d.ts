@@ -3792,11 +3792,16 @@ export interface components {
             flagged_evidence: number;
             mean_minutes_to_accept: number | null;
             mean_minutes_to_handle: number | null;
+            /** @default 0 */
+            notified: number;
             on_time_closure_rate: number | null;
             overdue: number;
             reviewed: number;
             rework_rate: number | null;
             reworked: number;
+            /** @default 0 */
+            self_corrected: number;
+            self_correction_rate?: number | null;
             squad_id: number | null;
             violation_type: string | null;
         };
@@ -4244,6 +4249,7 @@ export interface components {
         Precision: {
             alerts: number;
             camera_id: number | null;
+            false_positive_rate?: number | null;
             false_positives: number;
             precision: number | null;
             undecided: number;
