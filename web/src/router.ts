@@ -35,6 +35,12 @@ export const router = createRouter({
       meta: { leader: true },
     },
     {
+      path: "/board/roster",
+      name: "roster",
+      component: () => import("./views/leader/RosterView.vue"),
+      meta: { leader: true },
+    },
+    {
       path: "/board/cases/:id(\\d+)",
       name: "leader-case",
       component: () => import("./views/leader/CaseReviewView.vue"),
