@@ -21,11 +21,23 @@ export const router = createRouter({
     { path: "/report", name: "report", component: () => import("./views/ReportView.vue") },
     { path: "/outbox", name: "outbox", component: () => import("./views/OutboxView.vue") },
     { path: "/checkin", name: "checkin", component: () => import("./views/CheckinView.vue") },
+    {
+      path: "/roll-calls/:id(\\d+)",
+      name: "roll-call",
+      component: () => import("./views/RollCallView.vue"),
+      props: (route) => ({ id: Number(route.params.id) }),
+    },
     // The squad leader's pages: chunks of their own, never in the officer's first load.
     {
       path: "/board",
       name: "board",
       component: () => import("./views/leader/BoardView.vue"),
+      meta: { leader: true },
+    },
+    {
+      path: "/board/roster",
+      name: "roster",
+      component: () => import("./views/leader/RosterView.vue"),
       meta: { leader: true },
     },
     {

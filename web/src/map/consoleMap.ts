@@ -29,6 +29,8 @@ export interface ConsoleMapEvents {
   onDeclare?: (caseId: number, number: string) => void;
   /** 轨迹回放 from an officer's popup. */
   onTrack?: (officer: OfficerFeature) => void;
+  /** 点名 from an officer's popup (given only to those who may ask a roll call). */
+  onRollCall?: (officer: OfficerFeature) => void;
 }
 
 /** A candidate responder as the map draws it (position in the map's system). */
@@ -265,6 +267,13 @@ export class ConsoleMap {
       button(box, "轨迹回放", "data-track", () => {
         this.map.closePopup();
         replay(f);
+      });
+    }
+    const rollCall = this.events.onRollCall;
+    if (rollCall && p.on_shift) {
+      button(box, "点名", "data-roll-call-ask", () => {
+        this.map.closePopup();
+        rollCall(f);
       });
     }
     return box;

@@ -9,7 +9,7 @@ import { UploadRefused } from "./outbox";
 /** One multipart POST to the storage: the grant's fields, then the file (a policy wants
  *  the file last). Resolves on 2xx; progress goes to `onProgress` as 0..1. */
 export function postToStorage(
-  grant: Grant,
+  grant: Pick<Grant, "url" | "fields" | "file_field">,
   file: Blob,
   onProgress: (fraction: number) => void,
   timeoutMs = 120_000,
