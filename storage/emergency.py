@@ -35,7 +35,7 @@ from domain.emergency.commands import (
     Step,
     decide,
 )
-from domain.errors import Conflict, InvalidInput, NotFound
+from domain.errors import InvalidInput
 from domain.geo import CoordType, LngLat, Location, haversine_m
 from domain.org import Role, Scope
 from storage import idempotency
@@ -103,15 +103,7 @@ async def run(
     async with engine().transaction():
         if idem and (replay := await idempotency.begin(actor, idem)) is not None:
             return msgspec.convert(replay, CaseDetail)
-        record = await records.lock(case_id)
-        if record is None or not scope.covers(record.squad_id):
-            raise NotFound("case_not_found", f"no case {case_id}")
-        if version != record.version:
-            raise Conflict(
-                "case_version_conflict",
-                f"the case changed (version {record.version}, not {version}): reload it",
-                current_version=record.version,
-            )
+        record = await commands.lock_at_version(case_id, scope, version)
         step = decide(await _facts(record), actor, command)
         updated = await _apply(deps, record, actor, command, step, now, position)
         result = await detail(updated)

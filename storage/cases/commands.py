@@ -106,15 +106,7 @@ async def run_command(
     async with engine().transaction():
         if idem and (replay := await idempotency.begin(actor, idem)) is not None:
             return msgspec.convert(replay, CaseDetail)
-        record = await records.lock(case_id)
-        if record is None or not scope.covers(record.squad_id):
-            raise NotFound("case_not_found", f"no case {case_id}")
-        if version != record.version:
-            raise Conflict(
-                "case_version_conflict",
-                f"the case changed (version {record.version}, not {version}): reload it",
-                current_version=record.version,
-            )
+        record = await lock_at_version(case_id, scope, version)
         command = _with_defaults(deps, record, command, now)
         transition = decide(record.facts, actor, command, now)
         await check_people(record, command)
@@ -124,6 +116,21 @@ async def run_command(
         if idem:
             await idempotency.finish(actor, idem, msgspec.to_builtins(result))
     return result
+
+
+async def lock_at_version(case_id: int, scope: Scope, version: int) -> CaseRecord:
+    """The case, locked for a command, if ``scope`` sees it and it is still at ``version``
+    (404 ``case_not_found`` / 409 ``case_version_conflict`` otherwise)."""
+    record = await records.lock(case_id)
+    if record is None or not scope.covers(record.squad_id):
+        raise NotFound("case_not_found", f"no case {case_id}")
+    if version != record.version:
+        raise Conflict(
+            "case_version_conflict",
+            f"the case changed (version {record.version}, not {version}): reload it",
+            current_version=record.version,
+        )
+    return record
 
 
 async def release_tasks(deps: Deps, user_id: int, reason: str, now: datetime) -> int:
