@@ -80,13 +80,7 @@ class RosterController(Controller):
         await _squad(squad_id)
         span = service.week_of_path(week)
         shifts = await roster.week_shifts(squad_id, span)
-        return RosterRead(
-            squad_id=squad_id,
-            week=week,
-            starts_at=span.starts_at,
-            ends_at=span.ends_at,
-            shifts=shifts,
-        )
+        return RosterRead.of(squad_id, week, span, shifts)
 
     @put(
         "/roster/{week:str}",
@@ -111,13 +105,7 @@ class RosterController(Controller):
         shifts = await roster.replace_week(
             squad_id, span, planned, principal.user_id, datetime.now(UTC)
         )
-        return RosterRead(
-            squad_id=squad_id,
-            week=week,
-            starts_at=span.starts_at,
-            ends_at=span.ends_at,
-            shifts=shifts,
-        )
+        return RosterRead.of(squad_id, week, span, shifts)
 
     @post(
         "/roster/{week:str}/copy-previous",
@@ -133,13 +121,7 @@ class RosterController(Controller):
         await _squad(squad_id)
         span = service.week_of_path(week)
         shifts = await roster.copy_previous(squad_id, span, principal.user_id, datetime.now(UTC))
-        return RosterRead(
-            squad_id=squad_id,
-            week=week,
-            starts_at=span.starts_at,
-            ends_at=span.ends_at,
-            shifts=shifts,
-        )
+        return RosterRead.of(squad_id, week, span, shifts)
 
     @post(
         "/leave",

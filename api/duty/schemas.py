@@ -9,7 +9,7 @@ import msgspec
 from litestar.params import PathParameter
 
 from api.schemas import INT4_MAX
-from domain.duty.roster import LeaveKind
+from domain.duty.roster import LeaveKind, Span
 from domain.geo import Location
 from domain.moments import AwareDatetime
 from storage.duty.roll_calls import RollCallRead
@@ -53,6 +53,16 @@ class RosterRead(msgspec.Struct, frozen=True, kw_only=True):
     starts_at: datetime
     ends_at: datetime
     shifts: list[ShiftRecord]
+
+    @classmethod
+    def of(cls, squad_id: int, week: str, span: Span, shifts: list[ShiftRecord]) -> RosterRead:
+        return cls(
+            squad_id=squad_id,
+            week=week,
+            starts_at=span.starts_at,
+            ends_at=span.ends_at,
+            shifts=shifts,
+        )
 
 
 class ShiftPage(msgspec.Struct, frozen=True):
