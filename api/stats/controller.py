@@ -15,6 +15,18 @@ from litestar.params import FromQuery, QueryParameter
 from api.deps import Caller
 from api.schemas import SquadQuery
 from domain.errors import InvalidInput
+from storage.cases.dashboard import (
+    DayCount,
+    RankedSquad,
+    RepeatOffender,
+    SourceCount,
+    SquadCount,
+    TrendItem,
+    TypeCount,
+    breakdown,
+    ranking,
+    repeat_offenders,
+)
 from storage.cases.figures import GroupBy, Indicators, Precision, indicators, precision
 from storage.programmes import ProgrammeFigures, programme_figures
 
@@ -36,6 +48,7 @@ class IndicatorReport(msgspec.Struct, frozen=True):
     end: datetime
     group_by: GroupBy
     items: list[Indicators]
+    refreshed_at: datetime | None = None  # when the figures were read
 
 
 def period_bounds(period: str) -> tuple[datetime, datetime]:
@@ -56,15 +69,69 @@ def period_bounds(period: str) -> tuple[datetime, datetime]:
     raise InvalidInput("period_invalid", "period is YYYY, YYYY-MM or YYYY-MM-DD")
 
 
+Month = Annotated[
+    str,
+    QueryParameter(
+        description="YYYY-MM (Shanghai).",
+        pattern=r"^\d{4}-(0[1-9]|1[0-2])$",
+        examples=[Example(value="2026-11")],
+    ),
+]
+
+
+def month_start(month: str) -> datetime:
+    year, mon = map(int, month.split("-"))
+    if not 1 <= mon <= 12 or not 2000 <= year <= 2100:
+        raise InvalidInput("period_invalid", f"no such month: {month}")
+    return datetime(year, mon, 1, tzinfo=SHANGHAI)
+
+
+def next_month(start: datetime) -> datetime:
+    return (start + timedelta(days=32)).replace(day=1)
+
+
+def previous_month(start: datetime) -> datetime:
+    return (start - timedelta(days=1)).replace(day=1)
+
+
+class RankingReport(msgspec.Struct, frozen=True):
+    month: str
+    refreshed_at: datetime | None
+    items: list[RankedSquad]
+
+
+class TrendReport(msgspec.Struct, frozen=True):
+    months: list[str]
+    items: list[TrendItem]
+
+
+class CaseBreakdown(msgspec.Struct, frozen=True, kw_only=True):
+    start: datetime
+    end: datetime
+    refreshed_at: datetime | None
+    total: int
+    by_source: list[SourceCount]
+    by_type: list[TypeCount]
+    by_squad: list[SquadCount]
+    by_day: list[DayCount]
+
+
+class RepeatOffenderReport(msgspec.Struct, frozen=True):
+    month: str
+    items: list[RepeatOffender]
+
+
 class PrecisionReport(msgspec.Struct, frozen=True):
     start: datetime
     end: datetime
     items: list[Precision]
+    refreshed_at: datetime | None = None  # when the figures were read
 
 
 class ProgrammeReport(msgspec.Struct, frozen=True):
     month: str
     items: list[ProgrammeFigures]
+    refreshed_at: datetime | None = None  # when the figures were read
 
 
 class StatsController(Controller):
@@ -87,7 +154,7 @@ class StatsController(Controller):
         start, end = period_bounds(period)
         squad = principal.scope.narrowed(squad_id).squad_id
         rows = await indicators(start, end, group_by, squad_id=squad, violation_type=type)
-        return IndicatorReport(start, end, group_by, rows)
+        return IndicatorReport(start, end, group_by, rows, datetime.now(SHANGHAI))
 
     @get("/precision", operation_id="get_precision")
     async def get_precision(
@@ -99,7 +166,10 @@ class StatsController(Controller):
         first, so operators can tune or disable a rule."""
         start, end = period_bounds(period)
         return PrecisionReport(
-            start, end, await precision(start, end, squad_id=principal.scope.squad_id)
+            start,
+            end,
+            await precision(start, end, squad_id=principal.scope.squad_id),
+            datetime.now(SHANGHAI),
         )
 
     @get("/programmes", operation_id="get_programme_figures")
@@ -117,4 +187,74 @@ class StatsController(Controller):
         own = principal.scope.squad_id
         if own is not None:
             rows = [r for r in rows if r.squad_id == own]
-        return ProgrammeReport(month, rows)
+        return ProgrammeReport(month, rows, datetime.now(SHANGHAI))
+
+    @get("/ranking", operation_id="get_squad_ranking")
+    async def get_ranking(self, principal: Caller, month: Month) -> RankingReport:
+        """The squads by score (考评得分, ``domain.assessment.score``: 按期结案率 40,
+        结案率 30, 1-返工率 20, 1-延期率 10; a rate with nothing to measure scores half its
+        weight), best first, with last month's rank. A squad role sees its own row only,
+        with its district rank."""
+        start = month_start(month)
+        rows = await ranking(
+            start, next_month(start), previous_month(start), squad_id=principal.scope.squad_id
+        )
+        return RankingReport(month, datetime.now(SHANGHAI), rows)
+
+    @get("/trend", operation_id="get_indicator_trend")
+    async def get_trend(
+        self,
+        principal: Caller,
+        end: Month,
+        months: Annotated[int, QueryParameter(ge=1, le=24)] = 12,
+        squad_id: SquadQuery = None,
+    ) -> TrendReport:
+        """The indicators month by month, the ``months`` months up to ``end``: for the
+        district (``squad_id`` null) or one squad. Squad roles get their own squad."""
+        squad = principal.scope.narrowed(squad_id).squad_id
+        starts = [month_start(end)]
+        for _ in range(months - 1):
+            starts.insert(0, previous_month(starts[0]))
+        items = []
+        group_by = GroupBy.district if squad is None else GroupBy.squad
+        for start in starts:
+            label = f"{start.year:04d}-{start.month:02d}"
+            rows = await indicators(start, next_month(start), group_by, squad_id=squad)
+            for row in rows:
+                items.append(TrendItem(month=label, squad_id=squad, indicators=row))
+        return TrendReport([f"{s.year:04d}-{s.month:02d}" for s in starts], items)
+
+    @get("/cases", operation_id="get_case_breakdown")
+    async def get_cases(
+        self, principal: Caller, period: Period, squad_id: SquadQuery = None
+    ) -> CaseBreakdown:
+        """The cases created in the period by source, violation type, squad and day
+        (Shanghai). Squad roles see their own squad only."""
+        start, end = period_bounds(period)
+        squad = principal.scope.narrowed(squad_id).squad_id
+        b = await breakdown(start, end, squad_id=squad)
+        return CaseBreakdown(
+            start=start,
+            end=end,
+            refreshed_at=datetime.now(SHANGHAI),
+            total=b.total,
+            by_source=b.by_source,
+            by_type=b.by_type,
+            by_squad=b.by_squad,
+            by_day=b.by_day,
+        )
+
+    @get("/repeat-offenders", operation_id="get_repeat_offenders")
+    async def get_repeat_offenders(
+        self,
+        principal: Caller,
+        month: Month,
+        limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
+        squad_id: SquadQuery = None,
+    ) -> RepeatOffenderReport:
+        """Subjects with two or more cases of the same violation type in the 90 days up
+        to the month's end, most cases first. Squad roles see their own squad only."""
+        end = next_month(month_start(month))
+        squad = principal.scope.narrowed(squad_id).squad_id
+        rows = await repeat_offenders(end - timedelta(days=90), end, squad_id=squad, limit=limit)
+        return RepeatOffenderReport(month, rows)

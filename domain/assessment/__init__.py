@@ -232,3 +232,27 @@ def count_alerts(facts: Iterable[CaseFacts], start: datetime, end: datetime) -> 
         false_positives += f.false_positive
         undecided += f.state is State.pending_triage
     return CameraCounts(alerts=alerts, false_positives=false_positives, undecided=undecided)
+
+
+# The squad ranking score (考评得分), 0..100: weights of 按期结案率, 结案率, 1-返工率 and
+# 1-延期率. A rate that is ``None`` (nothing to measure) scores its weight's half, so a
+# squad with no cases is neither first nor last.
+SCORE_WEIGHTS = (
+    ("on_time_closure_rate", 40.0, False),
+    ("closure_rate", 30.0, False),
+    ("rework_rate", 20.0, True),  # scored as 1 - rate
+    ("extension_rate", 10.0, True),  # scored as 1 - rate
+)
+
+
+def score(r: Rates) -> float:
+    """The squad's score: sum of weight x rate (inverted for rework and extension)."""
+    total = 0.0
+    for name, weight, inverted in SCORE_WEIGHTS:
+        rate: float | None = getattr(r, name)
+        if rate is None:
+            total += weight / 2
+            continue
+        rate = min(max(rate, 0.0), 1.0)
+        total += weight * ((1.0 - rate) if inverted else rate)
+    return round(total, 2)

@@ -196,6 +196,10 @@ OPERATIONS: dict[str, Op] = {
     "get_indicators": Op(Kind.scoped),
     "get_precision": Op(Kind.scoped),
     "get_programme_figures": Op(Kind.scoped),
+    "get_squad_ranking": Op(Kind.scoped),
+    "get_indicator_trend": Op(Kind.scoped),
+    "get_case_breakdown": Op(Kind.scoped),
+    "get_repeat_offenders": Op(Kind.scoped),
     # the console map
     "get_map_config": Op(Kind.shared, roles=CONSOLE),
     "map_squads": Op(Kind.scoped, roles=CONSOLE, shows_a=True),

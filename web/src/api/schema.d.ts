@@ -1886,6 +1886,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/stats/cases": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * GetCases
+         * @description The cases created in the period by source, violation type, squad and day
+         *     (Shanghai). Squad roles see their own squad only.
+         */
+        get: operations["get_case_breakdown"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/stats/indicators": {
         parameters: {
             query?: never;
@@ -1946,6 +1967,71 @@ export interface paths {
          *     and the blocks' scores. Squad roles get their own squad's figures only.
          */
         get: operations["get_programme_figures"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stats/ranking": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * GetRanking
+         * @description The squads by score (考评得分, ``domain.assessment.score``: 按期结案率 40,
+         *     结案率 30, 1-返工率 20, 1-延期率 10; a rate with nothing to measure scores half its
+         *     weight), best first, with last month's rank. A squad role sees its own row only,
+         *     with its district rank.
+         */
+        get: operations["get_squad_ranking"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stats/repeat-offenders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * GetRepeatOffenders
+         * @description Subjects with two or more cases of the same violation type in the 90 days up
+         *     to the month's end, most cases first. Squad roles see their own squad only.
+         */
+        get: operations["get_repeat_offenders"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stats/trend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * GetTrend
+         * @description The indicators month by month, the ``months`` months up to ``end``: for the
+         *     district (``squad_id`` null) or one squad. Squad roles get their own squad.
+         */
+        get: operations["get_indicator_trend"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2915,6 +3001,19 @@ export interface components {
             position_age_s: number | null;
             stale: boolean;
         };
+        /** CaseBreakdown */
+        CaseBreakdown: {
+            by_day: components["schemas"]["DayCount"][];
+            by_source: components["schemas"]["SourceCount"][];
+            by_squad: components["schemas"]["SquadCount"][];
+            by_type: components["schemas"]["cases_dashboard_TypeCount"][];
+            /** Format: date-time */
+            end: string;
+            refreshed_at: string | null;
+            /** Format: date-time */
+            start: string;
+            total: number;
+        };
         /** CaseCreate */
         CaseCreate: {
             /** @default  */
@@ -3221,6 +3320,11 @@ export interface components {
          * @enum {string}
          */
         CoordType: "wgs84" | "gcj02" | "bd09";
+        /** DayCount */
+        DayCount: {
+            cases: number;
+            day: string;
+        };
         /** DeadlineRead */
         DeadlineRead: {
             /** Format: date-time */
@@ -3777,6 +3881,7 @@ export interface components {
             end: string;
             group_by: components["schemas"]["GroupBy"];
             items: components["schemas"]["Indicators"][];
+            refreshed_at?: string | null;
             /** Format: date-time */
             start: string;
         };
@@ -4261,6 +4366,7 @@ export interface components {
             /** Format: date-time */
             end: string;
             items: components["schemas"]["Precision"][];
+            refreshed_at?: string | null;
             /** Format: date-time */
             start: string;
         };
@@ -4276,7 +4382,7 @@ export interface components {
         /** ProgrammeFigures */
         ProgrammeFigures: {
             blocks: components["schemas"]["Blocks"];
-            by_type: components["schemas"]["TypeCount"][];
+            by_type: components["schemas"]["programmes_TypeCount"][];
             grades: {
                 [key: string]: number;
             };
@@ -4291,6 +4397,7 @@ export interface components {
         ProgrammeReport: {
             items: components["schemas"]["ProgrammeFigures"][];
             month: string;
+            refreshed_at?: string | null;
         };
         /**
          * Purpose
@@ -4305,11 +4412,26 @@ export interface components {
             rank: number;
             score: number;
         };
+        /** RankedSquad */
+        RankedSquad: {
+            indicators: components["schemas"]["Indicators"];
+            previous_rank: number | null;
+            rank: number;
+            score: number;
+            squad_id: number;
+            squad_name: string;
+        };
         /** Ranking */
         Ranking: {
             blocks: components["schemas"]["Ranked"][];
             month: string;
             squads: components["schemas"]["Ranked"][];
+        };
+        /** RankingReport */
+        RankingReport: {
+            items: components["schemas"]["RankedSquad"][];
+            month: string;
+            refreshed_at: string | null;
         };
         /** Readiness */
         Readiness: {
@@ -4362,6 +4484,22 @@ export interface components {
             reason: string;
             /** @description The case's current version. */
             version: number;
+        };
+        /** RepeatOffender */
+        RepeatOffender: {
+            cases: number;
+            grade: string | null;
+            /** Format: date-time */
+            last_at: string;
+            name: string;
+            squad_id: number | null;
+            subject_id: number;
+            violation_types: string[];
+        };
+        /** RepeatOffenderReport */
+        RepeatOffenderReport: {
+            items: components["schemas"]["RepeatOffender"][];
+            month: string;
         };
         /** ResponderList */
         ResponderList: {
@@ -4598,6 +4736,11 @@ export interface components {
          * @enum {string}
          */
         SourceAuth: "none" | "basic" | "digest";
+        /** SourceCount */
+        SourceCount: {
+            cases: number;
+            source: string;
+        };
         /**
          * SourceKind
          * @enum {string}
@@ -4627,6 +4770,12 @@ export interface components {
             item: string;
             /** @default  */
             note: string;
+        };
+        /** SquadCount */
+        SquadCount: {
+            cases: number;
+            squad_id: number | null;
+            squad_name: string | null;
         };
         /** SquadFeature */
         SquadFeature: {
@@ -4946,10 +5095,16 @@ export interface components {
             at: string;
             location: components["schemas"]["Location"];
         };
-        /** TypeCount */
-        TypeCount: {
-            cases: number;
-            violation_type: string;
+        /** TrendItem */
+        TrendItem: {
+            indicators: components["schemas"]["Indicators"];
+            month: string;
+            squad_id: number | null;
+        };
+        /** TrendReport */
+        TrendReport: {
+            items: components["schemas"]["TrendItem"][];
+            months: string[];
         };
         /** TypeRef */
         TypeRef: {
@@ -5143,6 +5298,12 @@ export interface components {
             rules: components["schemas"]["ZoneRuleSpec"][];
             subject_id?: number | null;
         };
+        /** TypeCount */
+        cases_dashboard_TypeCount: {
+            cases: number;
+            name_zh: string;
+            violation_type: string;
+        };
         /** MonthFigures */
         domain_patrol_checkins_MonthFigures: {
             done: number;
@@ -5150,6 +5311,11 @@ export interface components {
             officers: components["schemas"]["OfficerMonth"][];
             planned: number;
             rate: number | null;
+        };
+        /** TypeCount */
+        programmes_TypeCount: {
+            cases: number;
+            violation_type: string;
         };
         /** MonthFigures */
         storage_structures_MonthFigures: {
@@ -9653,6 +9819,49 @@ export interface operations {
             };
         };
     };
+    get_case_breakdown: {
+        parameters: {
+            query: {
+                /** @description YYYY, YYYY-MM or YYYY-MM-DD (Shanghai). */
+                period: string;
+                /** @description Only this squad (中队); squad roles may name only their own (else 403). */
+                squad_id?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseBreakdown"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     get_indicators: {
         parameters: {
             query: {
@@ -9758,6 +9967,135 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProgrammeReport"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_squad_ranking: {
+        parameters: {
+            query: {
+                /** @description YYYY-MM (Shanghai). */
+                month: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RankingReport"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_repeat_offenders: {
+        parameters: {
+            query: {
+                /** @description YYYY-MM (Shanghai). */
+                month: string;
+                limit?: number;
+                /** @description Only this squad (中队); squad roles may name only their own (else 403). */
+                squad_id?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RepeatOffenderReport"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_indicator_trend: {
+        parameters: {
+            query: {
+                /** @description YYYY-MM (Shanghai). */
+                end: string;
+                months?: number;
+                /** @description Only this squad (中队); squad roles may name only their own (else 403). */
+                squad_id?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrendReport"];
                 };
             };
             /** @description Refused: see `code` (ErrorCode lists them all). */

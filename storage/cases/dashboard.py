@@ -1,0 +1,214 @@
+"""The dashboard's figures beyond the indicators: the squad ranking, the monthly trend,
+the case breakdown and repeat offenders. Indicators come from ``figures.indicators`` (one
+definition); this module only groups them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import msgspec
+
+from domain.assessment import Counts, rates, score
+from storage.cases.figures import GroupBy, Indicators, indicators
+from storage.tables import Case
+
+
+class RankedSquad(msgspec.Struct, frozen=True, kw_only=True):
+    rank: int
+    squad_id: int
+    squad_name: str
+    score: float
+    previous_rank: int | None
+    indicators: Indicators
+
+
+def _rates_of(i: Indicators) -> Any:
+    counts = msgspec.convert(
+        {
+            k: getattr(i, k)
+            for k in Counts.__struct_fields__
+            if hasattr(i, k) and not k.startswith("minutes")
+        },
+        Counts,
+    )
+    return rates(counts)
+
+
+async def _squad_names() -> dict[int, str]:
+    rows = await Case.raw("SELECT id, name_zh FROM squad")
+    return {r["id"]: r["name_zh"] for r in rows}
+
+
+async def _ranks(start: datetime, end: datetime) -> list[tuple[int, float, Indicators]]:
+    names = await _squad_names()
+    got = {i.squad_id: i for i in await indicators(start, end, GroupBy.squad)}
+    items: list[tuple[int, float, Indicators]] = []
+    for squad in sorted(names):
+        i = got.get(squad) or _empty(squad)
+        items.append((squad, score(_rates_of(i)), i))
+    items.sort(key=lambda t: (-t[1], t[0]))
+    return items
+
+
+def _empty(squad: int) -> Indicators:
+    return Indicators(
+        squad_id=squad,
+        violation_type=None,
+        cases=0,
+        dismissed=0,
+        closed=0,
+        closed_on_time=0,
+        reviewed=0,
+        reworked=0,
+        extended=0,
+        overdue=0,
+        flagged_evidence=0,
+        closure_rate=None,
+        on_time_closure_rate=None,
+        rework_rate=None,
+        extension_rate=None,
+        mean_minutes_to_accept=None,
+        mean_minutes_to_handle=None,
+    )
+
+
+async def ranking(
+    start: datetime, end: datetime, prev_start: datetime, *, squad_id: int | None = None
+) -> list[RankedSquad]:
+    """Every squad by score, best first (ties by id); ``previous_rank`` from the month
+    before. ``squad_id`` keeps that squad's row only, with its district rank."""
+    names = await _squad_names()
+    now = await _ranks(start, end)
+    before = {s: n for n, (s, _, _) in enumerate(await _ranks(prev_start, start), 1)}
+    return [
+        RankedSquad(
+            rank=n,
+            squad_id=s,
+            squad_name=names[s],
+            score=sc,
+            previous_rank=before.get(s),
+            indicators=i,
+        )
+        for n, (s, sc, i) in enumerate(now, 1)
+        if squad_id is None or s == squad_id
+    ]
+
+
+class TrendItem(msgspec.Struct, frozen=True, kw_only=True):
+    month: str
+    squad_id: int | None
+    indicators: Indicators
+
+
+class SourceCount(msgspec.Struct, frozen=True):
+    source: str
+    cases: int
+
+
+class TypeCount(msgspec.Struct, frozen=True):
+    violation_type: str
+    name_zh: str
+    cases: int
+
+
+class SquadCount(msgspec.Struct, frozen=True):
+    squad_id: int | None
+    squad_name: str | None
+    cases: int
+
+
+class DayCount(msgspec.Struct, frozen=True):
+    day: str
+    cases: int
+
+
+class Breakdown(msgspec.Struct, frozen=True, kw_only=True):
+    total: int
+    by_source: list[SourceCount]
+    by_type: list[TypeCount]
+    by_squad: list[SquadCount]
+    by_day: list[DayCount]
+
+
+async def breakdown(start: datetime, end: datetime, *, squad_id: int | None) -> Breakdown:
+    """The cases created in [start, end) by source, type, squad and Shanghai day."""
+    where = "c.created_at >= {} AND c.created_at < {}"
+    args: list[object] = [start, end]
+    if squad_id is not None:
+        where += " AND c.squad = {}"
+        args.append(squad_id)
+    rows = await Case.raw(
+        f"""SELECT c.source, c.violation_type, c.squad AS squad_id,
+                   to_char(c.created_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD') AS day,
+                   count(*) AS cases
+              FROM enforcement_case c WHERE {where}
+             GROUP BY GROUPING SETS ((1), (2), (3), (4))""",
+        *args,
+    )
+    names = await _squad_names()
+    types = {
+        r["code"]: r["name"]
+        for r in await Case.raw("SELECT code, definition->>'name_zh' AS name FROM violation_type")
+    }
+    by_source, by_type, by_squad, by_day = [], [], [], []
+    for r in rows:
+        if r["source"] is not None:
+            by_source.append(SourceCount(r["source"], r["cases"]))
+        elif r["violation_type"] is not None:
+            code = r["violation_type"]
+            by_type.append(TypeCount(code, types.get(code) or code, r["cases"]))
+        elif r["day"] is not None:
+            by_day.append(DayCount(r["day"], r["cases"]))
+        else:
+            s = r["squad_id"]
+            by_squad.append(SquadCount(s, names.get(s) if s is not None else None, r["cases"]))
+    by_source.sort(key=lambda x: -x.cases)
+    by_type.sort(key=lambda x: -x.cases)
+    by_squad.sort(key=lambda x: -x.cases)
+    by_day.sort(key=lambda x: x.day)
+    return Breakdown(
+        total=sum(x.cases for x in by_source),
+        by_source=by_source,
+        by_type=by_type,
+        by_squad=by_squad,
+        by_day=by_day,
+    )
+
+
+class RepeatOffender(msgspec.Struct, frozen=True, kw_only=True):
+    subject_id: int
+    name: str
+    grade: str | None
+    squad_id: int | None
+    cases: int
+    violation_types: list[str]
+    last_at: datetime
+
+
+async def repeat_offenders(
+    start: datetime, end: datetime, *, squad_id: int | None, limit: int
+) -> list[RepeatOffender]:
+    """Subjects with at least two cases of one violation type created in [start, end),
+    most cases first; ``violation_types`` are the repeated types."""
+    where = "c.subject IS NOT NULL AND c.created_at >= {} AND c.created_at < {}"
+    args: list[object] = [start, end]
+    if squad_id is not None:
+        where += " AND c.squad = {}"
+        args.append(squad_id)
+    args.append(limit)
+    rows = await Case.raw(
+        f"""WITH t AS (
+            SELECT c.subject, c.violation_type, count(*) AS n, max(c.created_at) AS last_at
+              FROM enforcement_case c WHERE {where}
+             GROUP BY 1, 2 HAVING count(*) >= 2)
+        SELECT s.id AS subject_id, s.name, s.grade, s.squad AS squad_id,
+               sum(t.n)::int AS cases,
+               array_agg(t.violation_type ORDER BY t.n DESC, t.violation_type)
+                   AS violation_types,
+               max(t.last_at) AS last_at
+          FROM t JOIN subject s ON s.id = t.subject
+         GROUP BY s.id ORDER BY cases DESC, last_at DESC, s.id LIMIT {{}}""",
+        *args,
+    )
+    return [msgspec.convert(r, RepeatOffender) for r in rows]
