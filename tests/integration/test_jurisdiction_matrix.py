@@ -496,6 +496,7 @@ def _query(op_id: str, op: dict[str, Any], world: World) -> dict[str, str]:
     values = {
         "period": world.path["month"],
         "month": world.path["month"],
+        "end": world.path["month"],
         "year": world.path["year"],
         "lng": str(XINZHUANG_POINT["lng"]),
         "lat": str(XINZHUANG_POINT["lat"]),
@@ -508,6 +509,8 @@ def _query(op_id: str, op: dict[str, Any], world: World) -> dict[str, str]:
     for p in op.get("parameters", []):
         if p["in"] == "query" and (p.get("required") or p["name"] == "limit"):
             query[p["name"]] = values[p["name"]]
+    if op_id == "get_repeat_offenders":
+        query["limit"] = "100"  # at most 100
     if op_id == "search_subjects":
         query["q"] = world.markers[1]
     if op_id == "export_subjects":
