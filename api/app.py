@@ -50,6 +50,7 @@ from api.org.controllers import MeController, SquadController, UserController
 from api.org.service import ensure_bootstrap_admin
 from api.patrol.controller import CheckinPointController, SquadCheckinController
 from api.places.controller import PlaceController
+from api.reports.controller import ReportsController
 from api.scoping import jurisdiction_guard
 from api.security import BearerAuthMiddleware, VerifiedTokens
 from api.stats.controller import StatsController
@@ -178,6 +179,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             CaseController,
             ViolationTypeController,
             StatsController,
+            ReportsController,
             EvidenceController,
             CameraController,
             AlarmController,

@@ -84,6 +84,7 @@ ERROR_CODES: dict[str, str] = {
     "bootstrap_admin_invalid": "OFFSITE_BOOTSTRAP_ADMIN is not username:password.",
     "integrator_key_not_found": "No such integrator key.",
     # cases
+    "report_not_found": "No monthly report for that month (not generated, not complete).",
     "case_not_found": "No such case in the caller's jurisdiction.",
     "case_version_conflict": "The case changed since it was read: reload (see current_version).",
     "case_state_invalid": "The command does not apply to the case's current state.",

@@ -37,6 +37,7 @@ from jobs.housekeeping import (
 from jobs.inspections import plan_inspections
 from jobs.outbox import deliver_outbox, pump
 from jobs.parties import settle_party_deadlines
+from jobs.reports import generate_monthly_reports
 from jobs.vision import model_path, poll_cameras, sample_camera, state_of
 from offsite import logs
 from offsite.runtime import open_runtime
@@ -118,6 +119,7 @@ class WorkerSettings:
         grade_subjects,
         plan_inspections,
         score_blocks,
+        generate_monthly_reports,
         expire_roll_call,
         settle_roll_calls,
         purge_old_positions,
@@ -136,6 +138,7 @@ class WorkerSettings:
         cron(grade_subjects, hour={2}, minute={30}, unique=True, timeout=3600),
         cron(plan_inspections, hour={6}, minute={0}, unique=True, timeout=3600),
         cron(score_blocks, hour={1}, minute={10}, unique=True, timeout=3600),
+        cron(generate_monthly_reports, day={1}, hour={1}, minute={30}, unique=True, timeout=3600),
         cron(clean_up_uploads, minute={41}, unique=True, timeout=1800),
         cron(poll_cameras, second=set(range(0, 60, 5)), unique=True, timeout=30),
         # Roll calls past their deadline, whatever happened to their deadline jobs.

@@ -200,6 +200,9 @@ OPERATIONS: dict[str, Op] = {
     "get_indicator_trend": Op(Kind.scoped),
     "get_case_breakdown": Op(Kind.scoped),
     "get_repeat_offenders": Op(Kind.scoped),
+    "list_monthly_reports": Op(Kind.scoped),
+    "download_monthly_report": Op(Kind.scoped),
+    "generate_monthly_report": Op(Kind.scoped, CENTRE),
     # the console map
     "get_map_config": Op(Kind.shared, roles=CONSOLE),
     "map_squads": Op(Kind.scoped, roles=CONSOLE, shows_a=True),

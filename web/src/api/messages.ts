@@ -60,6 +60,7 @@ export const ERROR_MESSAGES: Record<ErrorCode, string> = {
   user_not_found: "没有找到该用户",
   username_taken: "用户名已被占用",
   squad_not_found: "没有找到该中队",
+  report_not_found: "该月考评报表尚未生成",
   squad_required: "需要指定所属中队",
   squad_not_allowed: "该角色不能归属中队",
   bootstrap_admin_invalid: "初始管理员配置无效",

@@ -1,0 +1,1 @@
+"""The monthly report (月度考评)."""
