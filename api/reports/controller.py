@@ -54,7 +54,7 @@ class ReportsController(Controller):
         squad = principal.scope.narrowed(squad_id).squad_id
         data = await reports.fetch(rt.objects, month, squad)
         if data is None:
-            if not _complete(month) or int(month[:4]) < 2000:
+            if not 2000 <= int(month[:4]) <= 2100 or not _complete(month):
                 raise NotFound("report_not_found", f"no report for {month}")
             await reports.generate(rt.objects, month, squad)
             data = await reports.fetch(rt.objects, month, squad)

@@ -75,3 +75,5 @@ async def test_the_workbook_shows_the_apis_figures_and_keeps_to_the_squad(
     assert {i["squad_id"] for i in listed.json()["items"]} == {squad}
     future = await client.get("/api/v1/reports/monthly/2099-01", headers=bearer(commander))
     assert future.status_code == 404 and future.json()["code"] == "report_not_found"
+    ancient = await client.get("/api/v1/reports/monthly/0000-01", headers=bearer(commander))
+    assert ancient.status_code == 404
