@@ -52,6 +52,7 @@ from api.patrol.controller import CheckinPointController, SquadCheckinController
 from api.places.controller import PlaceController
 from api.scoping import jurisdiction_guard
 from api.security import BearerAuthMiddleware, VerifiedTokens
+from api.hotspots.controller import HotspotController, PatrolPriorityController
 from api.stats.controller import StatsController
 from api.subjects.controller import SubjectController
 from api.subjects.grades import GradeController
@@ -178,6 +179,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             CaseController,
             ViolationTypeController,
             StatsController,
+            HotspotController,
+            PatrolPriorityController,
             EvidenceController,
             CameraController,
             AlarmController,
