@@ -35,6 +35,7 @@ from api.equipment.controller import EquipmentController, MyEquipmentController
 from api.errors import EXCEPTION_HANDLERS
 from api.evidence.controller import EvidenceController
 from api.health import HealthController
+from api.hotspots.controller import HotspotController, PatrolPriorityController
 from api.integrators.alarms import AlarmController
 from api.integrators.auth import KnownKeys
 from api.integrators.complaints import ComplaintController
@@ -52,7 +53,6 @@ from api.patrol.controller import CheckinPointController, SquadCheckinController
 from api.places.controller import PlaceController
 from api.scoping import jurisdiction_guard
 from api.security import BearerAuthMiddleware, VerifiedTokens
-from api.hotspots.controller import HotspotController, PatrolPriorityController
 from api.stats.controller import StatsController
 from api.subjects.controller import SubjectController
 from api.subjects.grades import GradeController
