@@ -10,6 +10,7 @@ together.
 from __future__ import annotations
 
 from collections import defaultdict
+from functools import lru_cache
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -63,16 +64,21 @@ async def aggregate_week(week: date) -> None:
     )
 
 
+@lru_cache(maxsize=200_000)
+def _ring(cell: str) -> tuple[str, ...]:
+    return tuple(ring1(cell))
+
+
 def _gi(cells: dict[str, int]) -> list[tuple[str, int, float, float, float, bool]]:
     """Gi* over the cells with cases and their ring-1 neighbours (zeros)."""
     index: dict[str, int] = {}
     for cell in cells:
         index.setdefault(cell, len(index))
     for cell in list(cells):
-        for n in ring1(cell):
+        for n in _ring(cell):
             index.setdefault(n, len(index))
     names = list(index)
-    neighbours = [[index[n] for n in ring1(c) if n in index] for c in names]
+    neighbours = [[index[n] for n in _ring(c) if n in index] for c in names]
     counts = np.array([cells.get(c, 0) for c in names], dtype=np.int64)
     z = gi_star(counts, neighbours)
     p = neighbourhood_poisson_p(counts, neighbours)
