@@ -10,8 +10,8 @@ together.
 from __future__ import annotations
 
 from collections import defaultdict
-from functools import lru_cache
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
