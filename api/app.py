@@ -35,6 +35,7 @@ from api.equipment.controller import EquipmentController, MyEquipmentController
 from api.errors import EXCEPTION_HANDLERS
 from api.evidence.controller import EvidenceController
 from api.health import HealthController
+from api.hotspots.controller import HotspotController, PatrolPriorityController
 from api.integrators.alarms import AlarmController
 from api.integrators.auth import KnownKeys
 from api.integrators.complaints import ComplaintController
@@ -180,6 +181,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ViolationTypeController,
             StatsController,
             ReportsController,
+            HotspotController,
+            PatrolPriorityController,
             EvidenceController,
             CameraController,
             AlarmController,

@@ -166,6 +166,7 @@ ERROR_CODES: dict[str, str] = {
     "sms_unavailable": "The SMS gateway is busy or failing; the message is retried.",
     # duty (rosters, leave, roll calls)
     "week_invalid": "A week is written YYYY-Www (ISO week, e.g. 2026-W49) and must exist.",
+    "cell_invalid": "cell is an H3 index (resolution 9 or 10).",
     "shift_ends_before_start": "A shift must end after it starts.",
     "shift_too_long": "A shift lasts at most 24 hours.",
     "shift_outside_week": "A shift must start inside the roster's week (Shanghai time).",

@@ -43,7 +43,7 @@ from api.schemas import (
 from api.security import Principal
 from domain.cases.machine import Actor, may_report
 from domain.cases.model import Source, State
-from domain.errors import Forbidden, NotFound
+from domain.errors import Forbidden, InvalidInput, NotFound
 from domain.geo import CoordType, Location
 from domain.moments import require_offset
 from offsite.runtime import Runtime
@@ -159,6 +159,13 @@ class CaseController(Controller):
         squad_id: SquadQuery = None,
         type: FromQuery[str | None] = None,
         grid: FromQuery[int | None] = None,
+        cell: Annotated[
+            str | None,
+            QueryParameter(
+                pattern=r"^8[0-9a-f]{14}$",
+                description="H3 cell (resolution 9 or 10): the cases a hotspot counts.",
+            ),
+        ] = None,
         source: FromQuery[Source | None] = None,
         overdue: FromQuery[bool | None] = None,
         unassigned: FromQuery[bool | None] = None,
@@ -183,6 +190,7 @@ class CaseController(Controller):
             squad_id=squad_id,
             type=type,
             grid=grid,
+            cell=_cell(cell),
             source=source,
             overdue=overdue,
             unassigned=unassigned,
@@ -423,3 +431,14 @@ class CaseController(Controller):
     ) -> CaseDetail:
         """Add a remark to the timeline; the state does not change."""
         return await _command(rt, principal, case_id, data, idempotency_key, request)
+
+
+def _cell(cell: str | None) -> str | None:
+    """A valid H3 cell of resolution 9 or 10 (400 ``cell_invalid`` otherwise)."""
+    if cell is None:
+        return None
+    import h3
+
+    if not h3.is_valid_cell(cell) or h3.get_resolution(cell) not in (9, 10):
+        raise InvalidInput("cell_invalid", "cell is an H3 index of resolution 9 or 10")
+    return cell

@@ -41,14 +41,21 @@ BoolArray = npt.NDArray[np.bool_]
 def _csr(neighbours: Neighbours) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
     """Each cell's neighbourhood with itself, as CSR (indptr, indices); duplicates and
     self-references in the input are ignored."""
-    rows = [sorted({i, *(int(j) for j in ring)}) for i, ring in enumerate(neighbours)]
-    sizes = np.fromiter((len(r) for r in rows), dtype=np.intp, count=len(rows))
-    indptr = np.zeros(len(rows) + 1, dtype=np.intp)
-    np.cumsum(sizes, out=indptr[1:])
-    indices = np.fromiter((j for r in rows for j in r), dtype=np.intp, count=int(indptr[-1]))
-    n = len(rows)
-    if indices.size and (indices.min() < 0 or indices.max() >= n):
+    n = len(neighbours)
+    sizes = np.fromiter((len(r) for r in neighbours), dtype=np.int64, count=n)
+    flat = np.fromiter(
+        (int(j) for r in neighbours for j in r), dtype=np.int64, count=int(sizes.sum())
+    )
+    if flat.size and (flat.min() < 0 or flat.max() >= n):
         raise ValueError("a neighbour index is outside the cells")
+    own = np.arange(n, dtype=np.int64)
+    src = np.concatenate([np.repeat(own, sizes), own])
+    dst = np.concatenate([flat, own])
+    pairs = np.unique(src * max(n, 1) + dst)  # sorted by cell, then neighbour; no duplicates
+    cell, indices = np.divmod(pairs, max(n, 1))
+    indptr = np.zeros(n + 1, dtype=np.intp)
+    np.cumsum(np.bincount(cell, minlength=n), out=indptr[1:])
+    indices = indices.astype(np.intp)
     return indptr, indices
 
 

@@ -52,6 +52,8 @@ class BoardQuery(msgspec.Struct, frozen=True, kw_only=True):
     squad_id: int | None = None
     type: str | None = None
     grid: int | None = None
+    # An H3 cell (resolution 9 or 10, by the index): the cases a hotspot map cell counts.
+    cell: str | None = None
     source: Source | None = None
     overdue: bool | None = None
     unassigned: bool | None = None
@@ -65,6 +67,12 @@ class BoardQuery(msgspec.Struct, frozen=True, kw_only=True):
     open: bool | None = None
     limit: int = 50
     cursor: str | None = None
+
+    @property
+    def cell_resolution(self) -> int:
+        import h3
+
+        return int(h3.get_resolution(self.cell)) if self.cell else 9
 
 
 EARTH_M = 6_371_000.0
@@ -158,6 +166,9 @@ async def list_cases(
     ):
         if value is not None:
             add(f"c.{column} = {{}}", value)
+    if q.cell is not None:
+        column = "h3_r10" if q.cell_resolution == 10 else "h3_r9"
+        add(f"c.{column} = {{}}", q.cell)
     if q.overdue is not None:
         add("c.overdue = {}", q.overdue)
     if q.unassigned:

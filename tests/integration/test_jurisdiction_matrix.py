@@ -194,6 +194,10 @@ OPERATIONS: dict[str, Op] = {
     "get_my_equipment": Op(Kind.self_),
     # figures
     "get_indicators": Op(Kind.scoped),
+    "list_hotspots": Op(Kind.scoped),
+    "hotspots_geojson": Op(Kind.scoped),
+    "list_repeat_places": Op(Kind.scoped),
+    "list_patrol_priorities": Op(Kind.owned),
     "get_precision": Op(Kind.scoped),
     "get_programme_figures": Op(Kind.scoped),
     "get_squad_ranking": Op(Kind.scoped),

@@ -142,6 +142,7 @@ export const ERROR_MESSAGES: Record<ErrorCode, string> = {
   sms_unreachable: "暂时连不上短信服务",
   sms_unavailable: "短信服务暂不可用",
   week_invalid: "周次有误",
+  cell_invalid: "网格单元编号有误",
   shift_ends_before_start: "班次结束时间须晚于开始时间",
   shift_too_long: "单个班次不能超过 24 小时",
   shift_outside_week: "班次须在本周内开始",

@@ -1089,6 +1089,69 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/hotspots": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * ListHotspots
+         * @description The week's hot cells (Getis-Ord Gi* over each squad's cells, Benjamini–Hochberg
+         *     at q = 0.05, z > 0), hottest first, with their trend over the last 4 weeks. Read
+         *     from the refresh job's results (``refreshed_at``); 400 ``week_invalid``.
+         */
+        get: operations["list_hotspots"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/hotspots/geojson": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * HotspotsGeojson
+         * @description The same hot cells as a GeoJSON FeatureCollection of hexagons in ``coord_type``.
+         */
+        get: operations["hotspots_geojson"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/hotspots/places": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * ListRepeatPlaces
+         * @description Repeat places (高发点位): at least ``min_cases`` cases of one type within 50 m
+         *     in the last ``days`` days, most cases first.
+         */
+        get: operations["list_repeat_places"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/integrator-keys": {
         parameters: {
             query?: never;
@@ -1874,6 +1937,28 @@ export interface paths {
          *     their own squad only.
          */
         get: operations["list_squad_officers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/squads/{squad_id}/patrol-priorities": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * ListPatrolPriorities
+         * @description The squad's patrol priorities (巡查重点) for the week: D then C subjects inside a
+         *     hot cell, hot cells (persistent, new, intermittent, fading), repeat places, other
+         *     D/C subjects; each with a reason and the check-in points inside it.
+         */
+        get: operations["list_patrol_priorities"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3198,6 +3283,11 @@ export interface components {
          * @enum {string}
          */
         Category: "city_appearance" | "advertising" | "construction" | "street_order" | "inspection";
+        /** Centre */
+        Centre: {
+            lat: number;
+            lng: number;
+        };
         /** ChainCheck */
         ChainCheck: {
             broken_at_seq: number | null;
@@ -3652,6 +3742,7 @@ export interface components {
          *     - `sms_unreachable`: The SMS gateway did not answer.
          *     - `sms_unavailable`: The SMS gateway is busy or failing; the message is retried.
          *     - `week_invalid`: A week is written YYYY-Www (ISO week, e.g. 2026-W49) and must exist.
+         *     - `cell_invalid`: cell is an H3 index (resolution 9 or 10).
          *     - `shift_ends_before_start`: A shift must end after it starts.
          *     - `shift_too_long`: A shift lasts at most 24 hours.
          *     - `shift_outside_week`: A shift must start inside the roster's week (Shanghai time).
@@ -3684,7 +3775,7 @@ export interface components {
          *     - `assignment_span_invalid`: An assignment ends after it starts, within 31 days.
          * @enum {string}
          */
-        ErrorCode: "invalid_request" | "bad_request" | "cursor_invalid" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "location_invalid" | "bbox_invalid" | "internal_error" | "text_invalid" | "value_out_of_range" | "body_invalid" | "body_too_deep" | "target_url_invalid" | "database_unavailable" | "service_unavailable" | "storage_unavailable" | "http_error" | "app_not_built" | "auth_required" | "token_invalid" | "token_expired" | "session_ended" | "invalid_credentials" | "account_disabled" | "login_throttled" | "rate_limited" | "refresh_token_invalid" | "refresh_token_expired" | "refresh_token_revoked" | "refresh_token_reused" | "wechat_not_bound" | "wechat_already_bound" | "binding_code_invalid" | "wechat_code_invalid" | "wechat_rate_limited" | "wechat_user_blocked" | "wechat_busy" | "wechat_error" | "wechat_unreachable" | "wechat_not_configured" | "forbidden" | "role_forbidden" | "out_of_jurisdiction" | "user_not_found" | "username_taken" | "squad_not_found" | "squad_required" | "squad_not_allowed" | "bootstrap_admin_invalid" | "integrator_key_not_found" | "report_not_found" | "case_not_found" | "case_version_conflict" | "case_state_invalid" | "not_assignee" | "already_assigned" | "officer_not_in_squad" | "already_emergency" | "not_emergency" | "already_responding" | "officer_not_available" | "not_responder" | "already_acknowledged" | "already_arrived" | "rectify_by_required" | "rectify_by_past" | "rectify_by_not_later" | "datetime_without_offset" | "external_ref_required" | "outcome_not_on_site" | "command_unknown" | "source_forbidden" | "idempotency_key_invalid" | "idempotency_key_reused" | "violation_type_unknown" | "violation_type_invalid" | "period_invalid" | "subject_not_found" | "photo_required" | "evidence_checks_pending" | "evidence_invalid" | "file_too_large" | "camera_not_found" | "camera_device_taken" | "camera_in_use" | "source_url_invalid" | "source_url_credentials" | "zone_key_duplicate" | "zone_polygon_invalid" | "api_key_invalid" | "scope_missing" | "alarm_type_unknown" | "image_invalid" | "location_required" | "evidence_not_found" | "content_type_unsupported" | "constraint_violation" | "complaint_category_unknown" | "webhook_not_found" | "notification_not_found" | "stream_cursor_invalid" | "wechat_token_refused" | "case_outside_squads" | "subject_duplicate" | "subject_details_mismatch" | "credit_code_invalid" | "register_format_unsupported" | "register_unreadable" | "register_empty" | "register_columns" | "register_too_large" | "inspection_clean" | "violation_type_required" | "structure_exists" | "structure_not_found" | "structure_state_invalid" | "deadline_invalid" | "area_exceeds_verified" | "block_not_found" | "block_polygon_invalid" | "spot_check_item_unknown" | "month_invalid" | "outbox_row_not_dead" | "override_until_past" | "register_rows_rejected" | "sms_not_configured" | "sms_unreachable" | "sms_unavailable" | "week_invalid" | "shift_ends_before_start" | "shift_too_long" | "shift_outside_week" | "shift_overlap" | "shift_officer_invalid" | "shift_grid_invalid" | "leave_ends_before_start" | "leave_overlap" | "leave_not_found" | "officer_not_found" | "officer_not_on_shift" | "roll_call_not_found" | "roll_call_answered" | "roll_call_photo_missing" | "time_range_invalid" | "checkin_point_not_found" | "checkin_point_inactive" | "checkin_outside_radius" | "checkin_too_soon" | "checkin_plan_invalid" | "checkin_binding_invalid" | "checkin_period_invalid" | "equipment_not_found" | "equipment_code_taken" | "equipment_inactive" | "equipment_holder_invalid" | "equipment_assignment_overlap" | "assignment_not_found" | "assignment_over" | "assignment_span_invalid";
+        ErrorCode: "invalid_request" | "bad_request" | "cursor_invalid" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "location_invalid" | "bbox_invalid" | "internal_error" | "text_invalid" | "value_out_of_range" | "body_invalid" | "body_too_deep" | "target_url_invalid" | "database_unavailable" | "service_unavailable" | "storage_unavailable" | "http_error" | "app_not_built" | "auth_required" | "token_invalid" | "token_expired" | "session_ended" | "invalid_credentials" | "account_disabled" | "login_throttled" | "rate_limited" | "refresh_token_invalid" | "refresh_token_expired" | "refresh_token_revoked" | "refresh_token_reused" | "wechat_not_bound" | "wechat_already_bound" | "binding_code_invalid" | "wechat_code_invalid" | "wechat_rate_limited" | "wechat_user_blocked" | "wechat_busy" | "wechat_error" | "wechat_unreachable" | "wechat_not_configured" | "forbidden" | "role_forbidden" | "out_of_jurisdiction" | "user_not_found" | "username_taken" | "squad_not_found" | "squad_required" | "squad_not_allowed" | "bootstrap_admin_invalid" | "integrator_key_not_found" | "report_not_found" | "case_not_found" | "case_version_conflict" | "case_state_invalid" | "not_assignee" | "already_assigned" | "officer_not_in_squad" | "already_emergency" | "not_emergency" | "already_responding" | "officer_not_available" | "not_responder" | "already_acknowledged" | "already_arrived" | "rectify_by_required" | "rectify_by_past" | "rectify_by_not_later" | "datetime_without_offset" | "external_ref_required" | "outcome_not_on_site" | "command_unknown" | "source_forbidden" | "idempotency_key_invalid" | "idempotency_key_reused" | "violation_type_unknown" | "violation_type_invalid" | "period_invalid" | "subject_not_found" | "photo_required" | "evidence_checks_pending" | "evidence_invalid" | "file_too_large" | "camera_not_found" | "camera_device_taken" | "camera_in_use" | "source_url_invalid" | "source_url_credentials" | "zone_key_duplicate" | "zone_polygon_invalid" | "api_key_invalid" | "scope_missing" | "alarm_type_unknown" | "image_invalid" | "location_required" | "evidence_not_found" | "content_type_unsupported" | "constraint_violation" | "complaint_category_unknown" | "webhook_not_found" | "notification_not_found" | "stream_cursor_invalid" | "wechat_token_refused" | "case_outside_squads" | "subject_duplicate" | "subject_details_mismatch" | "credit_code_invalid" | "register_format_unsupported" | "register_unreadable" | "register_empty" | "register_columns" | "register_too_large" | "inspection_clean" | "violation_type_required" | "structure_exists" | "structure_not_found" | "structure_state_invalid" | "deadline_invalid" | "area_exceeds_verified" | "block_not_found" | "block_polygon_invalid" | "spot_check_item_unknown" | "month_invalid" | "outbox_row_not_dead" | "override_until_past" | "register_rows_rejected" | "sms_not_configured" | "sms_unreachable" | "sms_unavailable" | "week_invalid" | "cell_invalid" | "shift_ends_before_start" | "shift_too_long" | "shift_outside_week" | "shift_overlap" | "shift_officer_invalid" | "shift_grid_invalid" | "leave_ends_before_start" | "leave_overlap" | "leave_not_found" | "officer_not_found" | "officer_not_on_shift" | "roll_call_not_found" | "roll_call_answered" | "roll_call_photo_missing" | "time_range_invalid" | "checkin_point_not_found" | "checkin_point_inactive" | "checkin_outside_radius" | "checkin_too_soon" | "checkin_plan_invalid" | "checkin_binding_invalid" | "checkin_period_invalid" | "equipment_not_found" | "equipment_code_taken" | "equipment_inactive" | "equipment_holder_invalid" | "equipment_assignment_overlap" | "assignment_not_found" | "assignment_over" | "assignment_span_invalid";
         /** EvidenceRead */
         EvidenceRead: {
             case_id: number;
@@ -3910,6 +4001,28 @@ export interface components {
             /** Format: date-time */
             starts_at: string;
             user_id: number;
+        };
+        /** HotspotItem */
+        HotspotItem: {
+            cases: number;
+            cell: string;
+            centre: components["schemas"]["Centre"];
+            p: number;
+            q: number;
+            rank: number;
+            resolution: number;
+            squad_id: number;
+            squad_name: string;
+            trend: string | null;
+            violation_type: string | null;
+            weeks_hot: number;
+            z: number;
+        };
+        /** HotspotList */
+        HotspotList: {
+            items: components["schemas"]["HotspotItem"][];
+            refreshed_at: string | null;
+            week: string;
         };
         /** ImportReport */
         ImportReport: {
@@ -4427,6 +4540,25 @@ export interface components {
             /** @constant */
             type: "business_premises";
         };
+        /** PriorityItem */
+        PriorityItem: {
+            cell: string | null;
+            centre: components["schemas"]["Centre"];
+            checkin_point_ids: number[];
+            grade: string | null;
+            kind: string;
+            rank: number;
+            reason: string;
+            score: number;
+            subject_id: number | null;
+            violation_type: string | null;
+        };
+        /** PriorityList */
+        PriorityList: {
+            items: components["schemas"]["PriorityItem"][];
+            squad_id: number;
+            week: string;
+        };
         /** ProgrammeFigures */
         ProgrammeFigures: {
             blocks: components["schemas"]["Blocks"];
@@ -4548,6 +4680,24 @@ export interface components {
         RepeatOffenderReport: {
             items: components["schemas"]["RepeatOffender"][];
             month: string;
+        };
+        /** RepeatPlaceItem */
+        RepeatPlaceItem: {
+            address: string | null;
+            case_ids: number[];
+            cases: number;
+            centre: components["schemas"]["Centre"];
+            /** Format: date-time */
+            first_at: string;
+            /** Format: date-time */
+            last_at: string;
+            rank: number;
+            squad_id: number;
+            violation_type: string;
+        };
+        /** RepeatPlaceList */
+        RepeatPlaceList: {
+            items: components["schemas"]["RepeatPlaceItem"][];
         };
         /** ReportEntry */
         ReportEntry: {
@@ -6112,6 +6262,8 @@ export interface operations {
                 squad_id?: number | null;
                 type?: string | null;
                 grid?: number | null;
+                /** @description H3 cell (resolution 9 or 10): the cases a hotspot counts. */
+                cell?: string | null;
                 source?: components["schemas"]["Source"] | null;
                 overdue?: boolean | null;
                 unassigned?: boolean | null;
@@ -8131,6 +8283,155 @@ export interface operations {
             };
         };
     };
+    list_hotspots: {
+        parameters: {
+            query?: {
+                /** @description ISO week YYYY-Www (Shanghai); default the last complete week. */
+                week?: string | null;
+                /** @description Only this squad (中队); squad roles may name only their own (else 403). */
+                squad_id?: number | null;
+                /** @description Violation type code; omitted: all types. */
+                type?: string | null;
+                /** @description H3 resolution. */
+                resolution?: number;
+                /** @description Coordinate system of every location in the answer (stored as WGS-84). */
+                coord_type?: components["schemas"]["CoordType"];
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HotspotList"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    hotspots_geojson: {
+        parameters: {
+            query?: {
+                /** @description ISO week YYYY-Www (Shanghai); default the last complete week. */
+                week?: string | null;
+                /** @description Only this squad (中队); squad roles may name only their own (else 403). */
+                squad_id?: number | null;
+                /** @description Violation type code; omitted: all types. */
+                type?: string | null;
+                /** @description H3 resolution. */
+                resolution?: number;
+                /** @description Coordinate system of every location in the answer (stored as WGS-84). */
+                coord_type?: components["schemas"]["CoordType"];
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_repeat_places: {
+        parameters: {
+            query?: {
+                /** @description Only this squad (中队); squad roles may name only their own (else 403). */
+                squad_id?: number | null;
+                /** @description Violation type code; omitted: all types. */
+                type?: string | null;
+                days?: number;
+                min_cases?: number;
+                /** @description Coordinate system of every location in the answer (stored as WGS-84). */
+                coord_type?: components["schemas"]["CoordType"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RepeatPlaceList"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     list_integrator_keys: {
         parameters: {
             query?: {
@@ -9855,6 +10156,51 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["OfficerPage"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Refused: see `code` (ErrorCode lists them all). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_patrol_priorities: {
+        parameters: {
+            query?: {
+                /** @description ISO week YYYY-Www (Shanghai); default the last complete week. */
+                week?: string | null;
+                /** @description Coordinate system of every location in the answer (stored as WGS-84). */
+                coord_type?: components["schemas"]["CoordType"];
+            };
+            header?: never;
+            path: {
+                squad_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PriorityList"];
                 };
             };
             /** @description Refused: see `code` (ErrorCode lists them all). */
