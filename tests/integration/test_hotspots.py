@@ -4,8 +4,9 @@ cases; squad B sees none of it; patrol priorities rank with reasons; backfill fi
 from __future__ import annotations
 
 import importlib
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
 import h3
 import pytest
@@ -39,6 +40,8 @@ async def _plant(client: AppClient) -> tuple[dict[str, Any], list[int]]:
 
 
 async def test_a_planted_cluster_is_found_listed_and_scoped(client: AppClient) -> None:
+    # Other tests report at the same corner: the cell's cases since this test began are ours.
+    began = datetime.now(UTC)
     _, ids = await _plant(client)
     from storage.hotspots import SHANGHAI
 
@@ -65,7 +68,8 @@ async def test_a_planted_cluster_is_found_listed_and_scoped(client: AppClient) -
     assert feature["properties"]["cell"] == cell
 
     cases = await client.get(
-        f"/api/v1/cases?cell={cell}&type={TYPE}&limit=100", headers=bearer(leader)
+        f"/api/v1/cases?cell={cell}&type={TYPE}&limit=100&from={quote(began.isoformat())}",
+        headers=bearer(leader),
     )
     assert cases.status_code == 200, cases.text
     assert {c["id"] for c in cases.json()["items"]} == set(ids)
