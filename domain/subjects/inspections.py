@@ -1,5 +1,9 @@
 """Routine inspections (日常检查): how often each grade is visited, when a subject's first
-visit falls (spread, not all on one day), and what is checked for each kind of subject."""
+visit falls (spread, not all on one day), and what is checked for each kind of subject.
+
+Patrol priorities feed the plan: a subject inside a hot cell of last week (高发区域) is
+visited twice as often as its grade says, but at most once a day, and its next visit is
+brought forward to fit that rhythm as soon as the cell turns hot."""
 
 from __future__ import annotations
 
@@ -24,10 +28,22 @@ CHECKLISTS: dict[SubjectKind, tuple[str, ...]] = {
 }
 
 _GOLDEN = 0.6180339887498949
+HOTSPOT_FACTOR = 0.5  # inside a hot cell: twice as often
+MIN_INTERVAL = timedelta(days=1)  # the plan runs once a day
 
 
-def every(grade: Grade, policy: GradingPolicy) -> timedelta:
-    return timedelta(days=policy.inspect_every_days[grade])
+def every(grade: Grade, policy: GradingPolicy, *, in_hotspot: bool = False) -> timedelta:
+    """How often a subject of ``grade`` is visited; more often inside a hot cell."""
+    interval = timedelta(days=policy.inspect_every_days[grade])
+    if not in_hotspot:
+        return interval
+    return max(interval * HOTSPOT_FACTOR, min(interval, MIN_INTERVAL))
+
+
+def brought_forward(due: datetime, interval: timedelta, day_start: datetime) -> datetime:
+    """The next visit of a subject that now sits in a hot cell: no later than one (hot)
+    interval from the day's start; an earlier visit stays where it is."""
+    return min(due, day_start + interval)
 
 
 def first_due(subject_id: int, interval: timedelta, start: datetime) -> datetime:

@@ -7,12 +7,14 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import h3
 import pytest
 
 from domain.org import Role
 from domain.subjects.grading import Grade
 from domain.subjects.inspections import every
 from offsite.runtime import Runtime
+from storage.hotspots import ALL_TYPES, last_complete_week
 from storage.inspections import plan_day
 from storage.tables import Case, Subject
 from tests.factories import make_user, squad_id
@@ -24,7 +26,9 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 XINZHUANG = "310112101"  # a squad the other inspection tests leave alone
 
 
-async def _subjects(grades: list[Grade]) -> list[int]:
+async def _subjects(
+    grades: list[Grade], lng: float = 121.36948, lat: float = 31.10955
+) -> list[int]:
     now = datetime.now(UTC)
     squad = await squad_id(XINZHUANG)
     ids = []
@@ -34,8 +38,8 @@ async def _subjects(grades: list[Grade]) -> list[int]:
                 kind="merchant",
                 name=f"巡检{n}",
                 address="莘庄",
-                lng=121.36948,
-                lat=31.10955,
+                lng=lng,
+                lat=lat,
                 squad=squad,
                 grade=grade.value,
                 grade_computed=grade.value,
@@ -140,3 +144,42 @@ async def test_a_clean_inspection_closes_and_a_failed_one_becomes_a_violation_ca
         client, tokens, found, "inspect", expect=409, items=[{"item": "门责区整洁", "passed": True}]
     )
     assert erased["code"] == "case_state_invalid"
+
+
+async def test_subjects_inside_a_hot_cell_are_visited_twice_as_often(client: AppClient) -> None:
+    runtime: Runtime = client.app.state.runtime
+    await make_user(Role.officer, squad_code=XINZHUANG)
+    squad = await squad_id(XINZHUANG)
+    lng, lat = 121.3800, 31.1150  # apart from the other tests' subjects
+    hot = await _subjects([Grade.B] * 3, lng, lat)
+    cold = await _subjects([Grade.B] * 3, lng + 0.01, lat + 0.01)  # ~1.5 km away
+    start = datetime(2027, 9, 6, tzinfo=SHANGHAI)  # a Monday
+    # The refresh found the hot subjects' cell hot in both weeks before the plan's days.
+    for monday in (start, start + timedelta(days=7)):
+        await Case.raw(
+            """INSERT INTO hotspot (week, squad, violation_type, resolution, cell, cases, z, p,
+                                    q, hot, trend, weeks_hot, rank, refreshed_at)
+               VALUES ({}, {}, {}, 9, {}, 12, 4.2, 0.0001, 0.001, true, 'persistent', 3, 1,
+                       now())""",
+            last_complete_week(monday),
+            squad,
+            ALL_TYPES,
+            h3.latlng_to_cell(lat, lng, 9),
+        )
+    for day in range(14):
+        day_start = start + timedelta(days=day)
+        await plan_day(
+            runtime.cases, runtime.grading_policy, day_start, day_start + timedelta(hours=6)
+        )
+        await Case.update({Case.state: "closed", Case.outcome: "not_found"}).where(
+            Case.subject.is_in(hot + cold) & (Case.source == "inspection")
+        )
+    rows = await Case.select(Case.subject, Case.description).where(
+        Case.subject.is_in(hot + cold) & (Case.source == "inspection")
+    )
+    visits = Counter(r["subject"] for r in rows)
+    # Grade B: every 7 days, so two visits in 14 days; inside the hot cell every 3.5 days
+    # (the first brought forward into the first 3.5 days), so three or four.
+    assert [visits[s] for s in cold] == [2, 2, 2], visits
+    assert all(visits[s] >= 3 for s in hot), visits
+    assert all(("高发区域" in r["description"]) == (r["subject"] in hot) for r in rows)
