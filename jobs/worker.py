@@ -29,7 +29,7 @@ from jobs.duty import expire_roll_call, purge_old_positions, settle_roll_calls
 from jobs.escalation import escalate_deadlines
 from jobs.evidence import CHECK_TRIES, check_evidence, check_stuck_evidence, clean_up_uploads
 from jobs.grading import grade_subjects
-from jobs.hotspots import refresh_hotspots
+from jobs.hotspots import refresh_hotspots, refresh_repeat_places
 from jobs.housekeeping import (
     purge_expired_refresh_tokens,
     purge_old_idempotency_records,
@@ -122,6 +122,7 @@ class WorkerSettings:
         score_blocks,
         generate_monthly_reports,
         refresh_hotspots,
+        refresh_repeat_places,
         expire_roll_call,
         settle_roll_calls,
         purge_old_positions,
@@ -142,6 +143,7 @@ class WorkerSettings:
         cron(score_blocks, hour={1}, minute={10}, unique=True, timeout=3600),
         cron(generate_monthly_reports, day={1}, hour={1}, minute={30}, unique=True, timeout=3600),
         cron(refresh_hotspots, minute={30}, unique=True, timeout=1800),
+        cron(refresh_repeat_places, minute={35}, unique=True, timeout=1800),
         cron(clean_up_uploads, minute={41}, unique=True, timeout=1800),
         cron(poll_cameras, second=set(range(0, 60, 5)), unique=True, timeout=30),
         # Roll calls past their deadline, whatever happened to their deadline jobs.

@@ -20,7 +20,6 @@ import numpy as np
 
 from domain.hotspots import benjamini_hochberg, classify, gi_star, neighbourhood_poisson_p
 from domain.hotspots.cells import ring1
-from domain.hotspots.places import PlacedCase
 from domain.org.roles import Scope
 from storage.tables import Case
 
@@ -196,43 +195,3 @@ async def hotspots(
     refreshed = await Case.raw("SELECT max(refreshed_at) AS at FROM hotspot WHERE week = {}", week)
     at = refreshed[0]["at"] if refreshed else None
     return at, [HotspotRow(**{k: v for k, v in r.items() if k != "refreshed_at"}) for r in rows]
-
-
-async def placed_cases(
-    scope: Scope, since: datetime, *, squad_id: int | None, violation_type: str | None
-) -> list[tuple[PlacedCase, int, str]]:
-    """Located cases created since ``since`` in the jurisdiction: (case, squad, address)."""
-    args: list[object] = [since]
-    where = [
-        "c.created_at >= {}",
-        "c.lng IS NOT NULL",
-        "c.lat IS NOT NULL",
-        "c.squad IS NOT NULL",
-        "c.state <> 'dismissed'",
-    ]
-    own = scope.narrowed(squad_id).squad_id
-    if own is not None:
-        where.append("c.squad = {}")
-        args.append(own)
-    if violation_type is not None:
-        where.append("c.violation_type = {}")
-        args.append(violation_type)
-    rows = await Case.raw(
-        f"""SELECT c.id, c.violation_type, c.lng, c.lat, c.created_at, c.squad, c.address
-              FROM enforcement_case c WHERE {" AND ".join(where)} LIMIT 50000""",
-        *args,
-    )
-    return [
-        (
-            PlacedCase(
-                id=r["id"],
-                violation_type=r["violation_type"],
-                lng=r["lng"],
-                lat=r["lat"],
-                created_at=r["created_at"],
-            ),
-            r["squad"],
-            r["address"],
-        )
-        for r in rows
-    ]

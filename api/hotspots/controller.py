@@ -3,8 +3,8 @@ a squad's patrol priorities (巡查重点). Everything is limited to the caller'
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
-from typing import Annotated, Any
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
 
 import h3
 import msgspec
@@ -15,9 +15,9 @@ from api.deps import Caller
 from api.schemas import INT4_MAX, CoordTypeQuery, SquadQuery
 from domain.duty.roster import parse_week
 from domain.geo import CoordType
-from domain.hotspots import repeat_places
 from domain.hotspots.priorities import GradedSubject, HotCell, Place, rank_priorities
 from storage import hotspots as store
+from storage import repeat_places
 from storage.map import point
 from storage.tables import Case
 
@@ -76,6 +76,8 @@ class RepeatPlaceItem(msgspec.Struct, frozen=True):
 
 
 class RepeatPlaceList(msgspec.Struct, frozen=True):
+    days: int
+    refreshed_at: datetime | None  # when the hourly refresh last found the window's places
     items: list[RepeatPlaceItem]
 
 
@@ -214,51 +216,44 @@ class HotspotController(Controller):
         principal: Caller,
         squad_id: SquadQuery = None,
         type: TypeQuery = None,
-        days: Annotated[int, QueryParameter(ge=1, le=90)] = 30,
+        days: Annotated[
+            Literal[7, 30, 90],
+            QueryParameter(description="The window: the last 7, 30 or 90 days."),
+        ] = 30,
         min_cases: Annotated[int, QueryParameter(ge=2, le=100)] = 3,
         coord_type: CoordTypeQuery = CoordType.wgs84,
+        limit: LimitQuery = 100,
     ) -> RepeatPlaceList:
         """Repeat places (高发点位): at least ``min_cases`` cases of one type within 50 m
-        in the last ``days`` days, most cases first."""
-        return RepeatPlaceList(
-            await _places(principal.scope, squad_id, type, days, min_cases, coord_type)
+        in the last ``days`` days, most cases first. Found by the hourly refresh
+        (``refreshed_at``), from which ``days`` counts back."""
+        at, rows = await repeat_places.places(
+            principal.scope,
+            days=days,
+            min_cases=min_cases,
+            squad_id=squad_id,
+            violation_type=type,
+            limit=limit,
         )
+        return RepeatPlaceList(days, at, _place_items(rows, coord_type))
 
 
-async def _places(
-    scope: Any,
-    squad_id: int | None,
-    type: str | None,
-    days: int,
-    min_cases: int,
-    coord_type: CoordType,
+def _place_items(
+    rows: list[repeat_places.PlaceRow], coord_type: CoordType
 ) -> list[RepeatPlaceItem]:
-    now = datetime.now(UTC)
-    window = timedelta(days=days)
-    rows = await store.placed_cases(scope, now - window, squad_id=squad_id, violation_type=type)
-    by_squad: dict[int, list[Any]] = {}
-    info: dict[int, tuple[int, str]] = {}
-    for case, squad, address in rows:
-        by_squad.setdefault(squad, []).append(case)
-        info[case.id] = (squad, address)
-    found = []
-    for squad, cases in by_squad.items():
-        for place in repeat_places(cases, now, min_cases=min_cases, window=window):
-            found.append((squad, place))
-    found.sort(key=lambda sp: (-sp[1].cases, sp[1].first_at))
     return [
         RepeatPlaceItem(
             rank=i,
             violation_type=p.violation_type,
-            squad_id=squad,
+            squad_id=p.squad,
             cases=p.cases,
-            case_ids=list(p.case_ids),
+            case_ids=p.case_ids,
             first_at=p.first_at,
             last_at=p.last_at,
             centre=_centre(p.lng, p.lat, coord_type),
-            address=info[p.centre_case_id][1] or None,
+            address=p.address or None,
         )
-        for i, (squad, p) in enumerate(found, start=1)
+        for i, p in enumerate(rows, start=1)
     ]
 
 
@@ -303,10 +298,14 @@ class PatrolPriorityController(Controller):
                 type_name=names.get(p.violation_type, ""),
                 cases=p.cases,
                 cell=None,
-                lng=lng,
-                lat=lat,
+                lng=p.lng,
+                lat=p.lat,
             )
-            for p, (lng, lat) in await _wgs_places(scope, squad_id)
+            for p in (
+                await repeat_places.places(
+                    scope, days=30, min_cases=3, squad_id=squad_id, violation_type=None, limit=50
+                )
+            )[1]
         ]
         subjects = [
             GradedSubject(
@@ -350,10 +349,3 @@ class PatrolPriorityController(Controller):
 async def _type_names() -> dict[str, str]:
     rows = await Case.raw("SELECT code, definition->>'name_zh' AS name_zh FROM violation_type")
     return {r["code"]: r["name_zh"] for r in rows}
-
-
-async def _wgs_places(
-    scope: Any, squad_id: int
-) -> list[tuple[RepeatPlaceItem, tuple[float, float]]]:
-    items = await _places(scope, squad_id, None, 30, 3, CoordType.wgs84)
-    return [(p, (p.centre.lng, p.centre.lat)) for p in items]

@@ -12,6 +12,7 @@ import h3
 import pytest
 
 from domain.org import Role
+from storage import repeat_places
 from storage.hotspots import monday_of, refresh_week
 from storage.tables import Case
 from tests.factories import make_user, squad_id
@@ -76,9 +77,19 @@ async def test_a_planted_cluster_is_found_listed_and_scoped(client: AppClient) -
     bad = await client.get("/api/v1/cases?cell=8f0000000000000", headers=bearer(leader))
     assert bad.status_code == 400
 
+    await repeat_places.refresh()
     places = await client.get(f"/api/v1/hotspots/places?type={TYPE}", headers=bearer(leader))
     assert places.status_code == 200
-    assert places.json()["items"][0]["cases"] >= 12
+    found = places.json()
+    assert found["days"] == 30 and found["refreshed_at"] is not None
+    assert found["items"][0]["cases"] >= 12
+    assert set(ids) <= set(found["items"][0]["case_ids"])
+    week_only = await client.get(
+        f"/api/v1/hotspots/places?type={TYPE}&days=7&min_cases=100", headers=bearer(leader)
+    )
+    assert week_only.status_code == 200 and week_only.json()["items"] == []
+    odd = await client.get("/api/v1/hotspots/places?days=10", headers=bearer(leader))
+    assert odd.status_code == 400
 
     other = await login(client, await make_user(Role.squad_leader, squad_code=XINZHUANG))
     for path in (

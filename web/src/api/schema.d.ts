@@ -1141,7 +1141,8 @@ export interface paths {
         /**
          * ListRepeatPlaces
          * @description Repeat places (高发点位): at least ``min_cases`` cases of one type within 50 m
-         *     in the last ``days`` days, most cases first.
+         *     in the last ``days`` days, most cases first. Found by the hourly refresh
+         *     (``refreshed_at``), from which ``days`` counts back.
          */
         get: operations["list_repeat_places"];
         put?: never;
@@ -4697,7 +4698,9 @@ export interface components {
         };
         /** RepeatPlaceList */
         RepeatPlaceList: {
+            days: number;
             items: components["schemas"]["RepeatPlaceItem"][];
+            refreshed_at: string | null;
         };
         /** ReportEntry */
         ReportEntry: {
@@ -8392,10 +8395,12 @@ export interface operations {
                 squad_id?: number | null;
                 /** @description Violation type code; omitted: all types. */
                 type?: string | null;
-                days?: number;
+                /** @description The window: the last 7, 30 or 90 days. */
+                days?: 7 | 30 | 90;
                 min_cases?: number;
                 /** @description Coordinate system of every location in the answer (stored as WGS-84). */
                 coord_type?: components["schemas"]["CoordType"];
+                limit?: number;
             };
             header?: never;
             path?: never;
