@@ -5,7 +5,7 @@ of clustering a month of cases."""
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.engine import engine_finder
 
-ID = "2026-12-03T09:00:00:000000"
+ID = "2026-12-03T09:30:00:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "hotspots: repeat places per window"
 
