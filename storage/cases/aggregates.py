@@ -103,6 +103,27 @@ _REVIEW_DAYS = f"""WITH touched AS (
      GROUP BY 1, 2, 3, 4, 5"""
 
 
+_COUNTS = (
+    "created, cases, dismissed, closed, closed_on_time, extended, overdue, notified,"
+    " self_corrected, flagged_evidence, false_positives, undecided, accept_seconds,"
+    " accepted_n, handle_seconds, handled_n"
+)
+_KEY = "squad, violation_type, source, camera, zone_key"
+_MONTH = "date_trunc('month', {})::date"
+_SUMS = ", ".join(f"sum({c.strip()})" for c in _COUNTS.split(","))
+# The months of the recomputed days, summed again from their days.
+_CASE_MONTHS = f"""INSERT INTO case_figures_month (day, {_KEY}, {_COUNTS})
+    SELECT {_MONTH.format("day")}, {_KEY}, {_SUMS}
+      FROM case_figures_day WHERE {_MONTH.format("day")} = ANY({{}}::date[])
+     GROUP BY 1, 2, 3, 4, 5, 6"""
+_REVIEW_MONTHS = f"""INSERT INTO review_figures_month (day, squad, violation_type, rework, since,
+                                      cases)
+    SELECT {_MONTH.format("day")}, squad, violation_type, rework, {_MONTH.format("since")},
+           sum(cases)
+      FROM review_figures_day WHERE {_MONTH.format("day")} = ANY({{}}::date[])
+     GROUP BY 1, 2, 3, 4, 5"""
+
+
 class Refresh(msgspec.Struct, frozen=True):
     refreshed_at: datetime
     days: int  # the days recomputed
@@ -125,6 +146,11 @@ async def refresh() -> Refresh:
             await Case.raw("DELETE FROM review_figures_day WHERE day = ANY({})", days)
             await Case.raw(_CASE_DAYS, days)
             await Case.raw(_REVIEW_DAYS, days, days)
+            months = sorted({d.replace(day=1) for d in days})
+            await Case.raw("DELETE FROM case_figures_month WHERE day = ANY({})", months)
+            await Case.raw("DELETE FROM review_figures_month WHERE day = ANY({})", months)
+            await Case.raw(_CASE_MONTHS, months)
+            await Case.raw(_REVIEW_MONTHS, months)
         at: datetime = rows[0]["at"]
         await Case.raw(
             """INSERT INTO figures_refresh (refreshed_at, days) VALUES ({}, {})
@@ -146,7 +172,9 @@ async def rebuild() -> Refresh:
                 UNION SELECT DISTINCT {_SHANGHAI_DAY.format("e.at")} FROM case_event e
                        WHERE {REVIEW_DECISION}
                 UNION SELECT day FROM case_figures_day
-                UNION SELECT day FROM review_figures_day"""
+                UNION SELECT day FROM review_figures_day
+                UNION SELECT day FROM case_figures_month
+                UNION SELECT day FROM review_figures_month"""
         )
     return await refresh()
 

@@ -11,7 +11,14 @@ from datetime import datetime
 import msgspec
 
 from domain.assessment import Rates, score
-from storage.cases.figures import GroupBy, Indicators, days_of, empty_indicators, indicators
+from storage.cases.figures import (
+    GroupBy,
+    Indicators,
+    days_of,
+    empty_indicators,
+    indicators,
+    tables_of,
+)
 from storage.tables import Case
 
 
@@ -110,11 +117,17 @@ async def breakdown(start: datetime, end: datetime, *, squad_id: int | None) -> 
     if squad_id is not None:
         where += " AND squad = {}"
         args.append(squad_id)
+    # By day from the days; the rest from the months when the period is whole months.
     rows = await Case.raw(
-        f"""SELECT source, violation_type, squad AS squad_id,
-                   to_char(day, 'YYYY-MM-DD') AS day, sum(created)::int AS cases
+        f"""SELECT source, violation_type, squad AS squad_id, NULL AS day,
+                   sum(created)::int AS cases
+              FROM {tables_of(first, stop)[0]} WHERE {where}
+             GROUP BY GROUPING SETS ((1), (2), (3))
+            UNION ALL
+            SELECT NULL, NULL, NULL, to_char(day, 'YYYY-MM-DD'), sum(created)::int
               FROM case_figures_day WHERE {where}
-             GROUP BY GROUPING SETS ((1), (2), (3), (4))""",
+             GROUP BY day""",
+        *args,
         *args,
     )
     names = await _squad_names()

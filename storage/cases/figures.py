@@ -115,6 +115,7 @@ async def indicators(
     days) in the day tables: the cohort's from the creation days, the review counts from
     each case's first decision day in the period (``since`` before it)."""
     first, stop = days_of(start, end)
+    cases_table, reviews_table = tables_of(first, stop)
     squad_key, type_key = _DAY_KEYS[group_by]
     where = "day >= {} AND day < {}"
     args: list[object] = [first, stop]
@@ -135,12 +136,12 @@ async def indicators(
               FROM (SELECT {squad_key} AS squad_id, {type_key} AS violation_type,
                            {", ".join(_COHORT)}, 0 AS reviewed, 0 AS reworked,
                            accept_seconds, accepted_n, handle_seconds, handled_n
-                      FROM case_figures_day WHERE {where}
+                      FROM {cases_table} WHERE {where}
                     UNION ALL
                     SELECT {squad_key}, {type_key}, {zeros},
                            CASE WHEN rework THEN 0 ELSE cases END,
                            CASE WHEN rework THEN cases ELSE 0 END, 0, 0, 0, 0
-                      FROM review_figures_day
+                      FROM {reviews_table}
                      WHERE {where} AND (since IS NULL OR since < {{}})) u
              GROUP BY 1, 2
              ORDER BY 1 NULLS FIRST, 2 NULLS FIRST""",
@@ -254,6 +255,14 @@ def days_of(start: datetime, end: datetime) -> tuple[date, date]:
     return first.date(), stop.date()
 
 
+def tables_of(first: date, stop: date) -> tuple[str, str]:
+    """The case and review tables to sum for [first, stop): the months' when it is whole
+    months (a year is twelve months of rows), else the days'."""
+    if first.day == 1 and stop.day == 1:
+        return "case_figures_month", "review_figures_month"
+    return "case_figures_day", "review_figures_day"
+
+
 def _float(value: object) -> float | None:
     return None if value is None else round(float(value), 2)  # type: ignore[arg-type]
 
@@ -284,6 +293,7 @@ async def precision(
     """``live_precision``'s figures, summed over the days of [start, end) (whole Shanghai
     days) in ``case_figures_day``."""
     first, stop = days_of(start, end)
+    cases_table = tables_of(first, stop)[0]
     where = "source IN ('camera', 'alarm') AND day >= {} AND day < {}"
     args: list[object] = [first, stop]
     if squad_id is not None:
@@ -293,7 +303,7 @@ async def precision(
         f"""SELECT camera AS camera_id, zone_key, violation_type,
                    sum(created)::int AS alerts, sum(false_positives)::int AS false_positives,
                    sum(undecided)::int AS undecided
-              FROM case_figures_day WHERE {where}
+              FROM {cases_table} WHERE {where}
              GROUP BY 1, 2, 3""",
         *args,
     )
@@ -312,7 +322,16 @@ def _precisions(rows: list[dict[str, Any]]) -> list[Precision]:
                 false_positive_rate=false_positive_rate(r["false_positives"], decided),
             )
         )
-    items.sort(key=lambda p: (p.precision is None, p.precision or 0.0, -p.alerts))
+    items.sort(
+        key=lambda p: (
+            p.precision is None,
+            p.precision or 0.0,
+            -p.alerts,
+            p.camera_id or 0,
+            p.zone_key or "",
+            p.violation_type,
+        )
+    )
     return items
 
 

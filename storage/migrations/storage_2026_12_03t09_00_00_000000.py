@@ -6,7 +6,8 @@ and counts behind the mean minutes. ``review_figures_day``: per Shanghai day of 
 decision, the cases decided that day, keyed also by ``since`` (the case's previous
 decision day, of any decision or of a rework), so that a period counts each case once:
 a case is reviewed in [s, e) exactly on its first decision day there, the one row with
-``since`` null or before ``s``.
+``since`` null or before ``s``. ``case_figures_month`` and ``review_figures_month`` sum
+the days per month, for periods of whole months.
 
 A row depends on its cases' current state, so the statement triggers below record in
 ``figures_dirty`` every day whose rows a change may alter; ``storage.cases.aggregates``
@@ -61,6 +62,15 @@ STATEMENTS = (
         CONSTRAINT review_figures_day_key UNIQUE NULLS NOT DISTINCT
             (day, squad, violation_type, rework, since)
     )""",
+    # The same, summed per month (``day`` is the month's first day; ``since`` its first
+    # day too, which keeps ``since < s`` exact for a period starting on a month's first
+    # day): a year reads twelve months of rows, not 365 days of them.
+    """CREATE TABLE case_figures_month (LIKE case_figures_day,
+        CONSTRAINT case_figures_month_key UNIQUE NULLS NOT DISTINCT
+            (day, squad, violation_type, source, camera, zone_key))""",
+    """CREATE TABLE review_figures_month (LIKE review_figures_day,
+        CONSTRAINT review_figures_month_key UNIQUE NULLS NOT DISTINCT
+            (day, squad, violation_type, rework, since))""",
     # An append-only log: writers never wait on each other or on the refresh (which
     # deletes the rows it has seen, and only those).
     """CREATE TABLE figures_dirty (

@@ -343,6 +343,8 @@ async def _tables() -> list[list[dict[str, Any]]]:
         for table, key in (
             ("case_figures_day", "day, squad, violation_type, source, camera, zone_key"),
             ("review_figures_day", "day, squad, violation_type, rework, since"),
+            ("case_figures_month", "day, squad, violation_type, source, camera, zone_key"),
+            ("review_figures_month", "day, squad, violation_type, rework, since"),
         )
     ]
 
