@@ -13,17 +13,22 @@ a year's day rows at most, never a scan of the cases.
   such day, the only one whose ``since`` is null or before ``s``. So
   ``sum(cases) WHERE s <= day < e AND (since IS NULL OR since < s)`` is exactly the number
   of distinct cases decided in the period, for any period of whole days.
+- ``case_figures_month``, ``review_figures_month``: the same summed per month (``day``
+  and ``since`` the month's first day; ``since < s`` stays exact for ``s`` a month's
+  first day), for periods of whole months: a year reads twelve months of rows.
 
 Statement triggers record in ``figures_dirty`` each day whose rows a change may alter
 (a case's counted columns, a timeline notice, dismissal or decision, a flag on its
-evidence); ``refresh`` recomputes just those days in one transaction, and what was
-committed after its snapshot stays dirty for the next one. Refreshing twice changes
-nothing: a day's rows are deleted and written again from the cases.
+evidence); ``refresh`` recomputes just those days (and their months) in one
+transaction, and what was committed after its snapshot stays dirty for the next one.
+Refreshing twice changes nothing: a day's rows are deleted and written again from the
+cases.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import msgspec
@@ -33,19 +38,19 @@ from storage.db import engine
 from storage.tables import Case
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-# A day's bounds as instants: the Shanghai midnights that begin and end it.
-_DAY_START = "(d.day::timestamp AT TIME ZONE 'Asia/Shanghai')"
-_DAY_END = "((d.day + 1)::timestamp AT TIME ZONE 'Asia/Shanghai')"
 _SHANGHAI_DAY = "(({}) AT TIME ZONE 'Asia/Shanghai')::date"
 # One refresh at a time (the cron, a rebuild); released at commit.
 _LOCK = "SELECT pg_advisory_xact_lock(hashtext('figures_refresh'))"
 
+# The days of one run of consecutive days, [start, end) as instants: one range scan of
+# the cases created in it (a join to a list of days lets the planner scan every case).
 _CASE_DAYS = f"""INSERT INTO case_figures_day (
         day, squad, violation_type, source, camera, zone_key, created, cases, dismissed,
         closed, closed_on_time, extended, overdue, notified, self_corrected,
         flagged_evidence, false_positives, undecided, accept_seconds, accepted_n,
         handle_seconds, handled_n)
-    SELECT d.day, c.squad, c.violation_type, c.source, c.camera, c.zone_key,
+    SELECT {_SHANGHAI_DAY.format("c.created_at")},
+           c.squad, c.violation_type, c.source, c.camera, c.zone_key,
            count(*),
            count(*) FILTER (WHERE c.cohort),
            count(*) FILTER (WHERE c.state = 'dismissed'),
@@ -65,21 +70,18 @@ _CASE_DAYS = f"""INSERT INTO case_figures_day (
            coalesce(sum(extract(epoch FROM c.handled_at - c.dispatched_at))
                         FILTER (WHERE c.cohort), 0),
            count(c.handled_at - c.dispatched_at) FILTER (WHERE c.cohort)
-      FROM unnest({{}}::date[]) AS d(day)
-      CROSS JOIN LATERAL (
-          SELECT c.*, {ACCEPTED} AS cohort, {ACCEPTED} AND {NOTIFIED} AS notified,
-                 {FALSE_POSITIVE} AS false_positive
-            FROM enforcement_case c
-           WHERE c.created_at >= {_DAY_START} AND c.created_at < {_DAY_END}) c
+      FROM (SELECT c.*, {ACCEPTED} AS cohort, {ACCEPTED} AND {NOTIFIED} AS notified,
+                   {FALSE_POSITIVE} AS false_positive
+              FROM enforcement_case c
+             WHERE c.created_at >= {{}} AND c.created_at < {{}}) c
      GROUP BY 1, 2, 3, 4, 5, 6"""
 
 # Per case and Shanghai day, whether it had a decision (and a rework) that day, for the
 # cases with a decision on one of the days; the window reads each case's earlier days.
 _REVIEW_DAYS = f"""WITH touched AS (
         SELECT DISTINCT e."case" AS id
-          FROM unnest({{}}::date[]) AS d(day)
-          JOIN case_event e ON e.at >= {_DAY_START} AND e.at < {_DAY_END}
-         WHERE {REVIEW_DECISION}),
+          FROM case_event e
+         WHERE e.at >= {{}} AND e.at < {{}} AND {REVIEW_DECISION}),
     per_day AS (
         SELECT e."case" AS id, {_SHANGHAI_DAY.format("e.at")} AS day,
                bool_or(coalesce((e.data->>'rework')::boolean, false)) AS rework
@@ -99,7 +101,7 @@ _REVIEW_DAYS = f"""WITH touched AS (
             UNION ALL
             SELECT id, day, true, since_rework FROM dated WHERE rework) r
       JOIN enforcement_case c ON c.id = r.id
-     WHERE r.day = ANY({{}}::date[])
+     WHERE r.day >= {{}} AND r.day < {{}}
      GROUP BY 1, 2, 3, 4, 5"""
 
 
@@ -124,6 +126,21 @@ _REVIEW_MONTHS = f"""INSERT INTO review_figures_month (day, squad, violation_typ
      GROUP BY 1, 2, 3, 4, 5"""
 
 
+def runs(days: Iterable[date]) -> list[tuple[date, date]]:
+    """The days as runs of consecutive days, each [first, stop)."""
+    out: list[tuple[date, date]] = []
+    for d in sorted(set(days)):
+        if out and out[-1][1] == d:
+            out[-1] = (out[-1][0], d + timedelta(days=1))
+        else:
+            out.append((d, d + timedelta(days=1)))
+    return out
+
+
+def _midnight(d: date) -> datetime:
+    return datetime(d.year, d.month, d.day, tzinfo=SHANGHAI)
+
+
 class Refresh(msgspec.Struct, frozen=True):
     refreshed_at: datetime
     days: int  # the days recomputed
@@ -144,8 +161,10 @@ async def refresh() -> Refresh:
         if days:
             await Case.raw("DELETE FROM case_figures_day WHERE day = ANY({})", days)
             await Case.raw("DELETE FROM review_figures_day WHERE day = ANY({})", days)
-            await Case.raw(_CASE_DAYS, days)
-            await Case.raw(_REVIEW_DAYS, days, days)
+            for first, stop in runs(days):
+                start, end = _midnight(first), _midnight(stop)
+                await Case.raw(_CASE_DAYS, start, end)
+                await Case.raw(_REVIEW_DAYS, start, end, first, stop)
             months = sorted({d.replace(day=1) for d in days})
             await Case.raw("DELETE FROM case_figures_month WHERE day = ANY({})", months)
             await Case.raw("DELETE FROM review_figures_month WHERE day = ANY({})", months)

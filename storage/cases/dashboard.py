@@ -110,7 +110,8 @@ class Breakdown(msgspec.Struct, frozen=True, kw_only=True):
 
 async def breakdown(start: datetime, end: datetime, *, squad_id: int | None) -> Breakdown:
     """The cases created in [start, end) (whole Shanghai days) by source, type, squad
-    and day, summed from ``case_figures_day``."""
+    and day, summed from ``case_figures_day`` (``case_figures_month`` for whole months,
+    but for the days)."""
     first, stop = days_of(start, end)
     where = "day >= {} AND day < {}"
     args: list[object] = [first, stop]

@@ -6,10 +6,10 @@ predicates: ``ACCEPTED`` is ``CaseFacts.accepted``, ``NOTIFIED`` is ``CaseFacts.
 ``REVIEW_DECISION`` the timeline entries that are a ``Review``. ``case_facts`` reads the
 facts of given cases, so a test can check that the SQL's counts are ``count``'s.
 
-``indicators`` and ``precision`` sum the per-day tables of ``storage.cases.aggregates``
-(as of its last refresh; periods of whole Shanghai days); ``live_indicators`` and
-``live_precision`` count the same over the cases themselves, now: the reference the
-tests and ``offsite figures rebuild`` hold the sums to.
+``indicators`` and ``precision`` sum the per-day (per-month) tables of
+``storage.cases.aggregates`` (as of its last refresh; periods of whole Shanghai days);
+``live_indicators`` and ``live_precision`` count the same over the cases themselves, now:
+the reference the tests and ``offsite figures rebuild`` hold the sums to.
 
 Every rate is ``None`` when its denominator is 0, and at most 100 %: each numerator is
 counted over the same population as its denominator (the accepted cases), so a
@@ -80,8 +80,8 @@ _KEYS = {
 }
 
 
-# The cohort counts summed from ``case_figures_day``; the review counts from
-# ``review_figures_day``.
+# The cohort counts summed from ``case_figures_*``; the review counts from
+# ``review_figures_*`` (the month tables or the day tables, ``tables_of``).
 _COHORT = (
     "cases",
     "dismissed",
@@ -94,7 +94,7 @@ _COHORT = (
     "flagged_evidence",
 )
 _REVIEWED = ("reviewed", "reworked")
-# The keys of each grouping over the day tables (``_KEYS``: over the cases).
+# The keys of each grouping over the day and month tables (``_KEYS``: over the cases).
 _DAY_KEYS = {
     GroupBy.squad: ("squad", "NULL::int"),
     GroupBy.type: ("NULL::int", "violation_type"),
@@ -111,9 +111,10 @@ async def indicators(
     squad_id: int | None = None,
     violation_type: str | None = None,
 ) -> list[Indicators]:
-    """``live_indicators``' figures, summed over the days of [start, end) (whole Shanghai
-    days) in the day tables: the cohort's from the creation days, the review counts from
-    each case's first decision day in the period (``since`` before it)."""
+    """``live_indicators``' figures, summed over [start, end) (whole Shanghai days) in
+    the day tables, or the month tables for whole months: the cohort's from the creation
+    days, the review counts from each case's first decision day in the period (``since``
+    before it)."""
     first, stop = days_of(start, end)
     cases_table, reviews_table = tables_of(first, stop)
     squad_key, type_key = _DAY_KEYS[group_by]
@@ -290,8 +291,8 @@ FALSE_POSITIVE = """(c.outcome = 'not_found' OR EXISTS (
 async def precision(
     start: datetime, end: datetime, *, squad_id: int | None = None
 ) -> list[Precision]:
-    """``live_precision``'s figures, summed over the days of [start, end) (whole Shanghai
-    days) in ``case_figures_day``."""
+    """``live_precision``'s figures, summed over [start, end) (whole Shanghai days) in
+    ``case_figures_day``, or ``case_figures_month`` for whole months."""
     first, stop = days_of(start, end)
     cases_table = tables_of(first, stop)[0]
     where = "source IN ('camera', 'alarm') AND day >= {} AND day < {}"

