@@ -335,6 +335,14 @@ async def test_a_case_decided_on_several_days_counts_once_in_a_period(client: Ap
         assert mine.reworked == (1 if first <= -1 < first + days else 0)
         await _assert_sums_are_live(start, end)
         await _assert_pure(start, end, people.squad, TYPE)
+    # Moved to another squad (a repair in SQL): every decision day follows it.
+    other = await squad_id("310112101")
+    await Case.update({Case.squad: other}).where(Case.id == case["id"])
+    await aggregates.refresh()
+    start = _day(today - timedelta(days=2))[0]
+    for days in (1, 2, 3):
+        await _assert_sums_are_live(start + timedelta(days=3 - days), _day(today)[1])
+        await _assert_pure(start, start + timedelta(days=days), other, TYPE)
 
 
 async def _tables() -> list[list[dict[str, Any]]]:
