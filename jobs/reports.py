@@ -7,6 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from storage import reports
+from storage.cases import aggregates
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -21,4 +22,5 @@ async def generate_monthly_reports(ctx: dict[str, Any]) -> int:
     """Last month's workbooks, the district's and each squad's (cron: the 1st, 01:30;
     the worker's cron runs in Shanghai time)."""
     now = datetime.now(SHANGHAI)
+    await aggregates.refresh()  # the month's figures as of now, not of the last minute
     return len(await reports.generate_month(ctx["runtime"].objects, last_month(now)))

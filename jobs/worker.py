@@ -28,6 +28,7 @@ from jobs.blocks import score_blocks
 from jobs.duty import expire_roll_call, purge_old_positions, settle_roll_calls
 from jobs.escalation import escalate_deadlines
 from jobs.evidence import CHECK_TRIES, check_evidence, check_stuck_evidence, clean_up_uploads
+from jobs.figures import refresh_figures
 from jobs.grading import grade_subjects
 from jobs.hotspots import refresh_hotspots, refresh_repeat_places
 from jobs.housekeeping import (
@@ -123,6 +124,7 @@ class WorkerSettings:
         generate_monthly_reports,
         refresh_hotspots,
         refresh_repeat_places,
+        refresh_figures,
         expire_roll_call,
         settle_roll_calls,
         purge_old_positions,
@@ -144,6 +146,8 @@ class WorkerSettings:
         cron(generate_monthly_reports, day={1}, hour={1}, minute={30}, unique=True, timeout=3600),
         cron(refresh_hotspots, minute={30}, unique=True, timeout=1800),
         cron(refresh_repeat_places, minute={35}, unique=True, timeout=1800),
+        # The dashboard's day tables: only the days changed since the last run.
+        cron(refresh_figures, second={50}, unique=True, timeout=55, run_at_startup=True),
         cron(clean_up_uploads, minute={41}, unique=True, timeout=1800),
         cron(poll_cameras, second=set(range(0, 60, 5)), unique=True, timeout=30),
         # Roll calls past their deadline, whatever happened to their deadline jobs.

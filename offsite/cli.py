@@ -4,6 +4,7 @@ offsite up                 everything, with embedded services and demo data (mak
 offsite test [ARGS]        the test suite against a fresh embedded stack (make test)
 offsite api | worker [--integrations | --vision]   one process of the system
 offsite migrate | seed     schema and bucket; demo data
+offsite figures refresh|rebuild [--check MONTHS]   the dashboard's day tables
 offsite services up|down|env|wipe [--profile run|test|bench]
 offsite settings           every setting with its environment variable
 offsite npm ARGS           npm in web/ with the Node of the `web` extra
@@ -51,7 +52,7 @@ def _async(main: Callable[[Settings], Coroutine[Any, Any, None]]) -> Callable[[S
 
 async def _migrate(settings: Settings, to: str = "all") -> None:
     from storage import db
-    from storage.cases import catalogue
+    from storage.cases import aggregates, catalogue
     from storage.objects import ObjectStore
 
     await db.open_pool(1, 2)
@@ -60,6 +61,8 @@ async def _migrate(settings: Settings, to: str = "all") -> None:
         if to == "all":
             await catalogue.seed(datetime.now(UTC))
             await _seal_credentials(settings)
+            # Days a migration marked dirty (the figures' own fills its tables this way).
+            await aggregates.refresh()
     finally:
         await db.close_pool()
     store = ObjectStore(settings.s3)
@@ -100,11 +103,13 @@ async def _seal_credentials(settings: Settings) -> None:
 
 async def _seed(settings: Settings) -> None:
     from storage import db
+    from storage.cases import aggregates
     from storage.seed import seed_demo
 
     await db.open_pool(1, 2)
     try:
         await seed_demo(datetime.now(UTC), settings.auth.password_cost)
+        await aggregates.refresh()  # the demo's dashboards show at once
     finally:
         await db.close_pool()
 
@@ -317,6 +322,42 @@ async def _verify_timeline(case_id: int | None) -> int:
     return broken
 
 
+async def _figures(action: str, months: int) -> int:
+    """Refresh (the dirty days) or rebuild (every day) the day tables, then hold the last
+    ``months`` months' sums to the live counts; the number of months that differ."""
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo
+
+    from storage import db
+    from storage.cases import aggregates, figures
+
+    await db.open_pool(1, 2)
+    differ = 0
+    try:
+        started = time.monotonic()
+        done = await (aggregates.rebuild() if action == "rebuild" else aggregates.refresh())
+        _out(f"{done.days} day(s) in {time.monotonic() - started:.1f} s, as of {done.refreshed_at}")
+        start = datetime.now(ZoneInfo("Asia/Shanghai")).replace(
+            day=1, hour=0, minute=0, second=0, microsecond=0
+        )
+        for _ in range(months):
+            end = (start + timedelta(days=32)).replace(day=1)
+            for group_by in figures.GroupBy:
+                summed = await figures.indicators(start, end, group_by)
+                live = await figures.live_indicators(start, end, group_by)
+                if summed != live:
+                    differ += 1
+                    _out(f"{start:%Y-%m} by {group_by}: the day tables differ from the cases")
+            if await figures.precision(start, end) != await figures.live_precision(start, end):
+                differ += 1
+                _out(f"{start:%Y-%m} precision: the day tables differ from the cases")
+            start = (start - timedelta(days=1)).replace(day=1)
+    finally:
+        await db.close_pool()
+    _out(f"{months} month(s) checked, {differ} difference(s)")
+    return differ
+
+
 def cmd_verify_package(path: str) -> int:
     """Check an evidence package offline; exit 1 when anything is wrong."""
     from domain.evidence.package import verify_package
@@ -349,6 +390,11 @@ def main(argv: list[str] | None = None) -> None:
     migrate = sub.add_parser("migrate", help="apply migrations and create the bucket")
     migrate.add_argument("--to", default="all", help="stop after this migration id")
     sub.add_parser("escalate", help="one pass of the deadline escalation scan")
+    figures = sub.add_parser("figures", help="refresh or rebuild the dashboard's day tables")
+    figures.add_argument("action", choices=["refresh", "rebuild"])
+    figures.add_argument(
+        "--check", type=int, default=2, metavar="MONTHS", help="months to check (0: none)"
+    )
     verify = sub.add_parser("verify-timeline", help="verify audit chains (one case or all)")
     verify.add_argument("--case", type=int, default=None)
     package = sub.add_parser("verify-package", help="check an evidence package (zip)")
@@ -385,6 +431,8 @@ def main(argv: list[str] | None = None) -> None:
         return
     if args.command == "verify-package":
         raise SystemExit(cmd_verify_package(args.file))
+    if args.command == "figures":
+        raise SystemExit(1 if asyncio.run(_figures(args.action, args.check)) else 0)
     if args.command == "verify-timeline":
         raise SystemExit(1 if asyncio.run(_verify_timeline(args.case)) else 0)
     if args.command == "migrate":

@@ -15,6 +15,7 @@ from litestar.params import FromQuery, QueryParameter
 from api.deps import Caller
 from api.schemas import SquadQuery
 from domain.errors import InvalidInput
+from storage.cases.aggregates import refreshed_at
 from storage.cases.dashboard import (
     DayCount,
     RankedSquad,
@@ -48,7 +49,7 @@ class IndicatorReport(msgspec.Struct, frozen=True):
     end: datetime
     group_by: GroupBy
     items: list[Indicators]
-    refreshed_at: datetime | None = None  # when the figures were read
+    refreshed_at: datetime | None = None  # the day tables' last refresh
 
 
 def period_bounds(period: str) -> tuple[datetime, datetime]:
@@ -125,7 +126,7 @@ class PrecisionReport(msgspec.Struct, frozen=True):
     start: datetime
     end: datetime
     items: list[Precision]
-    refreshed_at: datetime | None = None  # when the figures were read
+    refreshed_at: datetime | None = None  # the day tables' last refresh
 
 
 class ProgrammeReport(msgspec.Struct, frozen=True):
@@ -154,7 +155,7 @@ class StatsController(Controller):
         start, end = period_bounds(period)
         squad = principal.scope.narrowed(squad_id).squad_id
         rows = await indicators(start, end, group_by, squad_id=squad, violation_type=type)
-        return IndicatorReport(start, end, group_by, rows, datetime.now(SHANGHAI))
+        return IndicatorReport(start, end, group_by, rows, await refreshed_at())
 
     @get("/precision", operation_id="get_precision")
     async def get_precision(
@@ -169,7 +170,7 @@ class StatsController(Controller):
             start,
             end,
             await precision(start, end, squad_id=principal.scope.squad_id),
-            datetime.now(SHANGHAI),
+            await refreshed_at(),
         )
 
     @get("/programmes", operation_id="get_programme_figures")
@@ -199,7 +200,7 @@ class StatsController(Controller):
         rows = await ranking(
             start, next_month(start), previous_month(start), squad_id=principal.scope.squad_id
         )
-        return RankingReport(month, datetime.now(SHANGHAI), rows)
+        return RankingReport(month, await refreshed_at(), rows)
 
     @get("/trend", operation_id="get_indicator_trend")
     async def get_trend(
@@ -236,7 +237,7 @@ class StatsController(Controller):
         return CaseBreakdown(
             start=start,
             end=end,
-            refreshed_at=datetime.now(SHANGHAI),
+            refreshed_at=await refreshed_at(),
             total=b.total,
             by_source=b.by_source,
             by_type=b.by_type,

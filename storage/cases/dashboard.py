@@ -1,16 +1,24 @@
 """The dashboard's figures beyond the indicators: the squad ranking, the monthly trend,
 the case breakdown and repeat offenders. Indicators come from ``figures.indicators`` (one
-definition); this module only groups them."""
+definition); this module only groups them. The breakdown sums ``case_figures_day``
+(``storage.cases.aggregates``); repeat offenders are counted over the cases (a 90-day
+window on the ``(subject, created_at)`` index, a few thousand rows)."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 import msgspec
 
-from domain.assessment import Counts, rates, score
-from storage.cases.figures import GroupBy, Indicators, indicators
+from domain.assessment import Rates, score
+from storage.cases.figures import (
+    GroupBy,
+    Indicators,
+    days_of,
+    empty_indicators,
+    indicators,
+    tables_of,
+)
 from storage.tables import Case
 
 
@@ -23,54 +31,22 @@ class RankedSquad(msgspec.Struct, frozen=True, kw_only=True):
     indicators: Indicators
 
 
-def _rates_of(i: Indicators) -> Any:
-    counts = msgspec.convert(
-        {
-            k: getattr(i, k)
-            for k in Counts.__struct_fields__
-            if hasattr(i, k) and not k.startswith("minutes")
-        },
-        Counts,
-    )
-    return rates(counts)
-
-
 async def _squad_names() -> dict[int, str]:
     rows = await Case.raw("SELECT id, name_zh FROM squad")
     return {r["id"]: r["name_zh"] for r in rows}
 
 
-async def _ranks(start: datetime, end: datetime) -> list[tuple[int, float, Indicators]]:
-    names = await _squad_names()
+async def _ranks(
+    start: datetime, end: datetime, squads: list[int]
+) -> list[tuple[int, float, Indicators]]:
+    """Every squad (with nothing in the period too) by score, best first."""
     got = {i.squad_id: i for i in await indicators(start, end, GroupBy.squad)}
     items: list[tuple[int, float, Indicators]] = []
-    for squad in sorted(names):
-        i = got.get(squad) or _empty(squad)
-        items.append((squad, score(_rates_of(i)), i))
+    for squad in squads:
+        i = got.get(squad) or empty_indicators(squad)
+        items.append((squad, score(msgspec.convert(msgspec.structs.asdict(i), Rates)), i))
     items.sort(key=lambda t: (-t[1], t[0]))
     return items
-
-
-def _empty(squad: int) -> Indicators:
-    return Indicators(
-        squad_id=squad,
-        violation_type=None,
-        cases=0,
-        dismissed=0,
-        closed=0,
-        closed_on_time=0,
-        reviewed=0,
-        reworked=0,
-        extended=0,
-        overdue=0,
-        flagged_evidence=0,
-        closure_rate=None,
-        on_time_closure_rate=None,
-        rework_rate=None,
-        extension_rate=None,
-        mean_minutes_to_accept=None,
-        mean_minutes_to_handle=None,
-    )
 
 
 async def ranking(
@@ -79,8 +55,9 @@ async def ranking(
     """Every squad by score, best first (ties by id); ``previous_rank`` from the month
     before. ``squad_id`` keeps that squad's row only, with its district rank."""
     names = await _squad_names()
-    now = await _ranks(start, end)
-    before = {s: n for n, (s, _, _) in enumerate(await _ranks(prev_start, start), 1)}
+    squads = sorted(names)
+    now = await _ranks(start, end, squads)
+    before = {s: n for n, (s, _, _) in enumerate(await _ranks(prev_start, start, squads), 1)}
     return [
         RankedSquad(
             rank=n,
@@ -132,18 +109,26 @@ class Breakdown(msgspec.Struct, frozen=True, kw_only=True):
 
 
 async def breakdown(start: datetime, end: datetime, *, squad_id: int | None) -> Breakdown:
-    """The cases created in [start, end) by source, type, squad and Shanghai day."""
-    where = "c.created_at >= {} AND c.created_at < {}"
-    args: list[object] = [start, end]
+    """The cases created in [start, end) (whole Shanghai days) by source, type, squad
+    and day, summed from ``case_figures_day`` (``case_figures_month`` for whole months,
+    but for the days)."""
+    first, stop = days_of(start, end)
+    where = "day >= {} AND day < {}"
+    args: list[object] = [first, stop]
     if squad_id is not None:
-        where += " AND c.squad = {}"
+        where += " AND squad = {}"
         args.append(squad_id)
+    # By day from the days; the rest from the months when the period is whole months.
     rows = await Case.raw(
-        f"""SELECT c.source, c.violation_type, c.squad AS squad_id,
-                   to_char(c.created_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD') AS day,
-                   count(*) AS cases
-              FROM enforcement_case c WHERE {where}
-             GROUP BY GROUPING SETS ((1), (2), (3), (4))""",
+        f"""SELECT source, violation_type, squad AS squad_id, NULL AS day,
+                   sum(created)::int AS cases
+              FROM {tables_of(first, stop)[0]} WHERE {where}
+             GROUP BY GROUPING SETS ((1), (2), (3))
+            UNION ALL
+            SELECT NULL, NULL, NULL, to_char(day, 'YYYY-MM-DD'), sum(created)::int
+              FROM case_figures_day WHERE {where}
+             GROUP BY day""",
+        *args,
         *args,
     )
     names = await _squad_names()

@@ -6,6 +6,11 @@ predicates: ``ACCEPTED`` is ``CaseFacts.accepted``, ``NOTIFIED`` is ``CaseFacts.
 ``REVIEW_DECISION`` the timeline entries that are a ``Review``. ``case_facts`` reads the
 facts of given cases, so a test can check that the SQL's counts are ``count``'s.
 
+``indicators`` and ``precision`` sum the per-day (per-month) tables of
+``storage.cases.aggregates`` (as of its last refresh; periods of whole Shanghai days);
+``live_indicators`` and ``live_precision`` count the same over the cases themselves, now:
+the reference the tests and ``offsite figures rebuild`` hold the sums to.
+
 Every rate is ``None`` when its denominator is 0, and at most 100 %: each numerator is
 counted over the same population as its denominator (the accepted cases), so a
 soft-enforcement case closed without a dispatch counts in both.
@@ -13,15 +18,19 @@ soft-enforcement case closed without a dispatch counts in both.
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Mapping
+from datetime import date, datetime, time
 from enum import StrEnum
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import msgspec
 
 from domain.assessment import CaseFacts, Counts, false_positive_rate, rates
 from domain.assessment import precision as precision_of
 from storage.tables import Case
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 # The timeline entries that are a review decision; the partial index case_event_review
 # (migration 2026-12-02T13:30) has this very predicate, so keep the two the same.
@@ -71,6 +80,29 @@ _KEYS = {
 }
 
 
+# The cohort counts summed from ``case_figures_*``; the review counts from
+# ``review_figures_*`` (the month tables or the day tables, ``tables_of``).
+_COHORT = (
+    "cases",
+    "dismissed",
+    "closed",
+    "closed_on_time",
+    "extended",
+    "overdue",
+    "notified",
+    "self_corrected",
+    "flagged_evidence",
+)
+_REVIEWED = ("reviewed", "reworked")
+# The keys of each grouping over the day and month tables (``_KEYS``: over the cases).
+_DAY_KEYS = {
+    GroupBy.squad: ("squad", "NULL::int"),
+    GroupBy.type: ("NULL::int", "violation_type"),
+    GroupBy.squad_type: ("squad", "violation_type"),
+    GroupBy.district: ("NULL::int", "NULL::varchar"),
+}
+
+
 async def indicators(
     start: datetime,
     end: datetime,
@@ -79,8 +111,59 @@ async def indicators(
     squad_id: int | None = None,
     violation_type: str | None = None,
 ) -> list[Indicators]:
+    """``live_indicators``' figures, summed over [start, end) (whole Shanghai days) in
+    the day tables, or the month tables for whole months: the cohort's from the creation
+    days, the review counts from each case's first decision day in the period (``since``
+    before it)."""
+    first, stop = days_of(start, end)
+    cases_table, reviews_table = tables_of(first, stop)
+    squad_key, type_key = _DAY_KEYS[group_by]
+    where = "day >= {} AND day < {}"
+    args: list[object] = [first, stop]
+    if squad_id is not None:
+        where += " AND squad = {}"
+        args.append(squad_id)
+    if violation_type is not None:
+        where += " AND violation_type = {}"
+        args.append(violation_type)
+    zeros = ", ".join(f"0 AS {k}" for k in _COHORT)
+    rows = await Case.raw(
+        f"""SELECT squad_id, violation_type,
+                   {", ".join(f"sum({k})::int AS {k}" for k in (*_COHORT, *_REVIEWED))},
+                   sum(accept_seconds) / nullif(sum(accepted_n), 0) / 60
+                       AS mean_minutes_to_accept,
+                   sum(handle_seconds) / nullif(sum(handled_n), 0) / 60
+                       AS mean_minutes_to_handle
+              FROM (SELECT {squad_key} AS squad_id, {type_key} AS violation_type,
+                           {", ".join(_COHORT)}, 0 AS reviewed, 0 AS reworked,
+                           accept_seconds, accepted_n, handle_seconds, handled_n
+                      FROM {cases_table} WHERE {where}
+                    UNION ALL
+                    SELECT {squad_key}, {type_key}, {zeros},
+                           CASE WHEN rework THEN 0 ELSE cases END,
+                           CASE WHEN rework THEN cases ELSE 0 END, 0, 0, 0, 0
+                      FROM {reviews_table}
+                     WHERE {where} AND (since IS NULL OR since < {{}})) u
+             GROUP BY 1, 2
+             ORDER BY 1 NULLS FIRST, 2 NULLS FIRST""",
+        *args,
+        *args,
+        first,
+    )
+    return [_indicators(r) for r in rows]
+
+
+async def live_indicators(
+    start: datetime,
+    end: datetime,
+    group_by: GroupBy,
+    *,
+    squad_id: int | None = None,
+    violation_type: str | None = None,
+) -> list[Indicators]:
     """The indicators per group: cohort counts over the cases created in [start, end),
-    review counts over the decisions taken in it (see the module docstring)."""
+    review counts over the decisions taken in it (see the module docstring). Counted
+    over the cases, now: the reference of ``indicators``."""
     squad_key, type_key = _KEYS[group_by]
     where: list[str] = ["TRUE"]
     args: list[object] = [start, end, start, end]
@@ -140,17 +223,45 @@ async def indicators(
     return [_indicators(r) for r in rows]
 
 
-def _indicators(r: dict[str, Any]) -> Indicators:
+def _indicators(r: Mapping[str, Any]) -> Indicators:
     counts = msgspec.convert({k: v for k, v in r.items() if k in Counts.__struct_fields__}, Counts)
     return msgspec.convert(
         {
             **r,
             **msgspec.structs.asdict(rates(counts)),
-            "mean_minutes_to_accept": _float(r["mean_minutes_to_accept"]),
-            "mean_minutes_to_handle": _float(r["mean_minutes_to_handle"]),
+            "mean_minutes_to_accept": _float(r.get("mean_minutes_to_accept")),
+            "mean_minutes_to_handle": _float(r.get("mean_minutes_to_handle")),
         },
         Indicators,
     )
+
+
+def empty_indicators(squad_id: int | None, violation_type: str | None = None) -> Indicators:
+    """The indicators of a group with nothing in the period."""
+    return _indicators(
+        {
+            "squad_id": squad_id,
+            "violation_type": violation_type,
+            **dict.fromkeys((*_COHORT, *_REVIEWED), 0),
+        }
+    )
+
+
+def days_of(start: datetime, end: datetime) -> tuple[date, date]:
+    """[start, end) as Shanghai days [first, stop): the day tables hold whole days only."""
+    first, stop = start.astimezone(SHANGHAI), end.astimezone(SHANGHAI)
+    for bound in (first, stop):
+        if bound.time() != time():
+            raise ValueError(f"not a Shanghai midnight: {bound.isoformat()}")
+    return first.date(), stop.date()
+
+
+def tables_of(first: date, stop: date) -> tuple[str, str]:
+    """The case and review tables to sum for [first, stop): the months' when it is whole
+    months (a year is twelve months of rows), else the days'."""
+    if first.day == 1 and stop.day == 1:
+        return "case_figures_month", "review_figures_month"
+    return "case_figures_day", "review_figures_day"
 
 
 def _float(value: object) -> float | None:
@@ -180,8 +291,57 @@ FALSE_POSITIVE = """(c.outcome = 'not_found' OR EXISTS (
 async def precision(
     start: datetime, end: datetime, *, squad_id: int | None = None
 ) -> list[Precision]:
+    """``live_precision``'s figures, summed over [start, end) (whole Shanghai days) in
+    ``case_figures_day``, or ``case_figures_month`` for whole months."""
+    first, stop = days_of(start, end)
+    cases_table = tables_of(first, stop)[0]
+    where = "source IN ('camera', 'alarm') AND day >= {} AND day < {}"
+    args: list[object] = [first, stop]
+    if squad_id is not None:
+        where += " AND squad = {}"
+        args.append(squad_id)
+    rows = await Case.raw(
+        f"""SELECT camera AS camera_id, zone_key, violation_type,
+                   sum(created)::int AS alerts, sum(false_positives)::int AS false_positives,
+                   sum(undecided)::int AS undecided
+              FROM {cases_table} WHERE {where}
+             GROUP BY 1, 2, 3""",
+        *args,
+    )
+    return _precisions(rows)
+
+
+def _precisions(rows: list[dict[str, Any]]) -> list[Precision]:
+    """The rows' precision, the least precise first."""
+    items = []
+    for r in rows:
+        decided = r["alerts"] - r["undecided"]
+        items.append(
+            Precision(
+                **r,
+                precision=precision_of(r["false_positives"], decided),
+                false_positive_rate=false_positive_rate(r["false_positives"], decided),
+            )
+        )
+    items.sort(
+        key=lambda p: (
+            p.precision is None,
+            p.precision or 0.0,
+            -p.alerts,
+            p.camera_id or 0,
+            p.zone_key or "",
+            p.violation_type,
+        )
+    )
+    return items
+
+
+async def live_precision(
+    start: datetime, end: datetime, *, squad_id: int | None = None
+) -> list[Precision]:
     """Per camera, zone and violation type, over camera and alarm cases of the period;
-    the least precise first (``domain.assessment.precision``)."""
+    the least precise first (``domain.assessment.precision``). Counted over the cases:
+    the reference of ``precision``."""
     where: list[str] = [
         "c.source IN ('camera', 'alarm')",
         "c.created_at >= {}",
@@ -200,18 +360,7 @@ async def precision(
              GROUP BY 1, 2, 3""",
         *args,
     )
-    items = []
-    for r in rows:
-        decided = r["alerts"] - r["undecided"]
-        items.append(
-            Precision(
-                **r,
-                precision=precision_of(r["false_positives"], decided),
-                false_positive_rate=false_positive_rate(r["false_positives"], decided),
-            )
-        )
-    items.sort(key=lambda p: (p.precision is None, p.precision or 0.0, -p.alerts))
-    return items
+    return _precisions(rows)
 
 
 async def case_facts(ids: list[int]) -> list[CaseFacts]:

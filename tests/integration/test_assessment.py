@@ -19,6 +19,7 @@ from domain.hotspots.cells import cells_of
 from domain.org import Role
 from offsite.runtime import Runtime
 from storage import alerts
+from storage.cases import aggregates
 from storage.cases.commands import NewCase, create_case
 from storage.cases.figures import case_facts
 from storage.cases.soft import settle_due
@@ -60,6 +61,7 @@ def _month() -> str:
 
 
 async def _figures(client: AppClient, tokens: dict[str, Any], squad: int, vtype: str) -> Any:
+    await aggregates.refresh()  # the day tables the dashboard reads, as of now
     response = await client.get(
         f"/api/v1/stats/indicators?period={_month()}&group_by=squad_type&squad_id={squad}"
         f"&type={vtype}",

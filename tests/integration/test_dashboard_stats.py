@@ -10,6 +10,7 @@ import pytest
 
 from domain.assessment import Rates, score
 from domain.org import Role
+from storage.cases import aggregates
 from tests.factories import make_user, squad_id
 from tests.integration.cases_helpers import JIANGCHUAN_POINT, go_on_duty, report
 from tests.integration.conftest import AppClient, bearer, login
@@ -32,6 +33,7 @@ async def test_the_dashboard_figures_count_the_month_and_keep_to_the_squad(
     commander = await login(client, await make_user(Role.commander))
     await go_on_duty(client, officer, JIANGCHUAN_POINT)
     await report(client, officer, "02-01")
+    await aggregates.refresh()  # what the worker does every minute
     month = _month()
 
     got = await client.get(f"/api/v1/stats/ranking?month={month}", headers=bearer(commander))

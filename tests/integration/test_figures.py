@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from domain.org import Role
+from storage.cases import aggregates
 from storage.tables import Case
 from tests.factories import make_user, squad_id
 from tests.integration.cases_helpers import (
@@ -32,6 +33,7 @@ def _month() -> str:
 
 
 async def _figures(client: AppClient, tokens: dict[str, Any], squad: int) -> dict[str, Any]:
+    await aggregates.refresh()  # the day tables the dashboard reads, as of now
     response = await client.get(
         f"/api/v1/stats/indicators?period={_month()}&group_by=squad_type&squad_id={squad}"
         f"&type={TYPE}",

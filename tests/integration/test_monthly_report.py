@@ -10,6 +10,7 @@ import pytest
 from openpyxl import load_workbook
 
 from domain.org import Role
+from storage.cases import aggregates
 from tests.factories import make_user, squad_id
 from tests.integration.cases_helpers import JIANGCHUAN_POINT, go_on_duty, report
 from tests.integration.conftest import AppClient, bearer, login
@@ -28,6 +29,7 @@ async def test_the_workbook_shows_the_apis_figures_and_keeps_to_the_squad(
     commander = await login(client, await make_user(Role.commander))
     await go_on_duty(client, officer, JIANGCHUAN_POINT)
     await report(client, officer, "02-01")
+    await aggregates.refresh()  # what the worker does every minute
 
     assert (
         await client.post(f"/api/v1/reports/monthly/{month}", headers=bearer(leader))

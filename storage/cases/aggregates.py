@@ -1,0 +1,204 @@
+"""The pre-aggregated case figures (migration 2026-12-03T09:00): per Shanghai day, what
+``figures`` and ``dashboard`` sum for any period of whole days, so a dashboard read costs
+a year's day rows at most, never a scan of the cases.
+
+- ``case_figures_day``: the cases created on ``day``, per squad, violation type, source,
+  camera and zone: the cohort counts of ``domain.assessment.Counts`` as the cases are
+  now, the camera-rule counts (false positives, undecided), and the sums and counts of
+  the minutes to accept and to handle (a mean is their ratio, so days sum).
+- ``review_figures_day``: the cases with a review decision on ``day`` (``rework``: the
+  cases with a return or reopen that day), per the case's squad and type, and ``since``:
+  the case's previous day with a decision (with a rework, for the rework rows). A case has
+  a decision in [s, e) iff it has one on a day there, and it is counted once: on its first
+  such day, the only one whose ``since`` is null or before ``s``. So
+  ``sum(cases) WHERE s <= day < e AND (since IS NULL OR since < s)`` is exactly the number
+  of distinct cases decided in the period, for any period of whole days.
+- ``case_figures_month``, ``review_figures_month``: the same summed per month (``day``
+  and ``since`` the month's first day; ``since < s`` stays exact for ``s`` a month's
+  first day), for periods of whole months: a year reads twelve months of rows.
+
+Statement triggers record in ``figures_dirty`` each day whose rows a change may alter
+(a case's counted columns, a timeline notice, dismissal or decision, a flag on its
+evidence); ``refresh`` recomputes just those days (and their months) in one
+transaction, and what was committed after its snapshot stays dirty for the next one.
+Refreshing twice changes nothing: a day's rows are deleted and written again from the
+cases.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import msgspec
+
+from storage.cases.figures import ACCEPTED, FALSE_POSITIVE, NOTIFIED, REVIEW_DECISION
+from storage.db import engine
+from storage.tables import Case
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+_SHANGHAI_DAY = "(({}) AT TIME ZONE 'Asia/Shanghai')::date"
+# One refresh at a time (the cron, a rebuild); released at commit.
+_LOCK = "SELECT pg_advisory_xact_lock(hashtext('figures_refresh'))"
+
+# The days of one run of consecutive days, [start, end) as instants: one range scan of
+# the cases created in it (a join to a list of days lets the planner scan every case).
+_CASE_DAYS = f"""INSERT INTO case_figures_day (
+        day, squad, violation_type, source, camera, zone_key, created, cases, dismissed,
+        closed, closed_on_time, extended, overdue, notified, self_corrected,
+        flagged_evidence, false_positives, undecided, accept_seconds, accepted_n,
+        handle_seconds, handled_n)
+    SELECT {_SHANGHAI_DAY.format("c.created_at")},
+           c.squad, c.violation_type, c.source, c.camera, c.zone_key,
+           count(*),
+           count(*) FILTER (WHERE c.cohort),
+           count(*) FILTER (WHERE c.state = 'dismissed'),
+           count(*) FILTER (WHERE c.cohort AND c.state = 'closed'),
+           count(*) FILTER (WHERE c.cohort AND c.state = 'closed' AND NOT c.ever_overdue),
+           count(*) FILTER (WHERE c.cohort AND c.extension_count > 0),
+           count(*) FILTER (WHERE c.cohort AND c.ever_overdue),
+           count(*) FILTER (WHERE c.notified),
+           count(*) FILTER (WHERE c.notified AND c.outcome = 'self_corrected'),
+           coalesce(sum((SELECT count(*) FROM evidence e WHERE e."case" = c.id
+                           AND e.flags <> '[]'::jsonb)) FILTER (WHERE c.cohort), 0),
+           count(*) FILTER (WHERE c.false_positive),
+           count(*) FILTER (WHERE c.state = 'pending_triage'),
+           coalesce(sum(extract(epoch FROM c.accepted_at - c.dispatched_at))
+                        FILTER (WHERE c.cohort), 0),
+           count(c.accepted_at - c.dispatched_at) FILTER (WHERE c.cohort),
+           coalesce(sum(extract(epoch FROM c.handled_at - c.dispatched_at))
+                        FILTER (WHERE c.cohort), 0),
+           count(c.handled_at - c.dispatched_at) FILTER (WHERE c.cohort)
+      FROM (SELECT c.*, {ACCEPTED} AS cohort, {ACCEPTED} AND {NOTIFIED} AS notified,
+                   {FALSE_POSITIVE} AS false_positive
+              FROM enforcement_case c
+             WHERE c.created_at >= {{}} AND c.created_at < {{}}) c
+     GROUP BY 1, 2, 3, 4, 5, 6"""
+
+# Per case and Shanghai day, whether it had a decision (and a rework) that day, for the
+# cases with a decision on one of the days; the window reads each case's earlier days.
+_REVIEW_DAYS = f"""WITH touched AS (
+        SELECT DISTINCT e."case" AS id
+          FROM case_event e
+         WHERE e.at >= {{}} AND e.at < {{}} AND {REVIEW_DECISION}),
+    per_day AS (
+        SELECT e."case" AS id, {_SHANGHAI_DAY.format("e.at")} AS day,
+               bool_or(coalesce((e.data->>'rework')::boolean, false)) AS rework
+          FROM touched t JOIN case_event e ON e."case" = t.id
+         WHERE {REVIEW_DECISION}
+         GROUP BY 1, 2),
+    dated AS (
+        SELECT p.*,
+               max(p.day) OVER w AS since_review,
+               max(p.day) FILTER (WHERE p.rework) OVER w AS since_rework
+          FROM per_day p
+        WINDOW w AS (PARTITION BY p.id ORDER BY p.day
+                     ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING))
+    INSERT INTO review_figures_day (day, squad, violation_type, rework, since, cases)
+    SELECT r.day, c.squad, c.violation_type, r.rework, r.since, count(*)
+      FROM (SELECT id, day, false AS rework, since_review AS since FROM dated
+            UNION ALL
+            SELECT id, day, true, since_rework FROM dated WHERE rework) r
+      JOIN enforcement_case c ON c.id = r.id
+     WHERE r.day >= {{}} AND r.day < {{}}
+     GROUP BY 1, 2, 3, 4, 5"""
+
+
+_COUNTS = (
+    "created, cases, dismissed, closed, closed_on_time, extended, overdue, notified,"
+    " self_corrected, flagged_evidence, false_positives, undecided, accept_seconds,"
+    " accepted_n, handle_seconds, handled_n"
+)
+_KEY = "squad, violation_type, source, camera, zone_key"
+_MONTH = "date_trunc('month', {})::date"
+_SUMS = ", ".join(f"sum({c.strip()})" for c in _COUNTS.split(","))
+# The months of the recomputed days, summed again from their days.
+_CASE_MONTHS = f"""INSERT INTO case_figures_month (day, {_KEY}, {_COUNTS})
+    SELECT {_MONTH.format("day")}, {_KEY}, {_SUMS}
+      FROM case_figures_day WHERE {_MONTH.format("day")} = ANY({{}}::date[])
+     GROUP BY 1, 2, 3, 4, 5, 6"""
+_REVIEW_MONTHS = f"""INSERT INTO review_figures_month (day, squad, violation_type, rework, since,
+                                      cases)
+    SELECT {_MONTH.format("day")}, squad, violation_type, rework, {_MONTH.format("since")},
+           sum(cases)
+      FROM review_figures_day WHERE {_MONTH.format("day")} = ANY({{}}::date[])
+     GROUP BY 1, 2, 3, 4, 5"""
+
+
+def runs(days: Iterable[date]) -> list[tuple[date, date]]:
+    """The days as runs of consecutive days, each [first, stop)."""
+    out: list[tuple[date, date]] = []
+    for d in sorted(set(days)):
+        if out and out[-1][1] == d:
+            out[-1] = (out[-1][0], d + timedelta(days=1))
+        else:
+            out.append((d, d + timedelta(days=1)))
+    return out
+
+
+def _midnight(d: date) -> datetime:
+    return datetime(d.year, d.month, d.day, tzinfo=SHANGHAI)
+
+
+class Refresh(msgspec.Struct, frozen=True):
+    refreshed_at: datetime
+    days: int  # the days recomputed
+
+
+async def refresh() -> Refresh:
+    """Recompute the dirty days, in one transaction; the watermark is its start (every
+    change committed before it is in the figures)."""
+    async with engine().transaction():
+        await Case.raw(_LOCK)
+        rows = await Case.raw(
+            """WITH gone AS (DELETE FROM figures_dirty RETURNING day)
+               SELECT coalesce(array_agg(DISTINCT day), ARRAY[]::date[]) AS days,
+                      now() AS at
+                 FROM gone"""
+        )
+        days: list[date] = list(rows[0]["days"])
+        if days:
+            await Case.raw("DELETE FROM case_figures_day WHERE day = ANY({})", days)
+            await Case.raw("DELETE FROM review_figures_day WHERE day = ANY({})", days)
+            for first, stop in runs(days):
+                start, end = _midnight(first), _midnight(stop)
+                await Case.raw(_CASE_DAYS, start, end)
+                await Case.raw(_REVIEW_DAYS, start, end, first, stop)
+            months = sorted({d.replace(day=1) for d in days})
+            await Case.raw("DELETE FROM case_figures_month WHERE day = ANY({})", months)
+            await Case.raw("DELETE FROM review_figures_month WHERE day = ANY({})", months)
+            await Case.raw(_CASE_MONTHS, months)
+            await Case.raw(_REVIEW_MONTHS, months)
+        at: datetime = rows[0]["at"]
+        await Case.raw(
+            """INSERT INTO figures_refresh (refreshed_at, days) VALUES ({}, {})
+               ON CONFLICT (id) DO UPDATE SET refreshed_at = excluded.refreshed_at,
+                                              days = excluded.days""",
+            at,
+            len(days),
+        )
+    return Refresh(at.astimezone(SHANGHAI), len(days))
+
+
+async def rebuild() -> Refresh:
+    """Mark every day with cases or decisions dirty and refresh: after a migration, a
+    repair, or a change the triggers cannot see (a TRUNCATE, a restore)."""
+    async with engine().transaction():
+        await Case.raw(
+            f"""INSERT INTO figures_dirty (day)
+                SELECT DISTINCT {_SHANGHAI_DAY.format("created_at")} FROM enforcement_case
+                UNION SELECT DISTINCT {_SHANGHAI_DAY.format("e.at")} FROM case_event e
+                       WHERE {REVIEW_DECISION}
+                UNION SELECT day FROM case_figures_day
+                UNION SELECT day FROM review_figures_day
+                UNION SELECT day FROM case_figures_month
+                UNION SELECT day FROM review_figures_month"""
+        )
+    return await refresh()
+
+
+async def refreshed_at() -> datetime | None:
+    """When the figures were last refreshed (``None``: never)."""
+    rows = await Case.raw("SELECT refreshed_at FROM figures_refresh")
+    return rows[0]["refreshed_at"].astimezone(SHANGHAI) if rows else None
