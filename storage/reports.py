@@ -26,6 +26,7 @@ from storage.tables import Case
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PREFIX = "reports/monthly/"
+NOT_ASSESSED = "不参评"  # the rank of a squad with nothing to assess that month
 
 
 class ReportEntry(msgspec.Struct, frozen=True):
@@ -119,7 +120,8 @@ async def build(month: str, squad_id: int | None, now: datetime) -> bytes:
     ws.append(
         [
             "考评得分",
-            "按期结案率×40 + 结案率×30 + (1-返工率)×20 + (1-延期率)×10；无数据的指标计一半分",
+            "按期结案率×40 + 结案率×30 + (1-返工率)×20 + (1-延期率)×10；无数据的指标计一半分；"
+            "四项均无数据（当月无受理案件、无审核）的中队不参评",
         ]
     )
     for name, weight, inverted in SCORE_WEIGHTS:
@@ -130,7 +132,7 @@ async def build(month: str, squad_id: int | None, now: datetime) -> bytes:
     for r in ranked:
         ws.append(
             [
-                r.rank,
+                NOT_ASSESSED if r.rank is None else r.rank,
                 r.squad_id,
                 r.squad_name,
                 r.score,

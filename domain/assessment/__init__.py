@@ -13,7 +13,8 @@ The cohort of a period [start, end) is the cases created in it. Among them:
   party notified under soft enforcement, a routine inspection). A soft-enforcement case
   the party corrected after the notice closes without ever being dispatched; it is
   accepted, so the closure rate's numerator is a subset of its denominator.
-- **dismissed** (不予受理): counted apart, in no rate.
+- **dismissed** (不予受理): counted apart, in no rate, and never accepted — also a case
+  dispatched, sent back to triage and then dismissed.
 
 Cohort rates (numerator ⊆ accepted, so each is at most 100 %):
 
@@ -43,7 +44,7 @@ created in the period):
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 import msgspec
@@ -81,10 +82,10 @@ class CaseFacts(msgspec.Struct, frozen=True, kw_only=True):
 
     @property
     def accepted(self) -> bool:
-        """Taken up for handling (受理): dispatched, or out of triage but not dismissed."""
-        return self.dispatched_at is not None or self.state not in (
-            State.pending_triage,
-            State.dismissed,
+        """Taken up for handling (受理): dispatched or out of triage, and not dismissed
+        (a case sent back to triage and then dismissed is not one to handle)."""
+        return self.state is not State.dismissed and (
+            self.dispatched_at is not None or self.state is not State.pending_triage
         )
 
     @property
@@ -235,8 +236,9 @@ def count_alerts(facts: Iterable[CaseFacts], start: datetime, end: datetime) -> 
 
 
 # The squad ranking score (考评得分), 0..100: weights of 按期结案率, 结案率, 1-返工率 and
-# 1-延期率. A rate that is ``None`` (nothing to measure) scores its weight's half, so a
-# squad with no cases is neither first nor last.
+# 1-延期率. A rate that is ``None`` (nothing to measure, e.g. no review decision in the
+# month) scores its weight's half. A squad with none of the four to measure (no accepted
+# case, no decision) has no score: it is not assessed that month (不参评), not ranked.
 SCORE_WEIGHTS = (
     ("on_time_closure_rate", 40.0, False),
     ("closure_rate", 30.0, False),
@@ -245,8 +247,11 @@ SCORE_WEIGHTS = (
 )
 
 
-def score(r: Rates) -> float:
-    """The squad's score: sum of weight x rate (inverted for rework and extension)."""
+def score(r: Rates) -> float | None:
+    """The squad's score: sum of weight x rate (inverted for rework and extension);
+    ``None`` when no rate can be measured (see ``SCORE_WEIGHTS``)."""
+    if all(getattr(r, name) is None for name, _, _ in SCORE_WEIGHTS):
+        return None
     total = 0.0
     for name, weight, inverted in SCORE_WEIGHTS:
         rate: float | None = getattr(r, name)
@@ -256,3 +261,13 @@ def score(r: Rates) -> float:
         rate = min(max(rate, 0.0), 1.0)
         total += weight * ((1.0 - rate) if inverted else rate)
     return round(total, 2)
+
+
+def ranks(scores: Mapping[int, float | None]) -> list[tuple[int, int | None]]:
+    """Squads best first, each with its rank (1, 2, ...; ties by squad id); the squads
+    without a score after them, by id, with no rank."""
+    scored = sorted(
+        ((v, s) for s, v in scores.items() if v is not None), key=lambda x: (-x[0], x[1])
+    )
+    rest = sorted(s for s, v in scores.items() if v is None)
+    return [(s, n) for n, (_, s) in enumerate(scored, 1)] + [(s, None) for s in rest]

@@ -10,7 +10,7 @@ from datetime import datetime
 
 import msgspec
 
-from domain.assessment import Rates, score
+from domain.assessment import Rates, ranks, score
 from storage.cases.figures import (
     GroupBy,
     Indicators,
@@ -23,10 +23,10 @@ from storage.tables import Case
 
 
 class RankedSquad(msgspec.Struct, frozen=True, kw_only=True):
-    rank: int
+    rank: int | None  # None: not assessed this month (不参评, nothing to measure)
     squad_id: int
     squad_name: str
-    score: float
+    score: float | None
     previous_rank: int | None
     indicators: Indicators
 
@@ -36,38 +36,35 @@ async def _squad_names() -> dict[int, str]:
     return {r["id"]: r["name_zh"] for r in rows}
 
 
-async def _ranks(
+async def _scores(
     start: datetime, end: datetime, squads: list[int]
-) -> list[tuple[int, float, Indicators]]:
-    """Every squad (with nothing in the period too) by score, best first."""
+) -> tuple[dict[int, float | None], dict[int, Indicators]]:
+    """Every squad's score and indicators (with nothing in the period too)."""
     got = {i.squad_id: i for i in await indicators(start, end, GroupBy.squad)}
-    items: list[tuple[int, float, Indicators]] = []
-    for squad in squads:
-        i = got.get(squad) or empty_indicators(squad)
-        items.append((squad, score(msgspec.convert(msgspec.structs.asdict(i), Rates)), i))
-    items.sort(key=lambda t: (-t[1], t[0]))
-    return items
+    of = {s: got.get(s) or empty_indicators(s) for s in squads}
+    return {s: score(msgspec.convert(msgspec.structs.asdict(i), Rates)) for s, i in of.items()}, of
 
 
 async def ranking(
     start: datetime, end: datetime, prev_start: datetime, *, squad_id: int | None = None
 ) -> list[RankedSquad]:
-    """Every squad by score, best first (ties by id); ``previous_rank`` from the month
-    before. ``squad_id`` keeps that squad's row only, with its district rank."""
+    """Every squad by score, best first (``domain.assessment.ranks``: ties by id, the
+    squads not assessed last, unranked); ``previous_rank`` from the month before.
+    ``squad_id`` keeps that squad's row only, with its district rank."""
     names = await _squad_names()
     squads = sorted(names)
-    now = await _ranks(start, end, squads)
-    before = {s: n for n, (s, _, _) in enumerate(await _ranks(prev_start, start, squads), 1)}
+    scores, of = await _scores(start, end, squads)
+    before = dict(ranks((await _scores(prev_start, start, squads))[0]))
     return [
         RankedSquad(
             rank=n,
             squad_id=s,
             squad_name=names[s],
-            score=sc,
-            previous_rank=before.get(s),
-            indicators=i,
+            score=scores[s],
+            previous_rank=before[s],
+            indicators=of[s],
         )
-        for n, (s, sc, i) in enumerate(now, 1)
+        for s, n in ranks(scores)
         if squad_id is None or s == squad_id
     ]
 

@@ -35,8 +35,9 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 # The timeline entries that are a review decision; the partial index case_event_review
 # (migration 2026-12-02T13:30) has this very predicate, so keep the two the same.
 REVIEW_DECISION = "(e.to_state = 'closed' OR (e.data->>'rework')::boolean)"
-# ``CaseFacts.accepted``: dispatched, or out of triage other than by dismissal.
-ACCEPTED = "(c.dispatched_at IS NOT NULL OR c.state NOT IN ('pending_triage', 'dismissed'))"
+# ``CaseFacts.accepted``: dispatched or out of triage, and not dismissed.
+ACCEPTED = """(c.state <> 'dismissed'
+                AND (c.dispatched_at IS NOT NULL OR c.state <> 'pending_triage'))"""
 # ``CaseFacts.notified``: soft enforcement told the party to correct it.
 NOTIFIED = """EXISTS (SELECT 1 FROM case_event n WHERE n."case" = c.id
                           AND n.action = 'notify_party')"""

@@ -39,8 +39,13 @@ async def test_the_dashboard_figures_count_the_month_and_keep_to_the_squad(
     got = await client.get(f"/api/v1/stats/ranking?month={month}", headers=bearer(commander))
     assert got.status_code == 200, got.text
     items = got.json()["items"]
-    assert [i["rank"] for i in items] == list(range(1, len(items) + 1))
-    assert [i["score"] for i in items] == sorted((i["score"] for i in items), reverse=True)
+    ranked = [i for i in items if i["rank"] is not None]
+    assert [i["rank"] for i in ranked] == list(range(1, len(ranked) + 1))
+    assert [i["score"] for i in ranked] == sorted((i["score"] for i in ranked), reverse=True)
+    # Squads with nothing to assess this month come last, unranked (不参评).
+    rest = items[len(ranked) :]
+    assert all(i["rank"] is None and i["score"] is None for i in rest)
+    assert all(i["indicators"]["cases"] == 0 for i in rest)
     mine = next(i for i in items if i["squad_id"] == squad)
     ind = mine["indicators"]
     assert mine["score"] == score(

@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 
 from domain.org import Role
 from storage.cases import aggregates
+from storage.reports import NOT_ASSESSED
 from tests.factories import make_user, squad_id
 from tests.integration.cases_helpers import JIANGCHUAN_POINT, go_on_duty, report
 from tests.integration.conftest import AppClient, bearer, login
@@ -49,7 +50,8 @@ async def test_the_workbook_shows_the_apis_figures_and_keeps_to_the_squad(
     ).json()["items"]
     rows = list(wb["考评指标"].iter_rows(min_row=2, values_only=True))
     assert [(r[0], r[1], r[3], r[5]) for r in rows] == [
-        (i["rank"], i["squad_id"], i["score"], i["indicators"]["cases"]) for i in ranking
+        (i["rank"] or NOT_ASSESSED, i["squad_id"], i["score"], i["indicators"]["cases"])
+        for i in ranking
     ]
     breakdown = (
         await client.get(f"/api/v1/stats/cases?period={month}", headers=bearer(commander))
