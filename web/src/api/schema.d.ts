@@ -4597,8 +4597,8 @@ export interface components {
         RankedSquad: {
             indicators: components["schemas"]["Indicators"];
             previous_rank: number | null;
-            rank: number;
-            score: number;
+            rank: number | null;
+            score: number | null;
             squad_id: number;
             squad_name: string;
         };
