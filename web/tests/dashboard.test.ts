@@ -9,6 +9,9 @@ import {
   monthRange,
   placeFilter,
   queryToFilter,
+  addWeeks,
+  shanghaiWeek,
+  weekOf,
   weekRange,
 } from "../src/dashboard/filters";
 import { filterChips, kpis, percent } from "../src/dashboard/format";
@@ -222,5 +225,18 @@ describe("chart options", () => {
       filter: { source: "camera", type: "05-05", camera_id: 3, ...monthRange("2026-11") },
     });
     expect(data[0]!.filter).not.toHaveProperty("camera_id");
+  });
+});
+
+describe("weeks", () => {
+  it("steps ISO weeks across a year's turn and defaults to the last complete week", () => {
+    expect(addWeeks("2026-W01", -1)).toBe("2025-W52");
+    expect(addWeeks("2020-W53", 1)).toBe("2021-W01");
+    expect(addWeeks("2026-W49", 0)).toBe("2026-W49");
+    // Thursday 3 December 2026 is in week 49; Monday 00:30 Shanghai is Sunday in UTC.
+    expect(shanghaiWeek(new Date("2026-12-03T02:00:00Z"))).toBe("2026-W49");
+    expect(shanghaiWeek(new Date("2026-11-29T16:30:00Z"))).toBe("2026-W49");
+    expect(weekOf({}, new Date("2026-12-03T02:00:00Z"))).toBe("2026-W48");
+    expect(weekOf({ week: "2026-W40" })).toBe("2026-W40");
   });
 });

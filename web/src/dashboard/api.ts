@@ -46,14 +46,14 @@ export const blockRanking = (month: string) =>
   api.get<BlockRanking>("/api/v1/blocks/ranking", { month });
 export const blockScores = (blockId: number) =>
   api.get<ScoreList>(`/api/v1/blocks/${blockId}/scores`);
-export const hotspots = (coordType: CoordType) =>
-  api.get<HotspotList>("/api/v1/hotspots", { coord_type: coordType });
-export const hotspotCells = (coordType: CoordType) =>
-  api.get<GeoJSON.FeatureCollection>("/api/v1/hotspots/geojson", { coord_type: coordType });
+export const hotspots = (week: string, coordType: CoordType) =>
+  api.get<HotspotList>("/api/v1/hotspots", { week, coord_type: coordType });
+export const hotspotCells = (week: string, coordType: CoordType) =>
+  api.get<GeoJSON.FeatureCollection>("/api/v1/hotspots/geojson", { week, coord_type: coordType });
 export const repeatPlaces = (coordType: CoordType) =>
   api.get<RepeatPlaceList>("/api/v1/hotspots/places", { coord_type: coordType });
-export const patrolPriorities = (squadId: number, coordType: CoordType) =>
-  api.get<PriorityList>(`/api/v1/squads/${squadId}/patrol-priorities`, { coord_type: coordType });
+export const patrolPriorities = (squadId: number, week: string, coordType: CoordType) =>
+  api.get<PriorityList>(`/api/v1/squads/${squadId}/patrol-priorities`, { week, coord_type: coordType });
 
 /** One page of the cases behind a chart, newest first. */
 export const filteredCases = (filter: CaseFilter, cursor?: string, limit = 50) =>

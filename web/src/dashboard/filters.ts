@@ -140,3 +140,35 @@ export function placeFilter(place: {
     to: end,
   };
 }
+
+/** The ISO week (YYYY-Www) of a Shanghai calendar day given as its UTC midnight. */
+function isoWeekOfDay(day: Date): string {
+  const thursday = new Date(day.getTime() + (3 - ((day.getUTCDay() + 6) % 7)) * 86_400_000);
+  const year = thursday.getUTCFullYear();
+  const week = Math.floor((thursday.getTime() - Date.UTC(year, 0, 1)) / (7 * 86_400_000)) + 1;
+  return `${year}-W${pad(week)}`;
+}
+
+/** The ISO week ``delta`` weeks after ``week``. */
+export function addWeeks(week: string, delta: number): string | null {
+  const range = weekRange(week);
+  if (!range) return null;
+  const [y, m, d] = range.from.slice(0, 10).split("-").map(Number) as [number, number, number];
+  return isoWeekOfDay(new Date(Date.UTC(y, m - 1, d + 7 * delta)));
+}
+
+/** The Shanghai ISO week of an instant. */
+export function shanghaiWeek(at: Date = new Date()): string {
+  const [y, m, d] = new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Shanghai" })
+    .format(at)
+    .split("-")
+    .map(Number) as [number, number, number];
+  return isoWeekOfDay(new Date(Date.UTC(y, m - 1, d)));
+}
+
+/** A valid YYYY-Www from the route, or the last complete week (the API's default). */
+export function weekOf(query: RouteQuery, now: Date = new Date()): string {
+  const text = first(query.week);
+  if (text && weekRange(text)) return text;
+  return addWeeks(shanghaiWeek(now), -1) as string;
+}
