@@ -203,7 +203,10 @@ describe("chart options", () => {
     });
     expect(seriesData(typeOption(b, "2026-11")).map((d) => d.filter?.type)).toEqual(["05-04", "05-05"]);
     expect(seriesData(squadOption(b, "2026-11"))[0]).toEqual({ value: 5, name: "未分派", filter: range });
-    expect(seriesData(dayOption(b))[0]!.filter).toEqual(dayRange("2026-11-03"));
+    // The days without cases are drawn as 0, from the 1st.
+    const days = seriesData(dayOption(b));
+    expect(days.map((d) => d.value)).toEqual([0, 0, 5]);
+    expect(days[2]!.filter).toEqual(dayRange("2026-11-03"));
   });
 
   it("puts the worst camera rule first and opens its camera's alerts", () => {

@@ -36,10 +36,16 @@ const BLUE = "#1677ff";
 const pct = (rate: number | null | undefined) =>
   rate === null || rate === undefined ? null : Math.round(rate * 1000) / 10;
 
-const horizontal = (names: string[], data: Item[], unit: string, colour = BLUE): ChartOption => ({
+const horizontal = (
+  names: string[],
+  data: Item[],
+  unit: string,
+  colour = BLUE,
+  max?: number,
+): ChartOption => ({
   tooltip: { trigger: "item" },
-  grid: { left: 8, right: 48, top: 8, bottom: 8, containLabel: true },
-  xAxis: { type: "value", name: unit },
+  grid: { left: 8, right: 56, top: 8, bottom: 8, containLabel: true },
+  xAxis: { type: "value", name: unit, max, minInterval: 1 },
   yAxis: { type: "category", data: names, inverse: true },
   series: [{ type: "bar", data, itemStyle: { color: colour }, label: { show: true, position: "right" } }],
 });
@@ -77,6 +83,8 @@ export function trendOption(report: TrendReport): ChartOption {
       type: "line" as const,
       name,
       connectNulls: false,
+      showSymbol: true,
+      symbolSize: 7,
       data: report.months.map((m) => ({
         value: pct(byMonth.get(m)?.[key]),
         name: m,
@@ -134,18 +142,34 @@ export function squadOption(b: CaseBreakdown, month: string): ChartOption {
   );
 }
 
+/** Every day of the month from the 1st to the last day counted, days without cases as 0
+ *  (the API lists only the days that had some). */
+export function everyDay(byDay: CaseBreakdown["by_day"]): CaseBreakdown["by_day"] {
+  const last = byDay.map((d) => d.day).sort().at(-1);
+  if (!last) return [];
+  const counted = new Map(byDay.map((d) => [d.day, d.cases]));
+  const days = Number(last.slice(8, 10));
+  return Array.from({ length: days }, (_, i) => {
+    const day = `${last.slice(0, 8)}${String(i + 1).padStart(2, "0")}`;
+    return { day, cases: counted.get(day) ?? 0 };
+  });
+}
+
 /** Cases day by day; a click opens that day's cases. */
 export function dayOption(b: CaseBreakdown): ChartOption {
+  const days = everyDay(b.by_day);
   return {
     tooltip: { trigger: "axis" },
-    grid: { left: 8, right: 16, top: 16, bottom: 8, containLabel: true },
-    xAxis: { type: "category", data: b.by_day.map((d) => d.day.slice(5)) },
+    grid: { left: 8, right: 16, top: 24, bottom: 8, containLabel: true },
+    xAxis: { type: "category", data: days.map((d) => d.day.slice(5)) },
     yAxis: { type: "value", name: "件", minInterval: 1 },
     series: [
       {
         type: "line",
+        showSymbol: true,
+        symbolSize: 7,
         areaStyle: { opacity: 0.15 },
-        data: b.by_day.map((d) => ({ value: d.cases, name: d.day, filter: dayRange(d.day) })),
+        data: days.map((d) => ({ value: d.cases, name: d.day, filter: dayRange(d.day) })),
       },
     ],
   };
@@ -188,8 +212,9 @@ export function precisionOption(
         ...range,
       },
     })),
-    "准确率 %",
+    "%",
     "#d97706",
+    100,
   );
 }
 
@@ -215,6 +240,8 @@ export function blockHistoryOption(scores: ScoreList): ChartOption {
     series: [
       {
         type: "line",
+        showSymbol: true,
+        symbolSize: 7,
         data: rows.map((r) => ({ value: r.score, name: r.month, filter: monthRange(r.month) })),
       },
     ],
@@ -261,7 +288,9 @@ export function structuresOption(
 
 /** Subjects by grade (A best … D worst) of the caller's jurisdiction. */
 export function gradesOption(row: ProgrammeFigures | undefined): ChartOption {
-  const grades = Object.entries(row?.grades ?? {}).sort(([a], [b]) => a.localeCompare(b));
+  const grades = Object.entries(row?.grades ?? {})
+    .filter(([, count]) => count > 0)
+    .sort(([a], [b]) => a.localeCompare(b));
   const colours: Record<string, string> = { A: "#16a34a", B: "#65a30d", C: "#f97316", D: "#dc2626" };
   return {
     tooltip: { trigger: "item", formatter: "{b}：{c}（{d}%）" },
