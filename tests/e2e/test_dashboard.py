@@ -6,7 +6,7 @@ Screenshots go to .data/test/screenshots/dashboard-*.png."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, quote, urlparse
 from zoneinfo import ZoneInfo
@@ -315,6 +315,21 @@ async def test_the_district_dashboard_draws_the_apis_figures_and_opens_their_cas
     listed = await _listed(page)
     assert listed and listed == await _expected(client, commander, page)
     assert parse_qs(urlparse(page.url).query)["cell"] == [hot["items"][0]["cell"]]
+
+    # 下载月度考评 of last month (complete): the workbook the API serves, saved as a file.
+    await page.goto(f"{app_url}/app/dashboard?month={month}")
+    await page.locator("[data-month-prev]").click()
+    previous = f"{datetime.now(SHANGHAI).replace(day=1) - timedelta(days=1):%Y-%m}"
+    await page.wait_for_url(f"**/app/dashboard?month={previous}")
+    await page.locator("[data-month]", has_text=f"{int(previous[5:])}月").wait_for()
+    async with page.expect_download() as download_info:
+        await page.locator("[data-download]").click()
+    download = await download_info.value
+    assert download.suggested_filename == f"月度考评-{previous}.xlsx"
+    saved = await download.path()
+    served = await client.get(f"/api/v1/reports/monthly/{previous}", headers=bearer(commander))
+    assert served.status_code == 200 and saved.read_bytes() == served.content
+    assert served.content[:2] == b"PK"  # an .xlsx is a zip
     await context.close()
 
 
