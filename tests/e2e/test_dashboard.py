@@ -107,7 +107,9 @@ async def _sign_in(page: Page, base: str, user: dict[str, Any], path: str) -> No
 
 
 async def _drawn(page: Page, panel: str) -> float:
-    """Waits until the panel's chart has pixels on it; returns the share inked."""
+    """Waits until the panel's chart is drawn (animation finished) with pixels on it;
+    returns the share inked."""
+    await page.locator(f'[data-panel="{panel}"] [data-chart][data-rendered="true"]').wait_for()
     await page.wait_for_function(f"(panel) => ({INK})(panel) > 0.005", arg=panel)
     ink: float = await page.evaluate(INK, panel)
     return ink
@@ -274,9 +276,24 @@ async def test_the_district_dashboard_draws_the_apis_figures_and_opens_their_cas
     await camera_row.click()
     assert sorted(await _listed(page)) == sorted(alerts)
 
-    # 三大专项: a subject with two cases of one type is a repeat offender.
+    # 三大专项: a subject with two cases of one type is a repeat offender; a 美丽街区
+    # block around the corner, scored this month.
     subject = await _subject()
     repeated = [await _system_case(runtime, subject_id=subject) for _ in range(2)]
+    admin = await login(client, await make_user(Role.admin))
+    d = 0.0005  # about 50 m
+    square = [
+        {"lng": POINT.lng + dx, "lat": POINT.lat + dy}
+        for dx, dy in ((-d, -d), (d, -d), (d, d), (-d, d))
+    ]
+    made = await client.post(
+        "/api/v1/blocks", headers=bearer(admin), json={"name": "看板美丽街区", "polygon": square}
+    )
+    assert made.status_code == 201, made.text
+    block = made.json()
+    scored = await client.post(f"/api/v1/blocks/scores/{month}", headers=bearer(commander))
+    assert scored.status_code == 200, scored.text
+    blocks = (await _api(client, commander, f"/api/v1/blocks/ranking?month={month}"))["blocks"]
     await page.goto(f"{app_url}/app/dashboard/programmes?month={month}")
     offenders = (
         await _api(client, commander, f"/api/v1/stats/repeat-offenders?month={month}&limit=20")
@@ -285,7 +302,12 @@ async def test_the_district_dashboard_draws_the_apis_figures_and_opens_their_cas
     await offender.wait_for()
     expected = next(o for o in offenders if o["subject_id"] == subject)
     assert await offender.locator("[data-cases]").inner_text() == str(expected["cases"]) == "2"
-    await _drawn(page, "structures")
+    await _drawn(page, "blocks")
+    await _drawn(page, "grades")
+    index = next(i for i, b in enumerate(blocks[:20]) if b["id"] == block["id"])
+    await _click_bar(page, "blocks", index, min(20, len(blocks)), (5, 150, 105))
+    await _text_is(page, "[data-block-name]", "：看板美丽街区")
+    await _drawn(page, "block-history")
     await shot(page, "dashboard-5-programmes")
     await offender.click()
     assert sorted(await _listed(page)) == sorted(repeated)

@@ -160,7 +160,7 @@ export function dayOption(b: CaseBreakdown): ChartOption {
   const days = everyDay(b.by_day);
   return {
     tooltip: { trigger: "axis" },
-    grid: { left: 8, right: 16, top: 24, bottom: 8, containLabel: true },
+    grid: { left: 8, right: 16, top: 28, bottom: 8, containLabel: true },
     xAxis: { type: "category", data: days.map((d) => d.day.slice(5)) },
     yAxis: { type: "value", name: "件", minInterval: 1 },
     series: [
@@ -234,7 +234,7 @@ export function blockHistoryOption(scores: ScoreList): ChartOption {
   const rows = [...scores.items].sort((a, b) => a.month.localeCompare(b.month));
   return {
     tooltip: { trigger: "axis" },
-    grid: { left: 8, right: 16, top: 16, bottom: 8, containLabel: true },
+    grid: { left: 8, right: 16, top: 28, bottom: 8, containLabel: true },
     xAxis: { type: "category", data: rows.map((r) => r.month) },
     yAxis: { type: "value", name: "得分", max: 100 },
     series: [
