@@ -415,4 +415,23 @@ async def test_a_squad_leader_sees_only_their_squad_and_a_phone_gets_the_summary
     assert listed == await _expected(client, leader, page)
     await page.locator("[data-case]").first.click()
     await page.wait_for_url(f"**/app/board/cases/{listed[0]}")
+
+    # The other pages: nothing of another squad's, and their phone layouts.
+    read = {  # what each page shows once its figures are in
+        "cameras": "[data-precision], [data-panel=precision-chart] .dash-empty",
+        "programmes": "[data-offenders], [data-panel=offenders] .dash-empty",
+        "hotspots": "[data-priorities], [data-panel=priorities] .dash-empty",
+    }
+    for name, loaded in read.items():
+        await page.goto(f"{app_url}/app/dashboard/{name}?month={month}")
+        await page.locator(loaded).first.wait_for()
+        await page.wait_for_function(
+            "() => [...document.querySelectorAll('[data-chart]')]"
+            ".every((c) => c.dataset.rendered === 'true')"
+        )
+        text = await page.locator("body").inner_text()
+        assert not [other for other in others if other in text], name
+        await shot(page, f"dashboard-8-leader-phone-{name}")
+    hot = await _api(client, leader, "/api/v1/hotspots")
+    assert all(h["squad_id"] == squad for h in hot["items"])
     await context.close()
