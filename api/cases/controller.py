@@ -170,6 +170,14 @@ class CaseController(Controller):
         overdue: FromQuery[bool | None] = None,
         unassigned: FromQuery[bool | None] = None,
         assignee_id: FromQuery[int | None] = None,
+        camera_id: Annotated[
+            int | None,
+            QueryParameter(ge=1, le=2**31 - 1, description="Cases raised by this camera."),
+        ] = None,
+        subject_id: Annotated[
+            int | None,
+            QueryParameter(ge=1, le=2**31 - 1, description="Cases of this subject (监管对象)."),
+        ] = None,
         created_from: Annotated[datetime | None, QueryParameter(name="from")] = None,
         created_to: Annotated[datetime | None, QueryParameter(name="to")] = None,
         near: NearQuery = None,
@@ -195,6 +203,8 @@ class CaseController(Controller):
             overdue=overdue,
             unassigned=unassigned,
             assignee_id=assignee_id,
+            camera_id=camera_id,
+            subject_id=subject_id,
             created_from=require_offset(created_from, "from"),
             created_to=require_offset(created_to, "to"),
             near=Location.parse_pair(near, coord_type).to_wgs84() if near else None,

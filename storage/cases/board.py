@@ -58,6 +58,9 @@ class BoardQuery(msgspec.Struct, frozen=True, kw_only=True):
     overdue: bool | None = None
     unassigned: bool | None = None
     assignee_id: int | None = None
+    # The cases behind a camera's precision or a repeat offender (the dashboard's lists).
+    camera_id: int | None = None
+    subject_id: int | None = None
     created_from: datetime | None = None
     created_to: datetime | None = None
     # Cases within ``radius_m`` of ``near`` (WGS-84): "is this the same one?" on a report.
@@ -163,6 +166,8 @@ async def list_cases(
         ("grid", q.grid),
         ("source", q.source),
         ("assignee", q.assignee_id),
+        ("camera", q.camera_id),
+        ("subject", q.subject_id),
     ):
         if value is not None:
             add(f"c.{column} = {{}}", value)

@@ -54,6 +54,32 @@ export const router = createRouter({
       component: () => import("./views/console/ConsoleView.vue"),
       meta: { leader: true },
     },
+    // The leaders' dashboard (数据看板, desktop first): ECharts in these chunks only.
+    {
+      path: "/dashboard",
+      component: () => import("./views/dashboard/DashboardLayout.vue"),
+      meta: { leader: true },
+      children: [
+        { path: "", name: "dashboard", component: () => import("./views/dashboard/OverviewView.vue") },
+        { path: "cases", name: "dashboard-cases", component: () => import("./views/dashboard/CasesView.vue") },
+        {
+          path: "cameras",
+          name: "dashboard-cameras",
+          component: () => import("./views/dashboard/CamerasView.vue"),
+        },
+        {
+          path: "programmes",
+          name: "dashboard-programmes",
+          component: () => import("./views/dashboard/ProgrammesView.vue"),
+        },
+        {
+          path: "hotspots",
+          name: "dashboard-hotspots",
+          component: () => import("./views/dashboard/HotspotsView.vue"),
+        },
+        { path: "list", name: "dashboard-list", component: () => import("./views/dashboard/CaseListView.vue") },
+      ],
+    },
     { path: "/inbox", name: "inbox", component: () => import("./views/InboxView.vue") },
     { path: "/:rest(.*)*", redirect: "/" },
   ],

@@ -67,6 +67,8 @@ export interface RequestOptions {
   idempotencyKey?: string;
   /** Sign-in and refresh go without a bearer token. */
   anonymous?: boolean;
+  /** The body as a Blob (a file download), not JSON. */
+  blob?: boolean;
 }
 
 export interface ApiClientOptions {
@@ -155,6 +157,11 @@ export class ApiClient {
     return this.request<T>("GET", path, { query });
   }
 
+  /** A file (an .xlsx report) with the bearer token a bare link cannot carry. */
+  getBlob(path: string, query?: RequestOptions["query"]): Promise<Blob> {
+    return this.request<Blob>("GET", path, { query, blob: true });
+  }
+
   /** A command: retried on a lost answer with the same Idempotency-Key, so it runs once. */
   command<T>(path: string, body: unknown, idempotencyKey: string = newIdempotencyKey()) {
     return this.request<T>("POST", path, { body, idempotencyKey });
@@ -178,6 +185,7 @@ export class ApiClient {
       }
       if (!response.ok) throw toError(response.status, await readBody(response));
       if (response.status === 204) return undefined as T;
+      if (opts.blob) return (await response.blob()) as T;
       return (await response.json()) as T;
     }
   }
@@ -246,7 +254,7 @@ export class ApiClient {
     token: string | null,
     retriable: boolean,
   ): Promise<Response> {
-    const headers: Record<string, string> = { accept: "application/json" };
+    const headers: Record<string, string> = { accept: opts.blob ? "*/*" : "application/json" };
     if (opts.body !== undefined) headers["content-type"] = "application/json";
     if (token) headers.authorization = `Bearer ${token}`;
     if (opts.idempotencyKey) headers["idempotency-key"] = opts.idempotencyKey;

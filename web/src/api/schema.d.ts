@@ -6271,6 +6271,10 @@ export interface operations {
                 overdue?: boolean | null;
                 unassigned?: boolean | null;
                 assignee_id?: number | null;
+                /** @description Cases raised by this camera. */
+                camera_id?: number | null;
+                /** @description Cases of this subject (监管对象). */
+                subject_id?: number | null;
                 from?: string | null;
                 to?: string | null;
                 /** @description `lng,lat` in decimal degrees (in `coord_type`): within `radius_m` */

@@ -3,6 +3,7 @@
 // re-read as the view moves, and officers' markers moved by the live stream.
 import L from "leaflet";
 import "leaflet/dist/leaflet.css";
+import { addBaseLayer } from "./base";
 import {
   bboxOf,
   blockLayer,
@@ -57,7 +58,6 @@ export class ConsoleMap {
   private readonly emergency = L.layerGroup();
   private readonly track = L.layerGroup();
   private trackMarker: L.Marker | null = null;
-  private base: L.TileLayer | null = null;
   private caseRequest = 0;
   private moveTimer: ReturnType<typeof setTimeout> | null = null;
   /** No view asked for: show the whole jurisdiction once the squads are read. */
@@ -80,37 +80,12 @@ export class ConsoleMap {
       attributionControl: true,
     });
     this.map.attributionControl.setPrefix(false);
-    if (config.tile_url) this.addBase(config);
+    addBaseLayer(this.map, config, () => this.events.onBaseLost?.());
     this.cases.addTo(this.map);
     this.officers.addTo(this.map);
     this.emergency.addTo(this.map);
     this.track.addTo(this.map);
     this.map.on("moveend", () => this.scheduleCases());
-  }
-
-  private addBase(config: MapConfig): void {
-    const options: L.TileLayerOptions = {
-      maxZoom: config.max_zoom,
-      attribution: config.attribution,
-      subdomains: config.subdomains || "abc",
-      crossOrigin: false,
-    };
-    const base = L.tileLayer(config.tile_url as string, options);
-    let loaded = 0;
-    let failed = 0;
-    base.on("tileload", () => (loaded += 1));
-    base.on("tileerror", () => {
-      failed += 1;
-      // Nothing ever loaded (an isolated network): the district's GeoJSON is the map.
-      if (loaded === 0 && failed >= 4 && this.base) {
-        this.map.removeLayer(this.base);
-        this.base = null;
-        this.events.onBaseLost?.();
-      }
-    });
-    base.addTo(this.map);
-    if (config.label_url) L.tileLayer(config.label_url, options).addTo(this.map);
-    this.base = base;
   }
 
   /** Read every overlay and add the layer toggles. */

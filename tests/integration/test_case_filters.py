@@ -1,0 +1,95 @@
+"""The board's filters behind the dashboard's lists: a camera's cases (摄像头准确率) and a
+subject's cases (重复违法), scoped to the caller's squad like every other filter."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from domain.cases.machine import SYSTEM
+from domain.cases.model import Source
+from domain.geo import LngLat
+from domain.org import Role
+from offsite.runtime import Runtime
+from storage.cases.commands import NewCase, create_case
+from storage.tables import Camera, Subject
+from tests.factories import make_user, squad_id
+from tests.integration.conftest import AppClient, bearer, login
+
+pytestmark = pytest.mark.usefixtures("database")
+JIANGCHUAN = "310112001"
+XINZHUANG = "310112101"
+TRIAGED = "90-01"  # no auto-dispatch: the cases stay where they were made
+POINT = LngLat(121.3994755, 30.9995505)
+
+
+async def _camera() -> int:
+    now = datetime.now(UTC)
+    rows = await Camera.insert(
+        Camera(
+            device_id=f"filter-{now:%H%M%S%f}",
+            name="筛选探头",
+            enabled=False,
+            lng=POINT.lng,
+            lat=POINT.lat,
+            created_at=now,
+            updated_at=now,
+        )
+    ).returning(Camera.id)
+    camera: int = rows[0]["id"]
+    return camera
+
+
+async def _subject() -> int:
+    now = datetime.now(UTC)
+    rows = await Subject.insert(
+        Subject(
+            kind="merchant",
+            name="筛选水果店",
+            address="江川路 91 号",
+            lng=POINT.lng,
+            lat=POINT.lat,
+            contact_name="王筛选",
+            contact_phone="13812345670",
+            created_at=now,
+            updated_at=now,
+        )
+    ).returning(Subject.id)
+    subject: int = rows[0]["id"]
+    return subject
+
+
+async def test_cases_filter_by_camera_and_subject_within_the_callers_squad(
+    client: AppClient,
+) -> None:
+    runtime: Runtime = client.app.state.runtime
+    camera, subject = await _camera(), await _subject()
+    made = []
+    for extra in ({"camera_id": camera}, {"camera_id": camera, "subject_id": subject}, {}):
+        new = NewCase(source=Source.camera, violation_type=TRIAGED, position=POINT, **extra)
+        made.append(await create_case(runtime.cases, new, SYSTEM, datetime.now(UTC)))
+    by_camera, both, neither = (c.id for c in made)
+    leader = await login(client, await make_user(Role.squad_leader, squad_code=JIANGCHUAN))
+
+    async def ids(query: str, tokens: dict[str, Any]) -> list[int]:
+        response = await client.get(f"/api/v1/cases?{query}&limit=200", headers=bearer(tokens))
+        assert response.status_code == 200, response.text
+        return [item["id"] for item in response.json()["items"]]
+
+    assert sorted(await ids(f"camera_id={camera}", leader)) == sorted([by_camera, both])
+    assert await ids(f"subject_id={subject}", leader) == [both]
+    assert neither not in await ids(f"camera_id={camera}", leader)
+    assert await ids(f"camera_id={camera}&subject_id={subject}", leader) == [both]
+
+    # Another squad's leader sees none of them; naming the squad is refused as before.
+    other = await login(client, await make_user(Role.squad_leader, squad_code=XINZHUANG))
+    assert await ids(f"camera_id={camera}", other) == []
+    response = await client.get(
+        f"/api/v1/cases?camera_id={camera}&squad_id={await squad_id(JIANGCHUAN)}",
+        headers=bearer(other),
+    )
+    assert response.status_code == 403
+    response = await client.get("/api/v1/cases?camera_id=0", headers=bearer(leader))
+    assert response.status_code == 400
