@@ -231,13 +231,16 @@ async def test_the_district_dashboard_draws_the_apis_figures_and_opens_their_cas
     shown = await page.locator("[data-ranking] tbody tr").all_inner_texts()
     assert [t.split("\t")[1] for t in shown] == [r["squad_name"] for r in ranking]
     assert [
-        float(s) for s in await page.locator("[data-ranking] [data-score]").all_inner_texts()
-    ] == [round(r["score"], 1) for r in ranking]
+        None if s == "—" else float(s)
+        for s in await page.locator("[data-ranking] [data-score]").all_inner_texts()
+    ] == [None if r["score"] is None else round(r["score"], 1) for r in ranking]
     await shot(page, "dashboard-1-overview")
 
-    # A click on 江川路's bar: the squad's cases of the month, ours among them.
-    index = next(i for i, r in enumerate(ranking) if r["squad_id"] == squad)
-    await _click_bar(page, "ranking", index, len(ranking), BLUE)
+    # A click on 江川路's bar: the squad's cases of the month, ours among them. The chart
+    # draws the assessed squads only (不参评 squads are in the table).
+    scored = [r for r in ranking if r["rank"] is not None]
+    index = next(i for i, r in enumerate(scored) if r["squad_id"] == squad)
+    await _click_bar(page, "ranking", index, len(scored), BLUE)
     listed = await _listed(page)
     assert parse_qs(urlparse(page.url).query)["squad_id"] == [str(squad)]
     assert listed == await _expected(client, commander, page)

@@ -155,9 +155,11 @@ describe("chart options", () => {
       items: [
         { rank: 1, previous_rank: 2, score: 91.25, squad_id: 4, squad_name: "江川路中队", indicators: indicators() as never },
         { rank: 2, previous_rank: null, score: 70, squad_id: 5, squad_name: "莘庄中队", indicators: indicators() as never },
+        { rank: null, previous_rank: 1, score: null, squad_id: 6, squad_name: "七宝中队", indicators: indicators() as never },
       ],
     };
     const option = rankingOption(report) as { yAxis: { data: string[]; inverse: boolean } };
+    // 七宝 had nothing to assess (不参评): in the table, not on the chart.
     expect(option.yAxis.data).toEqual(["1. 江川路中队（上月第2）", "2. 莘庄中队（上月—）"]);
     expect(option.yAxis.inverse).toBe(true);
     const [first] = seriesData(option);

@@ -50,13 +50,17 @@ const horizontal = (
   series: [{ type: "bar", data, itemStyle: { color: colour }, label: { show: true, position: "right" } }],
 });
 
-/** The squads by score, best on top, each labelled with last month's rank. */
+/** The squads by score, best on top, each labelled with last month's rank; squads not
+ * assessed this month (不参评: no score) are left to the table. */
 export function rankingOption(report: RankingReport): ChartOption {
   const range = monthRange(report.month);
-  const names = report.items.map(
+  const scored = report.items.filter(
+    (r): r is typeof r & { rank: number; score: number } => r.rank !== null && r.score !== null,
+  );
+  const names = scored.map(
     (r) => `${r.rank}. ${r.squad_name}（上月${r.previous_rank === null ? "—" : `第${r.previous_rank}`}）`,
   );
-  const data = report.items.map((r) => ({
+  const data = scored.map((r) => ({
     value: Math.round(r.score * 10) / 10,
     name: r.squad_name,
     filter: { squad_id: r.squad_id, ...range },
