@@ -1,0 +1,23 @@
+"""Hand-written: drop ``case_cell_week``. The hotspot refresh counts a week's cells in
+one GROUP BY and keeps them in memory: writing tens of thousands of count rows a week
+cost ten times the GROUP BY itself and nothing read them (``hotspot`` keeps the hot
+cells with their counts)."""
+
+from piccolo.apps.migrations.auto.migration_manager import MigrationManager
+from piccolo.engine import engine_finder
+
+ID = "2026-12-03T09:00:00:000000"
+VERSION = "1.38.0"
+DESCRIPTION = "hotspots: drop the weekly cell counts table"
+
+
+async def forwards() -> MigrationManager:
+    manager = MigrationManager(migration_id=ID, app_name="storage", description=DESCRIPTION)
+
+    async def run() -> None:
+        engine = engine_finder()
+        assert engine is not None
+        await engine.run_ddl("DROP TABLE IF EXISTS case_cell_week")
+
+    manager.add_raw(run)
+    return manager
