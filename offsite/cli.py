@@ -4,6 +4,7 @@ offsite up                 everything, with embedded services and demo data (mak
 offsite test [ARGS]        the test suite against a fresh embedded stack (make test)
 offsite api | worker [--integrations | --vision]   one process of the system
 offsite migrate | seed     schema and bucket; demo data
+offsite hotspots refresh [--weeks N]   recompute the last N weeks' hotspots (default 1)
 offsite services up|down|env|wipe [--profile run|test|bench]
 offsite settings           every setting with its environment variable
 offsite npm ARGS           npm in web/ with the Node of the `web` extra
@@ -317,6 +318,31 @@ async def _verify_timeline(case_id: int | None) -> int:
     return broken
 
 
+async def _refresh_hotspots(weeks: int) -> None:
+    """Recompute the hotspots of the current ISO week and the ``weeks - 1`` before it,
+    oldest first (a week's trend reads the weeks before it)."""
+    from datetime import timedelta
+
+    from storage import db
+    from storage.hotspots import SHANGHAI, monday_of, refresh_week
+
+    await db.open_pool(1, 2)
+    try:
+        current = monday_of(datetime.now(UTC).astimezone(SHANGHAI).date())
+        for k in range(weeks - 1, -1, -1):
+            week = current - timedelta(weeks=k)
+            _out(f"{week}: {await refresh_week(week)} hot cell(s)")
+    finally:
+        await db.close_pool()
+
+
+def _weeks(text: str) -> int:
+    weeks = int(text)
+    if not 1 <= weeks <= 520:
+        raise argparse.ArgumentTypeError("between 1 and 520 weeks")
+    return weeks
+
+
 def cmd_verify_package(path: str) -> int:
     """Check an evidence package offline; exit 1 when anything is wrong."""
     from domain.evidence.package import verify_package
@@ -353,6 +379,9 @@ def main(argv: list[str] | None = None) -> None:
     verify.add_argument("--case", type=int, default=None)
     package = sub.add_parser("verify-package", help="check an evidence package (zip)")
     package.add_argument("file")
+    hotspots = sub.add_parser("hotspots", help="recompute recent weeks' hotspots")
+    hotspots.add_argument("action", choices=["refresh"])
+    hotspots.add_argument("--weeks", type=_weeks, default=1, help="this week and N-1 before")
     sub.add_parser("test", help="run pytest against fresh services; other args go to pytest")
     sub.add_parser("npm", help="npm in web/ with the packaged Node; other args go to npm")
     services = sub.add_parser("services")
@@ -389,6 +418,9 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(1 if asyncio.run(_verify_timeline(args.case)) else 0)
     if args.command == "migrate":
         asyncio.run(_migrate(settings, args.to))
+        return
+    if args.command == "hotspots":
+        asyncio.run(_refresh_hotspots(args.weeks))
         return
     if args.command == "services":
         cmd_services(settings, args.action, args.profile)
