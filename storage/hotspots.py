@@ -16,7 +16,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import h3
 import msgspec
 import numpy as np
 import numpy.typing as npt
@@ -106,14 +105,16 @@ async def _counts(week: date) -> _Counts:
         empty = np.zeros(0, dtype=np.int64)
         return _Counts([], empty, empty, empty, empty, empty)
     squads, squad = np.unique(np.asarray(row["squad"], dtype=np.int64), return_inverse=True)
-    types, vtype = np.unique(np.asarray(row["violation_type"], dtype=str), return_inverse=True)
+    types = sorted(set(row["violation_type"]))
+    index_of = {t: k for k, t in enumerate(types)}
+    vtype = np.fromiter((index_of[t] for t in row["violation_type"]), np.int64, len(squad))
     kinds = len(types) + 1  # the types, then all of them together
     per_res = len(squads) * kinds
     groups = [
         (int(s), t, res)
         for res in RESOLUTIONS
         for s in squads.tolist()
-        for t in [*types.tolist(), ALL_TYPES]
+        for t in [*types, ALL_TYPES]
     ]
     n = np.asarray(row["n"], dtype=np.int64)
     by_type = squad * kinds + vtype
@@ -187,31 +188,27 @@ async def refresh_week(week: date) -> int:
         history[(r["squad"], r["violation_type"], r["resolution"], r["cell"])].add(r["week"])
     earlier = [week - timedelta(days=7 * k) for k in range(WINDOW - 1, 0, -1)]
     now = datetime.now(UTC)
+    columns = zip(
+        counts.group[hot].tolist(),
+        counts.cell[hot].tolist(),
+        counts.cases[hot].tolist(),
+        result.z[hot].tolist(),
+        result.p[hot].tolist(),
+        result.q[hot].tolist(),
+        result.rank[hot].tolist(),
+        strict=True,
+    )
     out: list[tuple[Any, ...]] = []
-    for k in hot.tolist():
-        squad, vtype, res = counts.groups[int(counts.group[k])]
-        cell = h3.int_to_str(int(counts.cell[k]))
+    for group, cell_int, cases, z, p, q, rank in columns:
+        squad, vtype, res = counts.groups[group]
+        cell = format(cell_int, "x")  # H3's string form
         seen = history.get((squad, vtype, res, cell), set())
         flags = [w in seen for w in earlier] + [True]
         trend = classify(flags)
         out.append(
-            (
-                week,
-                squad,
-                vtype,
-                res,
-                cell,
-                int(counts.cases[k]),
-                float(result.z[k]),
-                float(result.p[k]),
-                float(result.q[k]),
-                True,
-                trend.value if trend else None,
-                sum(flags),
-                int(result.rank[k]),
-                now,
-            )
-        )
+            (week, squad, vtype, res, cell, cases, z, p, q, True, trend and trend.value,
+             sum(flags), rank, now)
+        )  # fmt: skip
     async with engine().transaction() as tx:
         await Case.raw("DELETE FROM hotspot WHERE week = {}", week)
         await tx.connection.copy_records_to_table("hotspot", records=out, columns=_COLUMNS)

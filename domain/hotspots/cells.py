@@ -52,11 +52,13 @@ def cell_ints(cells: Sequence[str]) -> npt.NDArray[np.int64]:
     """H3 cells (15 hex digits, as stored) as H3's 64-bit integers, vectorised."""
     if not cells:
         return np.zeros(0, dtype=np.int64)
-    raw = np.array(cells, dtype="S16")
-    if (np.char.str_len(raw) != 15).any():
+    raw = "".join(cells).encode("ascii")
+    if len(raw) != 15 * len(cells):
         raise ValueError("an H3 cell is 15 hex digits")
-    digits = _HEX[raw.astype("S15").view(np.uint8).reshape(-1, 15)]
-    if (digits < 0).any():
+    digits = _HEX[np.frombuffer(raw, dtype=np.uint8).reshape(-1, 15)]
+    # A cell's first digit is 8 (H3's cell mode): a shorter cell next to a longer one
+    # would shift the rows after it and show here.
+    if (digits < 0).any() or (digits[:, 0] != 8).any():
         raise ValueError("an H3 cell is 15 hex digits")
     ints: npt.NDArray[np.int64] = (digits << _NIBBLES).sum(axis=1)
     return ints

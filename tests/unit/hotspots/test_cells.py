@@ -35,6 +35,6 @@ def test_cells_as_integers() -> None:
     cells = [*cells_of(JIANGCHUAN), h3.latlng_to_cell(31.2, 121.55, 10)]
     assert cell_ints(cells).tolist() == [h3.str_to_int(c) for c in cells]
     assert cell_ints([]).size == 0
-    for bad in (["89309b8083bfff"], ["89309b8083bfffg"]):
+    for bad in (["89309b8083bfff"], ["89309b8083bfffg"], ["89309b8083bfff", "889309b8083bfff"]):
         with pytest.raises(ValueError):
             cell_ints(bad)
