@@ -10,6 +10,7 @@ together.
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -84,6 +85,7 @@ class _Counts:
     ALL_TYPES, resolution) of group id g; cells by their local IJ coordinates too."""
 
     groups: list[tuple[int, str, int]]
+    per_resolution: int  # group ids k * per_resolution ... are those of RESOLUTIONS[k]
     group: npt.NDArray[np.int64]
     cell: npt.NDArray[np.int64]
     i: npt.NDArray[np.int64]
@@ -103,7 +105,7 @@ async def _counts(week: date) -> _Counts:
     row = (await Case.raw(_COUNTS, start, start + timedelta(days=7)))[0]
     if not row["n"]:
         empty = np.zeros(0, dtype=np.int64)
-        return _Counts([], empty, empty, empty, empty, empty)
+        return _Counts([], 1, empty, empty, empty, empty, empty)
     squads, squad = np.unique(np.asarray(row["squad"], dtype=np.int64), return_inverse=True)
     types = sorted(set(row["violation_type"]))
     index_of = {t: k for k, t in enumerate(types)}
@@ -136,7 +138,7 @@ async def _counts(week: date) -> _Counts:
                 )
             )
     group, cell, i, j, cases = (np.concatenate(column) for column in zip(*parts, strict=True))
-    return _Counts(groups, group, cell, i, j, cases)
+    return _Counts(groups, per_res, group, cell, i, j, cases)
 
 
 class _LocalIJ:
@@ -168,6 +170,34 @@ class _LocalIJ:
 _LOCAL_IJ = _LocalIJ()
 
 
+async def _hot(counts: _Counts) -> tuple[npt.NDArray[np.int64], dict[str, Any]]:
+    """The hot entries of ``counts`` and their z, p, q and rank. One thread per
+    resolution: numpy lets go of the GIL, so the two run side by side, and the worker's
+    event loop is not held for the computation."""
+    parts = [
+        np.flatnonzero(counts.group // counts.per_resolution == k) for k in range(len(RESOLUTIONS))
+    ]
+    results = await asyncio.gather(
+        *(
+            asyncio.to_thread(
+                hot_cells_by_group,
+                counts.group[part] % counts.per_resolution,
+                counts.i[part],
+                counts.j[part],
+                counts.cases[part],
+                Q,
+            )
+            for part in parts
+        )
+    )
+    hot = np.concatenate([part[r.hot] for part, r in zip(parts, results, strict=True)])
+    found = {
+        name: np.concatenate([getattr(r, name)[r.hot] for r in results])
+        for name in ("z", "p", "q", "rank")
+    }
+    return hot, found
+
+
 async def refresh_week(week: date) -> int:
     """Recompute the week's hotspots from its cases; the number of hot cells written.
 
@@ -175,8 +205,7 @@ async def refresh_week(week: date) -> int:
     other cells would be most of the refresh's cost (tens of thousands of rows)."""
     week = monday_of(week)
     counts = await _counts(week)
-    result = hot_cells_by_group(counts.group, counts.i, counts.j, counts.cases, Q)
-    hot = np.flatnonzero(result.hot)
+    hot, found = await _hot(counts)
     previous = await Case.raw(
         "SELECT week, squad, violation_type, resolution, cell FROM hotspot"
         " WHERE hot AND week >= {} AND week < {}",
@@ -192,10 +221,7 @@ async def refresh_week(week: date) -> int:
         counts.group[hot].tolist(),
         counts.cell[hot].tolist(),
         counts.cases[hot].tolist(),
-        result.z[hot].tolist(),
-        result.p[hot].tolist(),
-        result.q[hot].tolist(),
-        result.rank[hot].tolist(),
+        *(found[name].tolist() for name in ("z", "p", "q", "rank")),
         strict=True,
     )
     out: list[tuple[Any, ...]] = []

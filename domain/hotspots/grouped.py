@@ -71,6 +71,38 @@ def _found(sorted_keys: IntArray, wanted: IntArray) -> tuple[IntArray, BoolArray
     return at, sorted_keys[at] == wanted
 
 
+def _neighbours(keys: IntArray) -> list[tuple[IntArray, BoolArray]]:
+    """``_found(keys, keys + step)`` for each step of ``HEX_STEPS``, with two searches
+    instead of six: in (group, i, j) order the cell at j + 1 is the next key if it is
+    there, and the cells at (i ± 1, j) and (i ± 1, j ± 1) are neighbours in the order."""
+    last = keys.size - 1
+    index = np.arange(keys.size)
+    up = np.minimum(index + 1, last)
+    down = np.maximum(index - 1, 0)
+    right = (keys[up] == keys + 1) & (index < last)
+    left = (keys[down] == keys - 1) & (index > 0)
+    one_i = np.int64(1 << _COORD_BITS)
+    # Row i + 1: (i + 1, j) then (i + 1, j + 1).
+    at = np.minimum(np.searchsorted(keys, keys + one_i), last)
+    above = keys[at] == keys + one_i
+    beside_at = np.where(above, np.minimum(at + 1, last), at)
+    beside = keys[beside_at] == keys + one_i + 1
+    # Row i - 1: (i - 1, j - 1) then (i - 1, j).
+    at2 = np.minimum(np.searchsorted(keys, keys - one_i - 1), last)
+    below_left = keys[at2] == keys - one_i - 1
+    below_at = np.where(below_left, np.minimum(at2 + 1, last), at2)
+    below = keys[below_at] == keys - one_i
+    # The order of HEX_STEPS: (1, 0), (0, 1), (1, 1), (-1, 0), (0, -1), (-1, -1).
+    return [
+        (at, above),
+        (up, right),
+        (beside_at, beside),
+        (below_at, below),
+        (down, left),
+        (at2, below_left),
+    ]
+
+
 def _tail_table(mean: FloatArray, largest: int, used: BoolArray | None = None) -> FloatArray:
     """P(Poisson(mean_g · w) ≥ k) for every group g, neighbourhood size w (0..7) and
     k = 0..largest: rows g·8 + w (only the ``used`` rows, the others stay 1 at k = 0 and
@@ -172,7 +204,7 @@ def hot_cells_by_group(
         raise ValueError("one entry per group and cell")
     g = keys >> (2 * _COORD_BITS)
 
-    neighbours = [_found(keys, keys + step) for step in _STEPS]
+    neighbours = _neighbours(keys)
     local = x.copy()
     for at, there in neighbours:
         local += np.where(there, x[at], 0)

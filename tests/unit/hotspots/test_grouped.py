@@ -12,7 +12,15 @@ from hypothesis import strategies as st
 
 from domain.hotspots import benjamini_hochberg, gi_star, neighbourhood_poisson_p
 from domain.hotspots.gistar import poisson_sf
-from domain.hotspots.grouped import HEX_STEPS, _tail_table, hot_cells_by_group
+from domain.hotspots.grouped import (
+    _STEPS,
+    HEX_STEPS,
+    _found,
+    _keys,
+    _neighbours,
+    _tail_table,
+    hot_cells_by_group,
+)
 
 Q = 0.05
 
@@ -106,3 +114,21 @@ def test_bad_input_is_refused() -> None:
         hot_cells_by_group([0], [1], [2], [0])
     with pytest.raises(ValueError):
         hot_cells_by_group([0], [1 << 21], [0], [1])
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 2), st.integers(-5, 5), st.integers(-5, 5)),
+        min_size=1,
+        max_size=80,
+        unique=True,
+    )
+)
+def test_neighbour_lookup_equals_a_search_per_step(cells: list[tuple[int, int, int]]) -> None:
+    g, i, j = (np.array(col, dtype=np.int64) for col in zip(*cells, strict=True))
+    keys = np.sort(_keys(g, i, j))
+    fast = _neighbours(keys)
+    for (at, there), step in zip(fast, _STEPS, strict=True):
+        want_at, want = _found(keys, keys + step)
+        assert (there == want).all()
+        assert (at[there] == want_at[want]).all()
