@@ -27,6 +27,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from domain.hotspots.gistar import poisson_sf
+
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -38,6 +40,8 @@ _COORD_LIMIT = (1 << (_COORD_BITS - 1)) - 2  # |i|, |j| below this: a step never
 _GROUP_LIMIT = 1 << (63 - 2 * _COORD_BITS)
 _STEPS = np.array([(di << _COORD_BITS) + dj for di, dj in HEX_STEPS], dtype=np.int64)
 _TAIL_MARGIN = 60  # Poisson terms summed beyond the largest count (see ``_tail_table``)
+_TABLE_COUNT = 100  # counts and means up to these from the table (``_tails``)
+_TABLE_MEAN = 30.0
 
 
 @dataclass(frozen=True)
@@ -125,6 +129,24 @@ def _tail_table(mean: FloatArray, largest: int, used: BoolArray | None = None) -
         tail = np.cumsum(pmf[:, ::-1], axis=1)[:, ::-1]
         table[positive] = np.minimum(tail[:, : largest + 1], 1.0)
     return table
+
+
+def _tails(mean: FloatArray, rows: IntArray, k: IntArray) -> FloatArray:
+    """P(Poisson(mean_g · w) ≥ k) element-wise, for rows g·8 + w: from one table where
+    counts and means are small (nearly always), from the scalar tail elsewhere (a
+    camera's hundreds of cases in one cell would make the table huge)."""
+    mu = (mean[:, None] * np.arange(NEIGHBOURHOOD + 1, dtype=np.float64)[None, :]).ravel()
+    out = np.empty(k.size)
+    big = (k > _TABLE_COUNT) | (mu[rows] > _TABLE_MEAN)
+    small = np.flatnonzero(~big)
+    if small.size:
+        used = np.zeros(mu.size, dtype=np.bool_)
+        used[rows[small]] = True
+        table = _tail_table(mean, int(k[small].max()), used)
+        out[small] = table[rows[small], k[small]]
+    for at in np.flatnonzero(big).tolist():
+        out[at] = poisson_sf(int(k[at]), round(float(mu[rows[at]]), 12))
+    return out
 
 
 def _zero_cells(
@@ -230,15 +252,8 @@ def hot_cells_by_group(
     # Zero cells: the bound first (their neighbours with cases only), then the exact
     # neighbourhood size where the bound is at most q.
     rows = NEIGHBOURHOOD + 1
-    case_rows = g * rows + NEIGHBOURHOOD
-    zero_rows = zero_g * rows + 1 + with_cases
-    used = np.zeros(groups * rows, dtype=np.bool_)
-    used[case_rows] = True
-    used[zero_rows] = True
-    largest = int(max(local.max(initial=0), zero_local.max(initial=0)))
-    table = _tail_table(mean, largest, used)
-    p = table[case_rows, local]
-    zero_p = table[zero_rows, zero_local]
+    p = _tails(mean, g * rows + NEIGHBOURHOOD, local)
+    zero_p = _tails(mean, zero_g * rows + 1 + with_cases, zero_local)
     # BH's cut-off rank is at most C, the number of p-values that can be ≤ q, so only
     # p-values ≤ C q / m can decide anything: those zero cells get the exact size.
     could = np.bincount(g[p <= q], minlength=groups) + np.bincount(
@@ -250,10 +265,7 @@ def hot_cells_by_group(
         exact = 1 + with_cases[near]
         for step in _STEPS:
             exact += _found(zero_keys, zero_keys[near] + step)[1]
-        exact_rows = zero_g[near] * rows + exact
-        extra = np.zeros(groups * rows, dtype=np.bool_)
-        extra[exact_rows] = True
-        zero_p[near] = _tail_table(mean, largest, extra)[exact_rows, zero_local[near]]
+        zero_p[near] = _tails(mean, zero_g[near] * rows + exact, zero_local[near])
 
     small = p <= q
     small_zero = zero_p <= q

@@ -19,6 +19,7 @@ from domain.hotspots.grouped import (
     _keys,
     _neighbours,
     _tail_table,
+    _tails,
     hot_cells_by_group,
 )
 
@@ -132,3 +133,12 @@ def test_neighbour_lookup_equals_a_search_per_step(cells: list[tuple[int, int, i
         want_at, want = _found(keys, keys + step)
         assert (there == want).all()
         assert (at[there] == want_at[want]).all()
+
+
+def test_large_counts_and_means_take_the_scalar_tail() -> None:
+    mean = np.array([0.5, 9.0])
+    rows = np.array([7, 8 + 7, 7, 8 + 3])
+    k = np.array([3, 400, 2000, 20])
+    got = _tails(mean, rows, k)
+    want = [poisson_sf(3, 3.5), poisson_sf(400, 63.0), poisson_sf(2000, 3.5), poisson_sf(20, 27.0)]
+    assert got == pytest.approx(want, rel=1e-9, abs=1e-300)
