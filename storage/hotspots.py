@@ -238,6 +238,14 @@ async def refresh_week(week: date) -> int:
     async with engine().transaction() as tx:
         await Case.raw("DELETE FROM hotspot WHERE week = {}", week)
         await tx.connection.copy_records_to_table("hotspot", records=out, columns=_COLUMNS)
+        await Case.raw(
+            """INSERT INTO hotspot_refresh (week, refreshed_at, hot_cells) VALUES ({}, {}, {})
+               ON CONFLICT (week) DO UPDATE
+                  SET refreshed_at = EXCLUDED.refreshed_at, hot_cells = EXCLUDED.hot_cells""",
+            week,
+            now,
+            len(out),
+        )
     return len(out)
 
 
@@ -281,7 +289,9 @@ async def hotspots(
              ORDER BY h.z DESC, h.cell LIMIT {{}}""",
         *args,
     )
-    refreshed = await Case.raw("SELECT max(refreshed_at) AS at FROM hotspot WHERE week = {}", week)
+    refreshed = await Case.raw(
+        "SELECT refreshed_at AS at FROM hotspot_refresh WHERE week = {}", week
+    )
     at = refreshed[0]["at"] if refreshed else None
     return at, [HotspotRow(**{k: v for k, v in r.items() if k != "refreshed_at"}) for r in rows]
 
