@@ -199,6 +199,61 @@ def _benjamini_hochberg(
     return reject_out, adjusted_out
 
 
+def _gi_z(g: IntArray, x: IntArray, local: IntArray, n: IntArray) -> tuple[FloatArray, FloatArray]:
+    """Gi* of the cells with cases (their neighbourhoods are all in the area: size 7),
+    and each group's mean count over its area."""
+    groups = n.size
+    total = np.bincount(g, weights=x, minlength=groups)
+    squares = np.bincount(g, weights=x.astype(np.float64) ** 2, minlength=groups)
+    mean = np.divide(total, n, out=np.zeros(groups), where=n > 0)
+    meansq = np.divide(squares, n, out=np.zeros(groups), where=n > 0)
+    s = np.sqrt(np.maximum(meansq - mean * mean, 0.0))
+    w = float(NEIGHBOURHOOD)
+    ng = n[g].astype(np.float64)
+    spread = np.sqrt(np.maximum(ng * w - w * w, 0.0) / np.maximum(ng - 1.0, 1.0))
+    denominator = s[g] * spread
+    ok = (ng >= 2) & (denominator > 1e-12 * np.maximum(1.0, np.abs(mean[g])))
+    z = np.zeros(g.size)
+    z[ok] = (local[ok] - mean[g][ok] * w) / denominator[ok]
+    return z, mean
+
+
+def _zero_p(
+    mean: FloatArray,
+    zero_keys: IntArray,
+    zero_local: IntArray,
+    with_cases: IntArray,
+    could_of_cases: IntArray,
+    n: IntArray,
+    q: float,
+) -> FloatArray:
+    """The zero cells' p-values: the bound (their neighbours with cases only), exact
+    where it can decide anything. BH's cut-off rank is at most C, the number of
+    p-values that can be ≤ q, so only those ≤ C q / m count (module docstring)."""
+    rows = NEIGHBOURHOOD + 1
+    zero_g = zero_keys >> (2 * _COORD_BITS)
+    zero_p = _tails(mean, zero_g * rows + 1 + with_cases, zero_local)
+    could = could_of_cases + np.bincount(zero_g[zero_p <= q], minlength=n.size)
+    deciding = np.divide(could * q, n, out=np.zeros(n.size), where=n > 0)
+    near = np.flatnonzero(zero_p <= deciding[zero_g])
+    if near.size:
+        exact = 1 + with_cases[near]
+        for step in _STEPS:
+            exact += _found(zero_keys, zero_keys[near] + step)[1]
+        zero_p[near] = _tails(mean, zero_g[near] * rows + exact, zero_local[near])
+    return zero_p
+
+
+def _ranks(g: IntArray, z: FloatArray) -> IntArray:
+    """Rank by z within each group, 1 = highest (``g`` sorted; ties by position)."""
+    by_z = np.lexsort((-z, g))
+    starts = np.flatnonzero(np.concatenate([[True], g[by_z][1:] != g[by_z][:-1]]))
+    within = np.arange(g.size) - np.repeat(starts, np.diff(np.append(starts, g.size)))
+    rank = np.empty(g.size, dtype=np.int64)
+    rank[by_z] = within + 1
+    return rank
+
+
 def hot_cells_by_group(
     group: npt.ArrayLike,
     i: npt.ArrayLike,
@@ -222,7 +277,7 @@ def hot_cells_by_group(
         )
     order = np.argsort(keys_in)
     keys, x = keys_in[order], x_in[order]
-    if keys.size > 1 and (keys[1:] == keys[:-1]).any():
+    if (keys[1:] == keys[:-1]).any():
         raise ValueError("one entry per group and cell")
     g = keys >> (2 * _COORD_BITS)
 
@@ -231,46 +286,19 @@ def hot_cells_by_group(
     for at, there in neighbours:
         local += np.where(there, x[at], 0)
     zero_keys, zero_local, with_cases = _zero_cells(keys, x, neighbours)
-    zero_g = zero_keys >> (2 * _COORD_BITS)
-
-    groups = int(g.max()) + 1 if g.size else 0
-    n = np.bincount(g, minlength=groups) + np.bincount(zero_g, minlength=groups)
-    total = np.bincount(g, weights=x, minlength=groups)
-    squares = np.bincount(g, weights=x.astype(np.float64) ** 2, minlength=groups)
-    mean = np.divide(total, n, out=np.zeros(groups), where=n > 0)
-    meansq = np.divide(squares, n, out=np.zeros(groups), where=n > 0)
-    s = np.sqrt(np.maximum(meansq - mean * mean, 0.0))
-
-    w = float(NEIGHBOURHOOD)
-    ng = n[g].astype(np.float64)
-    spread = np.sqrt(np.maximum(ng * w - w * w, 0.0) / np.maximum(ng - 1.0, 1.0))
-    denominator = s[g] * spread
-    ok = (ng >= 2) & (denominator > 1e-12 * np.maximum(1.0, np.abs(mean[g])))
-    z = np.zeros(keys.size)
-    z[ok] = (local[ok] - mean[g][ok] * w) / denominator[ok]
-
-    # Zero cells: the bound first (their neighbours with cases only), then the exact
-    # neighbourhood size where the bound is at most q.
-    rows = NEIGHBOURHOOD + 1
-    p = _tails(mean, g * rows + NEIGHBOURHOOD, local)
-    zero_p = _tails(mean, zero_g * rows + 1 + with_cases, zero_local)
-    # BH's cut-off rank is at most C, the number of p-values that can be ≤ q, so only
-    # p-values ≤ C q / m can decide anything: those zero cells get the exact size.
-    could = np.bincount(g[p <= q], minlength=groups) + np.bincount(
-        zero_g[zero_p <= q], minlength=groups
+    groups = int(g.max()) + 1
+    n = np.bincount(g, minlength=groups) + np.bincount(
+        zero_keys >> (2 * _COORD_BITS), minlength=groups
     )
-    deciding = np.divide(could * q, n, out=np.zeros(groups), where=n > 0)
-    near = np.flatnonzero(zero_p <= deciding[zero_g])
-    if near.size:
-        exact = 1 + with_cases[near]
-        for step in _STEPS:
-            exact += _found(zero_keys, zero_keys[near] + step)[1]
-        zero_p[near] = _tails(mean, zero_g[near] * rows + exact, zero_local[near])
-
+    z, mean = _gi_z(g, x, local, n)
+    p = _tails(mean, g * (NEIGHBOURHOOD + 1) + NEIGHBOURHOOD, local)
     small = p <= q
+    zero_p = _zero_p(
+        mean, zero_keys, zero_local, with_cases, np.bincount(g[small], minlength=groups), n, q
+    )
     small_zero = zero_p <= q
     rejected, adjusted = _benjamini_hochberg(
-        np.concatenate([g[small], zero_g[small_zero]]),
+        np.concatenate([g[small], (zero_keys >> (2 * _COORD_BITS))[small_zero]]),
         np.concatenate([p[small], zero_p[small_zero]]),
         n,
         q,
@@ -281,12 +309,7 @@ def hot_cells_by_group(
     q_out = np.full(keys.size, np.nan)
     q_out[small] = adjusted[: int(small.sum())]
     q_out[~hot] = np.nan
-
-    by_z = np.lexsort((-z, g))  # stable: ties by cell
-    starts = np.flatnonzero(np.concatenate([[True], g[by_z][1:] != g[by_z][:-1]]))
-    within = np.arange(keys.size) - np.repeat(starts, np.diff(np.append(starts, keys.size)))
-    rank = np.empty(keys.size, dtype=np.int64)
-    rank[by_z] = within + 1
+    rank = _ranks(g, z)
 
     back = np.empty(keys.size, dtype=np.int64)
     back[order] = np.arange(keys.size)
