@@ -224,13 +224,14 @@ async def refresh_week(week: date) -> int:
         *(found[name].tolist() for name in ("z", "p", "q", "rank")),
         strict=True,
     )
+    first = classify([False] * len(earlier) + [True])  # hot now, never before
     out: list[tuple[Any, ...]] = []
     for group, cell_int, cases, z, p, q, rank in columns:
         squad, vtype, res = counts.groups[group]
         cell = format(cell_int, "x")  # H3's string form
-        seen = history.get((squad, vtype, res, cell), set())
-        flags = [w in seen for w in earlier] + [True]
-        trend = classify(flags)
+        seen = history.get((squad, vtype, res, cell))
+        flags = [w in seen for w in earlier] + [True] if seen else [True]
+        trend = classify(flags) if seen else first
         out.append(
             (week, squad, vtype, res, cell, cases, z, p, q, True, trend and trend.value,
              sum(flags), rank, now)
