@@ -49,7 +49,8 @@ async def test_cells_are_those_of_the_stored_location(
 ) -> None:
     officer = await login(client, await make_user(Role.officer, squad_code=JIANGCHUAN))
     # 300 m from the usual corner, so a datum shift (≈ 500 m for GCJ-02) changes cells.
-    wgs = LngLat(JIANGCHUAN_POINT["lng"] + 0.003, JIANGCHUAN_POINT["lat"])
+    corner = LngLat(float(JIANGCHUAN_POINT["lng"]), float(JIANGCHUAN_POINT["lat"]))  # type: ignore[arg-type]
+    wgs = LngLat(corner.lng + 0.003, corner.lat)
     sent = from_wgs84(wgs, coord_type)
     case = await report(
         client, officer, "05-05", {"lng": sent.lng, "lat": sent.lat, "coord_type": coord_type}
@@ -66,7 +67,8 @@ async def test_commands_do_not_move_a_case_or_its_cells(client: AppClient) -> No
     await go_on_duty(client, officer, JIANGCHUAN_POINT)
     case = await report(client, officer, "05-05")
     before = await _stored(case["id"])
-    far = dict(JIANGCHUAN_POINT, lng=JIANGCHUAN_POINT["lng"] + 0.02)  # 2 km away
+    # 2 km away: the officer's position, not the case's.
+    far = dict(JIANGCHUAN_POINT, lng=float(JIANGCHUAN_POINT["lng"]) + 0.02)  # type: ignore[arg-type]
     accepted = await command(client, officer, case, "accept", location=far)
     assert accepted["state"] == "in_progress"
     assert await _stored(case["id"]) == before and _cells_right(before)
