@@ -5,6 +5,7 @@ offsite test [ARGS]        the test suite against a fresh embedded stack (make t
 offsite api | worker [--integrations | --vision]   one process of the system
 offsite migrate | seed     schema and bucket; demo data
 offsite figures refresh|rebuild [--check MONTHS]   the dashboard's day tables
+offsite hotspots refresh [--weeks N]   the last N weeks' hotspots (default 1), repeat places
 offsite services up|down|env|wipe [--profile run|test|bench]
 offsite settings           every setting with its environment variable
 offsite npm ARGS           npm in web/ with the Node of the `web` extra
@@ -358,6 +359,32 @@ async def _figures(action: str, months: int) -> int:
     return differ
 
 
+async def _refresh_hotspots(weeks: int) -> None:
+    """Recompute the hotspots of the current ISO week and the ``weeks - 1`` before it,
+    oldest first (a week's trend reads the weeks before it); then the repeat places."""
+    from datetime import timedelta
+
+    from storage import db, repeat_places
+    from storage.hotspots import SHANGHAI, monday_of, refresh_week
+
+    await db.open_pool(1, 2)
+    try:
+        current = monday_of(datetime.now(UTC).astimezone(SHANGHAI).date())
+        for k in range(weeks - 1, -1, -1):
+            week = current - timedelta(weeks=k)
+            _out(f"{week}: {await refresh_week(week)} hot cell(s)")
+        _out(f"{await repeat_places.refresh()} repeat place(s)")
+    finally:
+        await db.close_pool()
+
+
+def _weeks(text: str) -> int:
+    weeks = int(text)
+    if not 1 <= weeks <= 520:
+        raise argparse.ArgumentTypeError("between 1 and 520 weeks")
+    return weeks
+
+
 def cmd_verify_package(path: str) -> int:
     """Check an evidence package offline; exit 1 when anything is wrong."""
     from domain.evidence.package import verify_package
@@ -399,6 +426,9 @@ def main(argv: list[str] | None = None) -> None:
     verify.add_argument("--case", type=int, default=None)
     package = sub.add_parser("verify-package", help="check an evidence package (zip)")
     package.add_argument("file")
+    hotspots = sub.add_parser("hotspots", help="recompute recent weeks' hotspots")
+    hotspots.add_argument("action", choices=["refresh"])
+    hotspots.add_argument("--weeks", type=_weeks, default=1, help="this week and N-1 before")
     sub.add_parser("test", help="run pytest against fresh services; other args go to pytest")
     sub.add_parser("npm", help="npm in web/ with the packaged Node; other args go to npm")
     services = sub.add_parser("services")
@@ -437,6 +467,9 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(1 if asyncio.run(_verify_timeline(args.case)) else 0)
     if args.command == "migrate":
         asyncio.run(_migrate(settings, args.to))
+        return
+    if args.command == "hotspots":
+        asyncio.run(_refresh_hotspots(args.weeks))
         return
     if args.command == "services":
         cmd_services(settings, args.action, args.profile)

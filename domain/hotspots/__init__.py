@@ -7,6 +7,8 @@
 - ``benjamini_hochberg``: the false-discovery-rate correction over the cells' p-values.
 - ``hot_cells``: the two together — significantly hot cells after FDR (exact Poisson
   p-values of each neighbourhood's count; see ``gistar``).
+- ``grouped.hot_cells_by_group``: the same for many groups at once on H3's local IJ
+  grid (the weekly refresh); equal to the functions above group by group.
 - ``classify``: a cell's trend over the last weeks (new / persistent / fading).
 - ``repeat_places``: concrete places with ≥ N cases of one type within 50 m in 30 days.
 """

@@ -363,7 +363,6 @@ async def _create(deps: Deps, new: NewCase, actor: Actor, now: datetime) -> Case
     )
     if repeat_offender:
         flags.append("repeat_offender")
-    cells = cells_of(new.position) if new.position else None
     case_id = int(
         (await Case.raw("SELECT nextval(pg_get_serial_sequence('enforcement_case', 'id')) AS id"))[
             0
@@ -385,10 +384,7 @@ async def _create(deps: Deps, new: NewCase, actor: Actor, now: datetime) -> Case
             camera=new.camera_id,
             origin_key=new.origin_key,
             complainant=msgspec.json.encode(new.complainant).decode() if new.complainant else None,
-            lng=new.position.lng if new.position else None,
-            lat=new.position.lat if new.position else None,
-            h3_r9=cells[0] if cells else None,
-            h3_r10=cells[1] if cells else None,
+            **located(new.position),
             address=new.address,
             description=new.description,
             flags=msgspec.json.encode(flags).decode(),
@@ -429,6 +425,20 @@ async def _create(deps: Deps, new: NewCase, actor: Actor, now: datetime) -> Case
     elif squad is not None and vt.auto_dispatch is not AutoDispatch.none:
         record = await _auto_dispatch(deps, record, vt, squad, new.position, now)
     return await detail(record)
+
+
+def located(position: LngLat | None) -> dict[str, Any]:
+    """A case's location columns, written together: the WGS-84 point and its H3 cells
+    (the hotspot counts read the cells). Create is the only path that sets a case's
+    location today (commands carry the actor's position, for the timeline); a path that
+    moves a case must write these too."""
+    r9, r10 = cells_of(position) if position else (None, None)
+    return {
+        "lng": position.lng if position else None,
+        "lat": position.lat if position else None,
+        "h3_r9": r9,
+        "h3_r10": r10,
+    }
 
 
 async def _repeat_offender(deps: Deps, subject_id: int | None) -> bool:

@@ -1,5 +1,6 @@
 """Reference and demo data: the 14 Minhang squads, their grid cells, demo staff,
-a few cameras and supervised subjects."""
+a few cameras and supervised subjects, and five weeks of demo cases with their
+hotspots (``storage.seed.cases``)."""
 
 from __future__ import annotations
 
@@ -179,6 +180,9 @@ async def seed_demo(now: datetime, password_cost: int) -> list[DemoUser]:
             )
     await _seed_field(now)
     await _seed_rosters(now)
+    from storage.seed.cases import seed_demo_cases
+
+    await seed_demo_cases(now)
     return list(DEMO_USERS)
 
 

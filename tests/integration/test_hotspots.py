@@ -4,7 +4,7 @@ cases; squad B sees none of it; patrol priorities rank with reasons; backfill fi
 from __future__ import annotations
 
 import importlib
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -133,3 +133,15 @@ async def test_backfill_fills_null_cells(client: AppClient) -> None:
     rows = await Case.select(Case.h3_r9, Case.h3_r10).where(Case.id.is_in(ids[:3]))
     cell = h3.latlng_to_cell(JIANGCHUAN_POINT["lat"], JIANGCHUAN_POINT["lng"], 9)
     assert all(r["h3_r9"] == cell and r["h3_r10"] for r in rows)
+
+
+async def test_a_week_without_hot_cells_still_says_when_it_was_refreshed(
+    client: AppClient,
+) -> None:
+    assert await refresh_week(date(2001, 1, 1)) == 0
+    leader = await login(client, await make_user(Role.squad_leader, squad_code=JIANGCHUAN))
+    response = await client.get("/api/v1/hotspots?week=2001-W01", headers=bearer(leader))
+    assert response.status_code == 200, response.text
+    assert response.json()["items"] == [] and response.json()["refreshed_at"] is not None
+    never = await client.get("/api/v1/hotspots?week=2002-W01", headers=bearer(leader))
+    assert never.json()["refreshed_at"] is None
