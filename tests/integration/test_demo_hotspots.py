@@ -74,7 +74,9 @@ def test_the_refresh_command() -> None:
     )
     assert done.returncode == 0, done.stderr
     lines = done.stdout.strip().splitlines()
-    assert len(lines) == 2 and all(line.endswith("hot cell(s)") for line in lines), lines
+    *weeks, places = lines
+    assert len(weeks) == 2 and all(line.endswith("hot cell(s)") for line in weeks), lines
+    assert places.endswith("repeat place(s)"), lines
     bad = subprocess.run(
         [sys.executable, "-m", "offsite.cli", "hotspots", "refresh", "--weeks", "0"],
         env=os.environ,
