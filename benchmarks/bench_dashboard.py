@@ -30,7 +30,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -39,6 +39,9 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.harness import offsite, serve, wait_up
 from offsite import devstack
+
+if TYPE_CHECKING:
+    from api.security import Principal
 
 API_PORT, BARE_PORT = 18110, 18111
 # Clear of bench_cases.py (1..N) and bench_grading.py (20,000,001 and up).
@@ -310,11 +313,10 @@ async def load_data(cases: int) -> None:
     print(f"loaded in {time.perf_counter() - started:.0f} s (with VACUUM and ANALYZE)")
 
 
-async def token(role: str) -> tuple[dict[str, str], int | None]:
-    """A bearer header for the seeded user with this role (the lowest id), and its squad."""
-    from api.security import Principal, issue_access_token
+async def principal(role: str) -> Principal:
+    """The seeded user with this role (the lowest id), as a Principal."""
+    from api.security import Principal
     from domain.org import Role
-    from offsite.settings import get_settings
     from storage.db import engine
 
     row = (
@@ -323,9 +325,16 @@ async def token(role: str) -> tuple[dict[str, str], int | None]:
             " ORDER BY id LIMIT 1"
         )
     )[0]
-    principal = Principal(row["id"], Role(role), row["squad"], uuid.uuid4())
-    bearer = issue_access_token(principal, get_settings().auth, datetime.now(UTC))
-    return {"Authorization": f"Bearer {bearer}"}, row["squad"]
+    return Principal(row["id"], Role(role), row["squad"], uuid.uuid4())
+
+
+def bearer(who: Principal) -> dict[str, str]:
+    """A fresh access token: they are short-lived, and a full run outlasts one."""
+    from api.security import issue_access_token
+    from offsite.settings import get_settings
+
+    token = issue_access_token(who, get_settings().auth, datetime.now(UTC))
+    return {"Authorization": f"Bearer {token}"}
 
 
 def dashboard_urls(month: str, year: str, squad: int) -> dict[str, str]:
@@ -464,7 +473,7 @@ async def aggregates(repeat: int) -> tuple[str, float, float] | None:
 
 
 def http_table(
-    args: argparse.Namespace, roles: dict[str, tuple[dict[str, str], int | None]], month: str
+    args: argparse.Namespace, roles: dict[str, Principal], month: str
 ) -> list[tuple[str, Row]]:
     """Every dashboard read, as each role, and the bare route, served by granian."""
     api = serve(os.environ.copy(), "api.app:create_app", API_PORT)
@@ -477,13 +486,13 @@ def http_table(
             bare_url = f"http://127.0.0.1:{BARE_PORT}/bare"
             measured = latencies(client, bare_url, {}, 1000, args.budget)
             rows.append(("bare Litestar route (20 Structs)", summary(measured)))
-            leader_squad = roles["squad leader"][1] or 1
+            leader_squad = roles["squad leader"].squad_id or 1
             for label, path in dashboard_urls(month, month[:4], leader_squad).items():
-                for role, (headers, _) in roles.items():
+                for role, who in roles.items():
                     measured = latencies(
                         client,
                         f"http://127.0.0.1:{API_PORT}{path}",
-                        headers,
+                        bearer(who),
                         args.requests,
                         args.budget,
                     )
@@ -507,7 +516,10 @@ async def run(args: argparse.Namespace) -> None:
             await refresh_week(week - timedelta(days=7 * k))
         refresh_s, bare_s, week_cases, written, hot = await hotspot_refresh(week, args.repeat)
         figures = await aggregates(args.repeat)
-        roles = {"commander": await token("commander"), "squad leader": await token("squad_leader")}
+        roles = {
+            "commander": await principal("commander"),
+            "squad leader": await principal("squad_leader"),
+        }
         total = (await engine().run_ddl("SELECT count(*) AS n FROM enforcement_case"))[0]["n"]
     finally:
         await close_pool()
