@@ -20,6 +20,8 @@ from domain.geo import LngLat
 from domain.org import Role
 from offsite.runtime import Runtime
 from storage.cases.commands import NewCase, create_case
+from storage import repeat_places
+from storage.cases import aggregates
 from storage.hotspots import monday_of, refresh_week
 from storage.tables import Camera, Subject
 from tests.e2e.browser import phone, shot
@@ -215,6 +217,7 @@ async def test_the_district_dashboard_draws_the_apis_figures_and_opens_their_cas
     officer = await login(client, await make_user(Role.officer, squad_code=JIANGCHUAN))
     await go_on_duty(client, officer, CORNER)
     ours = [(await report(client, officer, TYPE, point=CORNER))["id"] for _ in range(3)]
+    await aggregates.refresh()  # what the worker does every minute
     commander_user = await make_user(Role.commander, squad_code=None, display_name="看板值班")
     commander = await login(client, commander_user)
     month = _month()
@@ -265,6 +268,7 @@ async def test_the_district_dashboard_draws_the_apis_figures_and_opens_their_cas
     alerts = [await _system_case(runtime, camera_id=camera) for _ in range(2)]
     detail = await _api(client, commander, f"/api/v1/cases/{alerts[0]}")
     await command(client, commander, detail, "dismiss", reason="false_positive", note="树影")
+    await aggregates.refresh()
     await page.goto(f"{app_url}/app/dashboard/cameras?month={month}")
     precision = (await _api(client, commander, f"/api/v1/stats/precision?period={month}"))["items"]
     mine = next(p for p in precision if p["camera_id"] == camera)
@@ -323,6 +327,7 @@ async def test_the_district_dashboard_draws_the_apis_figures_and_opens_their_cas
         lat = JIANGCHUAN_POINT["lat"] + 0.01 * (1 if k < 3 else -1)
         await report(client, officer, HOT_TYPE, dict(JIANGCHUAN_POINT, lng=lng, lat=lat))
     assert await refresh_week(monday_of(datetime.now(SHANGHAI).date())) > 0
+    assert await repeat_places.refresh() > 0  # the hourly jobs
     week = _week()
     await page.goto(f"{app_url}/app/dashboard/hotspots?week={week}")
     hot = await _api(client, commander, f"/api/v1/hotspots?week={week}")
@@ -365,6 +370,7 @@ async def test_a_squad_leader_sees_only_their_squad_and_a_phone_gets_the_summary
     officer = await login(client, await make_user(Role.officer, squad_code=JIANGCHUAN))
     await go_on_duty(client, officer, CORNER)
     await report(client, officer, TYPE, point=CORNER)
+    await aggregates.refresh()
     leader_user = await make_user(
         Role.squad_leader, squad_code=JIANGCHUAN, display_name="看板中队长"
     )
