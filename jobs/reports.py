@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from storage import reports
+from storage import programmes, reports
 from storage.cases import aggregates
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -22,5 +22,7 @@ async def generate_monthly_reports(ctx: dict[str, Any]) -> int:
     """Last month's workbooks, the district's and each squad's (cron: the 1st, 01:30;
     the worker's cron runs in Shanghai time)."""
     now = datetime.now(SHANGHAI)
+    month = last_month(now)
     await aggregates.refresh()  # the month's figures as of now, not of the last minute
-    return len(await reports.generate_month(ctx["runtime"].objects, last_month(now)))
+    await programmes.refresh(month)
+    return len(await reports.generate_month(ctx["runtime"].objects, month))

@@ -28,7 +28,7 @@ from jobs.blocks import score_blocks
 from jobs.duty import expire_roll_call, purge_old_positions, settle_roll_calls
 from jobs.escalation import escalate_deadlines
 from jobs.evidence import CHECK_TRIES, check_evidence, check_stuck_evidence, clean_up_uploads
-from jobs.figures import refresh_figures
+from jobs.figures import refresh_figures, refresh_programme_figures
 from jobs.grading import grade_subjects
 from jobs.hotspots import refresh_hotspots, refresh_repeat_places
 from jobs.housekeeping import (
@@ -125,6 +125,7 @@ class WorkerSettings:
         refresh_hotspots,
         refresh_repeat_places,
         refresh_figures,
+        refresh_programme_figures,
         expire_roll_call,
         settle_roll_calls,
         purge_old_positions,
@@ -148,6 +149,7 @@ class WorkerSettings:
         cron(refresh_repeat_places, minute={35}, unique=True, timeout=1800),
         # The dashboard's day tables: only the days changed since the last run.
         cron(refresh_figures, second={50}, unique=True, timeout=55, run_at_startup=True),
+        cron(refresh_programme_figures, minute=set(range(2, 60, 5)), unique=True, timeout=240),
         cron(clean_up_uploads, minute={41}, unique=True, timeout=1800),
         cron(poll_cameras, second=set(range(0, 60, 5)), unique=True, timeout=30),
         # Roll calls past their deadline, whatever happened to their deadline jobs.

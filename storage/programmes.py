@@ -1,11 +1,18 @@
 """The three programmes' figures for a month (美丽街区, 违法建筑治理, 经营性场所治理), per
 squad and for the district, computed in SQL: violations by type, the repeat-offender
 share, the grade distribution, illegal structures against the year's targets, routine
-inspection coverage, and the blocks' scores."""
+inspection coverage, and the blocks' scores.
+
+Computing them reads a month of cases and, for each case with a subject, that subject's
+90 days before (0.7 s at a million cases a year), so they are computed ahead: ``refresh``
+stores a month's figures in ``programme_figures_month`` (the worker, every five minutes,
+for the current and the previous month) and ``programme_figures`` reads them; a month
+never computed is computed on its first read and stored."""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
@@ -58,8 +65,38 @@ class ProgrammeFigures(msgspec.Struct, frozen=True, kw_only=True):
     blocks: Blocks
 
 
-async def programme_figures(month: str) -> list[ProgrammeFigures]:
-    """The district first, then every squad that has anything to show."""
+async def programme_figures(month: str) -> tuple[datetime, list[ProgrammeFigures]]:
+    """The month's stored figures and when they were computed (computed now when the
+    month never was): the district first, then every squad that has anything to show."""
+    rows = await Case.raw(
+        "SELECT figures, refreshed_at FROM programme_figures_month WHERE month = {}", month
+    )
+    if not rows:
+        return await refresh(month)
+    figures = rows[0]["figures"]
+    if isinstance(figures, str):
+        figures = msgspec.json.decode(figures)
+    return rows[0]["refreshed_at"], msgspec.convert(figures, list[ProgrammeFigures])
+
+
+async def refresh(month: str) -> tuple[datetime, list[ProgrammeFigures]]:
+    """Compute the month's figures and store them (replacing the month's earlier ones)."""
+    now = datetime.now(UTC)
+    figures = await compute(month)
+    await Case.raw(
+        """INSERT INTO programme_figures_month (month, figures, refreshed_at)
+           VALUES ({}, {}::jsonb, {})
+           ON CONFLICT (month) DO UPDATE
+              SET figures = excluded.figures, refreshed_at = excluded.refreshed_at""",
+        month,
+        msgspec.json.encode(figures).decode(),
+        now,
+    )
+    return now, figures
+
+
+async def compute(month: str) -> list[ProgrammeFigures]:
+    """The district first, then every squad that has anything to show (from the cases)."""
     start, end = month_bounds(month)
     types = await Case.raw(
         """SELECT squad, violation_type, count(*) AS n,

@@ -106,7 +106,7 @@ async def build(month: str, squad_id: int | None, now: datetime) -> bytes:
     cases = await breakdown(start, end, squad_id=squad_id)
     alerts = await precision(start, end, squad_id=squad_id)
     programmes = [
-        p for p in await programme_figures(month) if squad_id is None or p.squad_id == squad_id
+        p for p in (await programme_figures(month))[1] if squad_id is None or p.squad_id == squad_id
     ]
     notable = await notable_cases(start, end, squad_id)
 

@@ -132,7 +132,7 @@ class PrecisionReport(msgspec.Struct, frozen=True):
 class ProgrammeReport(msgspec.Struct, frozen=True):
     month: str
     items: list[ProgrammeFigures]
-    refreshed_at: datetime | None = None  # when the figures were read
+    refreshed_at: datetime | None = None  # when the figures were computed (every 5 min)
 
 
 class StatsController(Controller):
@@ -183,12 +183,13 @@ class StatsController(Controller):
         district and each squad, violations by type, the share of cases whose subject
         repeated the same violation within 90 days, subjects by grade, illegal structures
         (the month, and the year against its target), routine inspections planned and done,
-        and the blocks' scores. Squad roles get their own squad's figures only."""
-        rows = await programme_figures(month)
+        and the blocks' scores. Squad roles get their own squad's figures only. Computed
+        ahead by the worker every five minutes (``refreshed_at``)."""
+        at, rows = await programme_figures(month)
         own = principal.scope.squad_id
         if own is not None:
             rows = [r for r in rows if r.squad_id == own]
-        return ProgrammeReport(month, rows, datetime.now(SHANGHAI))
+        return ProgrammeReport(month, rows, at)
 
     @get("/ranking", operation_id="get_squad_ranking")
     async def get_ranking(self, principal: Caller, month: Month) -> RankingReport:

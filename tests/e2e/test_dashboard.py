@@ -19,9 +19,9 @@ from domain.cases.model import Source
 from domain.geo import LngLat
 from domain.org import Role
 from offsite.runtime import Runtime
-from storage.cases.commands import NewCase, create_case
-from storage import repeat_places
+from storage import programmes, repeat_places
 from storage.cases import aggregates
+from storage.cases.commands import NewCase, create_case
 from storage.hotspots import monday_of, refresh_week
 from storage.tables import Camera, Subject
 from tests.e2e.browser import phone, shot
@@ -301,6 +301,7 @@ async def test_the_district_dashboard_draws_the_apis_figures_and_opens_their_cas
     scored = await client.post(f"/api/v1/blocks/scores/{month}", headers=bearer(commander))
     assert scored.status_code == 200, scored.text
     blocks = (await _api(client, commander, f"/api/v1/blocks/ranking?month={month}"))["blocks"]
+    await programmes.refresh(month)  # what the worker does every five minutes
     await page.goto(f"{app_url}/app/dashboard/programmes?month={month}")
     offenders = (
         await _api(client, commander, f"/api/v1/stats/repeat-offenders?month={month}&limit=20")

@@ -2097,7 +2097,8 @@ export interface paths {
          *     district and each squad, violations by type, the share of cases whose subject
          *     repeated the same violation within 90 days, subjects by grade, illegal structures
          *     (the month, and the year against its target), routine inspections planned and done,
-         *     and the blocks' scores. Squad roles get their own squad's figures only.
+         *     and the blocks' scores. Squad roles get their own squad's figures only. Computed
+         *     ahead by the worker every five minutes (``refreshed_at``).
          */
         get: operations["get_programme_figures"];
         put?: never;
