@@ -13,6 +13,7 @@ from arq.connections import RedisSettings
 
 from domain.org import Role
 from offsite.settings import Settings
+from storage.cases import aggregates
 from storage.tables import CaseDeadline, CaseEscalation, Outbox
 from tests.e2e.conftest import Workers
 from tests.factories import make_user, squad_id
@@ -150,6 +151,7 @@ async def test_patrol_report_through_the_whole_loop(
 
 
 async def _figures(client: AppClient, tokens: dict, period: str, squad: int) -> dict:
+    await aggregates.refresh()  # the worker does it every minute; now, not in a minute
     response = await client.get(
         f"/api/v1/stats/indicators?period={period}&group_by=squad", headers=bearer(tokens)
     )

@@ -246,6 +246,9 @@ async def test_false_positives_feed_the_precision_of_a_camera_rule(client: AppCl
             assert dismissed.status_code == 200, dismissed.text
     from zoneinfo import ZoneInfo
 
+    from storage.cases import aggregates
+
+    await aggregates.refresh()  # what the worker does every minute
     period = datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d")
     report = (
         await client.get(f"/api/v1/stats/precision?period={period}", headers=bearer(commander))
