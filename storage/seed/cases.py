@@ -163,6 +163,7 @@ class Fate(StrEnum):
     rework = "rework"  # returned once at the review (退回), done again and closed
 
 
+EXIF_IFD, DATETIME_ORIGINAL, OFFSET_ORIGINAL = 0x8769, 36867, 36881
 RECENT = timedelta(days=3)  # younger cases may still be open (within their deadlines)
 UNREVIEWED = timedelta(days=2)  # the leaders have not reviewed the last two days' work yet
 LATE_SHARE = 0.06
@@ -192,15 +193,21 @@ def next_step(rng: random.Random, prev: datetime, due: datetime | None, late: bo
     return prev + max((due - prev) * rng.uniform(0.15, 0.7), timedelta(seconds=30))
 
 
-def demo_jpeg(number: str, purpose: Purpose) -> bytes:
-    """A small real photo for a step: a plain image with the case number on it."""
+def demo_jpeg(number: str, purpose: Purpose, taken: datetime) -> bytes:
+    """A small real photo for a step: a plain image with the case number on it, and the
+    time it was taken in EXIF as a phone's camera writes it (else the check flags it)."""
     colour = (40, 110, 60) if purpose is Purpose.verification else (40, 70, 130)
     image = Image.new("RGB", (320, 240), colour)
     draw = ImageDraw.Draw(image)
     draw.text((16, 100), number, fill=(255, 255, 255))
     draw.text((16, 124), purpose.value, fill=(255, 255, 255))
+    exif = Image.Exif()
+    local = taken.astimezone(SHANGHAI)
+    exif.get_ifd(EXIF_IFD).update(
+        {DATETIME_ORIGINAL: local.strftime("%Y:%m:%d %H:%M:%S"), OFFSET_ORIGINAL: "+08:00"}
+    )
     out = io.BytesIO()
-    image.save(out, "JPEG", quality=80)
+    image.save(out, "JPEG", quality=80, exif=exif)
     return out.getvalue()
 
 
@@ -307,7 +314,7 @@ class Loop:
         """Upload a photo as the app's fallback does and check it as the worker does, a
         moment before the step it backs."""
         taken = at - timedelta(seconds=20)
-        data = demo_jpeg(case.number, purpose)
+        data = demo_jpeg(case.number, purpose, taken)
         uploaded = await evidence.direct(
             self.store,
             self.settings,

@@ -84,7 +84,9 @@ def test_the_refresh_command() -> None:
     )
     assert done.returncode == 0, done.stderr
     lines = done.stdout.strip().splitlines()
-    assert len(lines) == 2 and all(line.endswith("hot cell(s)") for line in lines), lines
+    *weeks, places = lines
+    assert len(weeks) == 2 and all(line.endswith("hot cell(s)") for line in weeks), lines
+    assert places.endswith("repeat place(s)"), lines
     bad = subprocess.run(
         [sys.executable, "-m", "offsite.cli", "hotspots", "refresh", "--weeks", "0"],
         env=os.environ,
@@ -126,11 +128,14 @@ async def test_the_demo_cases_run_the_closed_loop_like_a_working_district(
     recent = [c for c in cases if c["created_at"] > now - UNREVIEWED]
     assert recent and all(c["state"] != State.closed.value for c in recent)
 
-    # Every on-site step is backed by a checked photo of its case.
-    photos = await Evidence.count().where(
-        Evidence.case.is_in([c["id"] for c in closed]) & (Evidence.status == Status.verified.value)
+    # Every on-site step is backed by a checked photo of its case, taken there and then.
+    photos = (
+        await Evidence.select(Evidence.status, Evidence.flags)
+        .output(load_json=True)
+        .where(Evidence.case.is_in([c["id"] for c in closed]))
     )
-    assert photos >= len(closed)
+    assert len(photos) >= len(closed)
+    assert all(p["status"] == Status.verified.value and p["flags"] == [] for p in photos)
 
     # The first escalation pass finds nothing old to escalate.
     await escalate_due(WorkCalendar.load(), datetime.now(UTC))
