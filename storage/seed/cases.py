@@ -50,6 +50,7 @@ from offsite.settings import EvidenceSettings
 from storage import evidence, repeat_places
 from storage.cases.commands import Deps, NewCase, create_case, run_command
 from storage.cases.views import CaseDetail
+from storage.db import engine
 from storage.geography import GeoIndex
 from storage.hotspots import refresh_week
 from storage.objects import ObjectStore
@@ -352,21 +353,24 @@ async def seed_demo_cases(now: datetime, store: ObjectStore, settings: EvidenceS
     rng = random.Random(20261205)
     planned = plan(now)
     made = 0
-    for p, fate in zip(planned, fates(planned, now), strict=True):
-        officer = people.get(p.reporter)
-        if officer is None:
-            continue
-        new = NewCase(
-            source=Source.patrol,
-            violation_type=p.violation_type,
-            position=p.at,
-            address=p.address,
-            description="演示数据",
-            external_id=p.key,
-        )
-        case = await create_case(deps, new, officer, p.when)
-        await loop.run(case, p, fate, officer, rng)
-        made += 1
+    # All or none: a seed stopped half-way leaves no half-worked loops behind (the
+    # commands and checks join this transaction), so running it again starts afresh.
+    async with engine().transaction():
+        for p, fate in zip(planned, fates(planned, now), strict=True):
+            officer = people.get(p.reporter)
+            if officer is None:
+                continue
+            new = NewCase(
+                source=Source.patrol,
+                violation_type=p.violation_type,
+                position=p.at,
+                address=p.address,
+                description="演示数据",
+                external_id=p.key,
+            )
+            case = await create_case(deps, new, officer, p.when)
+            await loop.run(case, p, fate, officer, rng)
+            made += 1
     today = now.astimezone(SHANGHAI).date()
     for weeks_ago in range(WEEKS - 1, -1, -1):
         await refresh_week(today - timedelta(weeks=weeks_ago))
