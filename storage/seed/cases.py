@@ -183,15 +183,22 @@ def fates(planned: list[Planned], now: datetime) -> list[Fate]:
     return out
 
 
-def next_step(rng: random.Random, prev: datetime, due: datetime | None, late: bool) -> datetime:
+def next_step(
+    rng: random.Random, prev: datetime, due: datetime | None, *, late: bool, on_site: bool
+) -> datetime:
     """When the next step is taken after ``prev``: a share of the time left before the
-    running deadline ``due``, past it for a case that runs late, and a few hours on
-    where nothing is due (the leader's review)."""
+    running deadline ``due`` (for the officer's own steps, accepting and verifying, at
+    most an hour or so: an officer on patrol does not wait for the working day, which is
+    what a deadline counts in); past it for a case that runs late; a few hours on where
+    nothing is due (the leader's review)."""
     if due is None:
         return prev + timedelta(hours=rng.uniform(0.5, 8.0))
     if late:
         return max(prev, due) + timedelta(minutes=rng.uniform(20, 180))
-    return prev + max((due - prev) * rng.uniform(0.15, 0.7), timedelta(seconds=30))
+    step = (due - prev) * rng.uniform(0.15, 0.7)
+    if on_site:
+        step = min(step, timedelta(minutes=rng.uniform(5, 75)))
+    return prev + max(step, timedelta(seconds=30))
 
 
 def demo_jpeg(number: str, purpose: Purpose, taken: datetime) -> bytes:
@@ -249,7 +256,8 @@ class Loop:
             if case.state is State.pending_review and case.created_at > self.now - UNREVIEWED:
                 break  # 待核查: no deadline runs while the leader has it
             late = fate is Fate.late and case.state is State.dispatched
-            at = next_step(rng, at, case.next_due_at, late)
+            on_site = case.state in (State.dispatched, State.in_progress)
+            at = next_step(rng, at, case.next_due_at, late=late, on_site=on_site)
             if at > self.now:
                 break
             case = await self._advance(case, p, fate, officer, leader, at, returned)
