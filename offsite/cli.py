@@ -105,11 +105,13 @@ async def _seal_credentials(settings: Settings) -> None:
 async def _seed(settings: Settings) -> None:
     from storage import db
     from storage.cases import aggregates
+    from storage.objects import ObjectStore
     from storage.seed import seed_demo
 
     await db.open_pool(1, 2)
     try:
-        await seed_demo(datetime.now(UTC), settings.auth.password_cost)
+        store = ObjectStore(settings.s3)  # the demo cases' photos
+        await seed_demo(datetime.now(UTC), settings.auth.password_cost, store, settings.evidence)
         await aggregates.refresh()  # the demo's dashboards show at once
     finally:
         await db.close_pool()

@@ -15,8 +15,10 @@ import msgspec
 from domain.auth.passwords import hash_password
 from domain.geo import LngLat, area_m2
 from domain.org import Role
+from offsite.settings import EvidenceSettings
 from storage.db import engine
 from storage.geography import GeoIndex
+from storage.objects import ObjectStore
 from storage.tables import Camera, DutyShift, GridCell, Squad, StaffUser, Subject
 
 HERE = Path(__file__).parent
@@ -159,8 +161,11 @@ async def seed_squads(now: datetime) -> dict[str, int]:
     return ids
 
 
-async def seed_demo(now: datetime, password_cost: int) -> list[DemoUser]:
-    """The demo district: squads, grid cells and one account per role (idempotent)."""
+async def seed_demo(
+    now: datetime, password_cost: int, store: ObjectStore, evidence: EvidenceSettings
+) -> list[DemoUser]:
+    """The demo district: squads, grid cells, one account per role, and demo cases with
+    their photos in ``store`` (idempotent)."""
     squads = await seed_squads(now)
     password_hash = hash_password(DEMO_PASSWORD, cost=password_cost)
     async with engine().transaction():
@@ -182,7 +187,7 @@ async def seed_demo(now: datetime, password_cost: int) -> list[DemoUser]:
     await _seed_rosters(now)
     from storage.seed.cases import seed_demo_cases
 
-    await seed_demo_cases(now)
+    await seed_demo_cases(now, store, evidence)
     return list(DEMO_USERS)
 
 

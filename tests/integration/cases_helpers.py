@@ -6,6 +6,8 @@ import itertools
 from pathlib import Path
 from typing import Any
 
+from offsite.settings import EvidenceSettings
+from storage.objects import ObjectStore
 from storage.tables import StaffUser
 from tests import factories
 from tests.integration.conftest import AppClient, bearer
@@ -148,3 +150,9 @@ async def check_photo(client: AppClient, evidence_id: str) -> None:
     rt = client.app.state.runtime
     now = datetime.now(UTC)
     await evidence.check(rt.objects, rt.settings.evidence, uuid.UUID(evidence_id), now)
+
+
+def demo_store(client: AppClient) -> tuple[ObjectStore, EvidenceSettings]:
+    """The app's store and evidence settings, where the demo seed puts its photos."""
+    rt = client.app.state.runtime
+    return rt.objects, rt.settings.evidence

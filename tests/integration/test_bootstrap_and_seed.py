@@ -29,6 +29,7 @@ from storage.tables import (
     StreetBlock,
     Subject,
 )
+from tests.integration.cases_helpers import demo_store
 from tests.integration.conftest import app_client, bearer, login
 
 pytestmark = pytest.mark.usefixtures("database")
@@ -52,8 +53,8 @@ async def test_bootstrap_admin_is_created_only_when_no_admin_exists(settings: Se
 
 async def test_demo_seed_is_idempotent_and_complete(client) -> None:
     now = datetime.now(UTC)
-    await seed_demo(now, password_cost=10)
-    await seed_demo(now, password_cost=10)
+    await seed_demo(now, 10, *demo_store(client))
+    await seed_demo(now, 10, *demo_store(client))
     assert await Squad.count() == 14
     assert await GridCell.count() == 56
     for demo in DEMO_USERS:

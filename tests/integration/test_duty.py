@@ -22,6 +22,7 @@ from tests.factories import make_user, on_shift, squad_id
 from tests.integration.cases_helpers import (
     JIANGCHUAN_POINT,
     XINZHUANG_POINT,
+    demo_store,
     go_on_duty,
     quiet_squad,
     report,
@@ -410,8 +411,8 @@ async def test_the_demo_seed_keeps_an_officer_of_each_demo_squad_on_shift(
     from storage.tables import StaffUser
 
     now = datetime.now(UTC)
-    await seed_demo(now, password_cost=10)
-    await seed_demo(now, password_cost=10)  # idempotent: no second roster
+    await seed_demo(now, 10, *demo_store(client))
+    await seed_demo(now, 10, *demo_store(client))  # idempotent: no second roster
     ids = {
         r["username"]: r["id"]
         for r in await StaffUser.select(StaffUser.username, StaffUser.id).where(
