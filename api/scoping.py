@@ -54,7 +54,8 @@ async def jurisdiction_guard(
     if SQUAD_PARAM in params:
         scope.narrowed(params[SQUAD_PARAM])  # 403 outside the caller's scope
     named = connection.query_params.get(SQUAD_PARAM)
-    if named is not None and named.isdigit() and int(named) <= INT4_MAX:
+    # ASCII digits only: str.isdigit also takes "¹", which int() refuses.
+    if named is not None and named.isascii() and named.isdigit() and int(named) <= INT4_MAX:
         scope.narrowed(int(named))
     for name, (kind, not_found) in OWNED_PATH_PARAMS.items():
         if name not in params:

@@ -191,7 +191,7 @@ def parse_rows(rows: Iterable[Mapping[str, object]], first_row: int = 2) -> Pars
 def _subject_id(number: int, cell: str, seen: dict[int, int], errors: list[RowError]) -> int | None:
     if not cell:
         return None
-    if not cell.isdigit() or int(cell) < 1:
+    if not (cell.isascii() and cell.isdigit()) or int(cell) < 1:
         errors.append(RowError(number, "id", f"编号 {cell!r} is not a subject id"))
         return None
     subject_id = int(cell)

@@ -35,6 +35,7 @@ def _refused(response: Any, status: int | None = None) -> str:
     "path",
     [
         f"/api/v1/cases?squad_id={TOO_BIG}",
+        "/api/v1/hotspots/places?squad_id=%C2%B9",  # "¹": a digit to str.isdigit, not to int
         f"/api/v1/cases?grid={TOO_BIG}",
         f"/api/v1/cases?assignee_id={WAY_TOO_BIG}",
         f"/api/v1/grids?squad_id={TOO_BIG}",

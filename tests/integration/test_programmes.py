@@ -45,6 +45,7 @@ async def test_the_month_s_figures_count_repeats_grades_and_types(client: AppCli
         assert answer.status_code == 200, answer.text
         return answer.json()
 
+    await programmes.refresh(month)
     before = next(r for r in (await figures(commander))["items"] if r["squad_id"] == squad)
     await report(client, officer, "05-10", subject_id=subject)
     await report(client, officer, "05-10", subject_id=subject)  # the same again: a repeat

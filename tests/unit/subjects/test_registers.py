@@ -135,11 +135,12 @@ def test_an_exported_id_names_the_subject_and_may_appear_once() -> None:
             {**row, "id": ""},
             {**row, "id": "12"},
             {**row, "id": "x1"},
+            {**row, "id": "¹"},  # a digit to str.isdigit, not to int
         ]
     )
 
     assert [(r.row, r.subject_id) for r in parsed.rows] == [(2, 12), (3, None)]
-    assert [(e.row, e.field) for e in parsed.errors] == [(4, "id"), (5, "id")]
+    assert [(e.row, e.field) for e in parsed.errors] == [(4, "id"), (5, "id"), (6, "id")]
 
 
 def test_a_row_naming_an_unknown_subject_becomes_an_error() -> None:
