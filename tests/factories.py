@@ -9,7 +9,7 @@ from typing import Any
 
 from domain.auth.passwords import hash_password
 from domain.org import Role
-from storage.tables import Squad, StaffUser
+from storage.tables import Camera, Squad, StaffUser, Subject
 
 PASSWORD = "correct-horse-battery"
 _serial = itertools.count(1)
@@ -68,3 +68,37 @@ async def on_shift(
         end,
         user_id,
     )
+
+
+async def make_camera(name: str, lng: float, lat: float) -> int:
+    """A camera (disabled: nobody polls it) at a point; its id."""
+    now = datetime.now(UTC)
+    rows = await Camera.insert(
+        Camera(
+            device_id=unique("CAM-"),
+            name=name,
+            enabled=False,
+            lng=lng,
+            lat=lat,
+            created_at=now,
+            updated_at=now,
+        )
+    ).returning(Camera.id)
+    return int(rows[0]["id"])
+
+
+async def make_merchant(name: str, lng: float, lat: float, **values: Any) -> int:
+    """A merchant subject (沿街商户) at a point, no squad unless given; its id."""
+    now = datetime.now(UTC)
+    values = {
+        "address": "江川路",
+        "contact_name": "王店主",
+        "contact_phone": "13812345670",
+        **values,
+    }
+    rows = await Subject.insert(
+        Subject(
+            kind="merchant", name=name, lng=lng, lat=lat, created_at=now, updated_at=now, **values
+        )
+    ).returning(Subject.id)
+    return int(rows[0]["id"])

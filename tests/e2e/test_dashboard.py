@@ -23,9 +23,8 @@ from storage import programmes, repeat_places
 from storage.cases import aggregates
 from storage.cases.commands import NewCase, create_case
 from storage.hotspots import monday_of, refresh_week
-from storage.tables import Camera, Subject
 from tests.e2e.browser import phone, shot
-from tests.factories import make_user, squad_id
+from tests.factories import make_camera, make_merchant, make_user, squad_id
 from tests.integration.cases_helpers import JIANGCHUAN_POINT, command, go_on_duty, report
 from tests.integration.conftest import AppClient, bearer, login
 
@@ -168,42 +167,6 @@ async def _expected(client: AppClient, tokens: dict[str, Any], page: Page) -> li
     return [c["id"] for c in body["items"]]
 
 
-async def _camera() -> int:
-    now = datetime.now(UTC)
-    rows = await Camera.insert(
-        Camera(
-            device_id=f"DASH-{now:%H%M%S%f}",
-            name="看板探头",
-            enabled=False,
-            lng=POINT.lng,
-            lat=POINT.lat,
-            created_at=now,
-            updated_at=now,
-        )
-    ).returning(Camera.id)
-    camera: int = rows[0]["id"]
-    return camera
-
-
-async def _subject() -> int:
-    now = datetime.now(UTC)
-    rows = await Subject.insert(
-        Subject(
-            kind="merchant",
-            name="看板便利店",
-            address="江川路 300 号",
-            lng=POINT.lng,
-            lat=POINT.lat,
-            contact_name="赵看板",
-            contact_phone="13812345671",
-            created_at=now,
-            updated_at=now,
-        )
-    ).returning(Subject.id)
-    subject: int = rows[0]["id"]
-    return subject
-
-
 async def _system_case(runtime: Runtime, **extra: Any) -> int:
     new = NewCase(source=Source.camera, violation_type=TRIAGED, position=POINT, **extra)
     return (await create_case(runtime.cases, new, SYSTEM, datetime.now(UTC))).id
@@ -264,7 +227,7 @@ async def test_the_district_dashboard_draws_the_apis_figures_and_opens_their_cas
     assert await _expected(client, commander, page) == await _listed(page)
 
     # 摄像头准确率: a camera's two alerts, one dismissed as a false positive.
-    camera = await _camera()
+    camera = await make_camera("看板探头", POINT.lng, POINT.lat)
     alerts = [await _system_case(runtime, camera_id=camera) for _ in range(2)]
     detail = await _api(client, commander, f"/api/v1/cases/{alerts[0]}")
     await command(client, commander, detail, "dismiss", reason="false_positive", note="树影")
@@ -285,7 +248,7 @@ async def test_the_district_dashboard_draws_the_apis_figures_and_opens_their_cas
 
     # 三大专项: a subject with two cases of one type is a repeat offender; a 美丽街区
     # block around the corner, scored this month.
-    subject = await _subject()
+    subject = await make_merchant("看板便利店", POINT.lng, POINT.lat)
     repeated = [await _system_case(runtime, subject_id=subject) for _ in range(2)]
     admin = await login(client, await make_user(Role.admin))
     d = 0.0005  # about 50 m

@@ -23,8 +23,8 @@ from storage.cases import aggregates
 from storage.cases.commands import NewCase, create_case
 from storage.cases.figures import case_facts
 from storage.cases.soft import settle_due
-from storage.tables import Camera, Case, Subject
-from tests.factories import make_user, squad_id
+from storage.tables import Case
+from tests.factories import make_camera, make_merchant, make_user, squad_id
 from tests.integration.cases_helpers import (
     JIANGCHUAN_POINT,
     command,
@@ -98,23 +98,6 @@ async def _assert_pure_equals_sql(
     return dict(got)
 
 
-async def _camera(tag: str) -> int:
-    now = datetime.now(UTC)
-    rows = await Camera.insert(
-        Camera(
-            device_id=f"{tag}-{now:%H%M%S%f}",
-            name="考评探头",
-            enabled=False,
-            lng=POINT.lng,
-            lat=POINT.lat,
-            created_at=now,
-            updated_at=now,
-        )
-    ).returning(Camera.id)
-    camera: int = rows[0]["id"]
-    return camera
-
-
 async def test_the_indicators_from_sql_are_the_pure_functions_on_the_same_rows(
     client: AppClient,
 ) -> None:
@@ -147,7 +130,7 @@ async def test_the_indicators_from_sql_are_the_pure_functions_on_the_same_rows(
     await command(client, leader, await to_review(), "close", note="ok")
     await report(client, officer, TYPE)  # dispatched, nothing done yet
     # A camera alert dismissed as a false positive at triage, one still waiting.
-    camera = await _camera("ASSESS")
+    camera = await make_camera("考评探头", POINT.lng, POINT.lat)
     made = [
         await create_case(
             runtime.cases,
@@ -186,32 +169,13 @@ async def test_the_indicators_from_sql_are_the_pure_functions_on_the_same_rows(
     assert row["false_positive_rate"] == 1.0
 
 
-async def _merchant() -> int:
-    now = datetime.now(UTC)
-    rows = await Subject.insert(
-        Subject(
-            kind="merchant",
-            name="考评水果店",
-            address="江川路 90 号",
-            lng=POINT.lng,
-            lat=POINT.lat,
-            contact_name="李考评",
-            contact_phone="13812345679",
-            created_at=now,
-            updated_at=now,
-        )
-    ).returning(Subject.id)
-    subject: int = rows[0]["id"]
-    return subject
-
-
 async def test_a_party_that_corrected_after_the_notice_counts_in_both_terms_of_the_closure_rate(
     client: AppClient,
 ) -> None:
     """Regression: closed as self-corrected without a dispatch, the case used to count in
     the closure rate's numerator and not its denominator (a rate above 100 %)."""
     runtime: Runtime = client.app.state.runtime
-    camera = await _camera("SOFT-ASSESS")
+    camera = await make_camera("考评探头", POINT.lng, POINT.lat)
     now = datetime.now(UTC)
     case = await create_case(
         runtime.cases,
@@ -219,7 +183,9 @@ async def test_a_party_that_corrected_after_the_notice_counts_in_both_terms_of_t
             source=Source.camera,
             violation_type=SOFT,
             position=POINT,
-            subject_id=await _merchant(),
+            subject_id=await make_merchant(
+                "考评水果店", POINT.lng, POINT.lat, address="江川路 90 号"
+            ),
             camera_id=camera,
         ),
         SYSTEM,

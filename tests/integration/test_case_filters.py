@@ -14,8 +14,7 @@ from domain.geo import LngLat
 from domain.org import Role
 from offsite.runtime import Runtime
 from storage.cases.commands import NewCase, create_case
-from storage.tables import Camera, Subject
-from tests.factories import make_user, squad_id
+from tests.factories import make_camera, make_merchant, make_user, squad_id
 from tests.integration.conftest import AppClient, bearer, login
 
 pytestmark = pytest.mark.usefixtures("database")
@@ -25,47 +24,14 @@ TRIAGED = "90-01"  # no auto-dispatch: the cases stay where they were made
 POINT = LngLat(121.3994755, 30.9995505)
 
 
-async def _camera() -> int:
-    now = datetime.now(UTC)
-    rows = await Camera.insert(
-        Camera(
-            device_id=f"filter-{now:%H%M%S%f}",
-            name="筛选探头",
-            enabled=False,
-            lng=POINT.lng,
-            lat=POINT.lat,
-            created_at=now,
-            updated_at=now,
-        )
-    ).returning(Camera.id)
-    camera: int = rows[0]["id"]
-    return camera
-
-
-async def _subject() -> int:
-    now = datetime.now(UTC)
-    rows = await Subject.insert(
-        Subject(
-            kind="merchant",
-            name="筛选水果店",
-            address="江川路 91 号",
-            lng=POINT.lng,
-            lat=POINT.lat,
-            contact_name="王筛选",
-            contact_phone="13812345670",
-            created_at=now,
-            updated_at=now,
-        )
-    ).returning(Subject.id)
-    subject: int = rows[0]["id"]
-    return subject
-
-
 async def test_cases_filter_by_camera_and_subject_within_the_callers_squad(
     client: AppClient,
 ) -> None:
     runtime: Runtime = client.app.state.runtime
-    camera, subject = await _camera(), await _subject()
+    camera, subject = (
+        await make_camera("筛选探头", POINT.lng, POINT.lat),
+        await make_merchant("筛选水果店", POINT.lng, POINT.lat),
+    )
     made = []
     for extra in ({"camera_id": camera}, {"camera_id": camera, "subject_id": subject}, {}):
         new = NewCase(source=Source.camera, violation_type=TRIAGED, position=POINT, **extra)

@@ -33,8 +33,8 @@ from storage.cases.figures import (
     precision,
 )
 from storage.cases.soft import settle_due
-from storage.tables import Camera, Case, Subject
-from tests.factories import make_user, squad_id
+from storage.tables import Case
+from tests.factories import make_camera, make_merchant, make_user, squad_id
 from tests.integration.cases_helpers import (
     JIANGCHUAN_POINT,
     command,
@@ -101,52 +101,18 @@ async def _assert_pure(start: datetime, end: datetime, squad: int, vtype: str) -
         assert not any(want.values())
 
 
-async def _camera(tag: str) -> int:
-    now = datetime.now(UTC)
-    rows = await Camera.insert(
-        Camera(
-            device_id=f"{tag}-{now:%H%M%S%f}",
-            name="汇总探头",
-            enabled=False,
-            lng=POINT.lng,
-            lat=POINT.lat,
-            created_at=now,
-            updated_at=now,
-        )
-    ).returning(Camera.id)
-    camera: int = rows[0]["id"]
-    return camera
-
-
-async def _merchant() -> int:
-    now = datetime.now(UTC)
-    rows = await Subject.insert(
-        Subject(
-            kind="merchant",
-            name="汇总水果店",
-            address="江川路 92 号",
-            lng=POINT.lng,
-            lat=POINT.lat,
-            contact_name="王汇总",
-            contact_phone="13812345670",
-            created_at=now,
-            updated_at=now,
-        )
-    ).returning(Subject.id)
-    subject: int = rows[0]["id"]
-    return subject
-
-
 async def _self_corrected(runtime: Runtime, created: datetime) -> int:
     """A soft-enforcement camera case created at ``created``; the party corrects it."""
-    camera = await _camera("AGG-SOFT")
+    camera = await make_camera("汇总探头", POINT.lng, POINT.lat)
     case = await create_case(
         runtime.cases,
         NewCase(
             source=Source.camera,
             violation_type=SOFT,
             position=POINT,
-            subject_id=await _merchant(),
+            subject_id=await make_merchant(
+                "汇总水果店", POINT.lng, POINT.lat, address="江川路 92 号"
+            ),
             camera_id=camera,
         ),
         SYSTEM,
@@ -223,7 +189,7 @@ async def test_the_summed_days_are_the_live_figures_and_the_pure_ones(client: Ap
         "extension_count": 1
     }
     # A camera alert dismissed as a false positive, one still waiting.
-    camera = await _camera("AGG")
+    camera = await make_camera("汇总探头", POINT.lng, POINT.lat)
     made = [
         await create_case(
             runtime.cases,
