@@ -19,10 +19,10 @@ a year's day rows at most, never a scan of the cases.
 
 Statement triggers record in ``figures_dirty`` each day whose rows a change may alter
 (a case's counted columns, a timeline notice, dismissal or decision, a flag on its
-evidence); ``refresh`` recomputes just those days (and their months) in one
-transaction, and what was committed after its snapshot stays dirty for the next one.
-Refreshing twice changes nothing: a day's rows are deleted and written again from the
-cases.
+evidence); ``refresh`` recomputes just those days, and moves their months by the
+change (the days' old rows off, their new ones on), in one transaction; what was
+committed after its snapshot stays dirty for the next one. Refreshing twice changes
+nothing: a day's rows are deleted and written again from the cases.
 """
 
 from __future__ import annotations
@@ -110,20 +110,51 @@ _COUNTS = (
     " self_corrected, flagged_evidence, false_positives, undecided, accept_seconds,"
     " accepted_n, handle_seconds, handled_n"
 )
+_COLUMNS = tuple(c.strip() for c in _COUNTS.split(","))
 _KEY = "squad, violation_type, source, camera, zone_key"
 _MONTH = "date_trunc('month', {})::date"
-_SUMS = ", ".join(f"sum({c.strip()})" for c in _COUNTS.split(","))
-# The months of the recomputed days, summed again from their days.
+
+
+def _signed(columns: Iterable[str]) -> str:
+    return ", ".join(f"sum(s.sign * {c})" for c in columns)
+
+
+def _added(table: str, columns: Iterable[str]) -> str:
+    return ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in columns)
+
+
+# A month row is the sum of its days' rows, so a refresh moves it by what its dirty days
+# changed: their old rows subtracted before they are deleted, their new rows added after
+# they are written (``{}``: the sign), then the rows left at zero deleted. It reads the
+# dirty days' rows only; summing whole months again would read a month of day rows for
+# each dirty day (most of the day table when the changes are spread over the year).
+_CASE_MONTHS_MOVE = f"""INSERT INTO case_figures_month AS m (day, {_KEY}, {_COUNTS})
+    SELECT {_MONTH.format("day")}, {_KEY}, {_signed(_COLUMNS)}
+      FROM case_figures_day, (VALUES ({{}}::int)) s(sign) WHERE day = ANY({{}}::date[])
+     GROUP BY 1, 2, 3, 4, 5, 6
+    ON CONFLICT ON CONSTRAINT case_figures_month_key
+    DO UPDATE SET {_added("m", _COLUMNS)}"""
+_REVIEW_MONTHS_MOVE = f"""INSERT INTO review_figures_month AS m (day, squad, violation_type,
+                                           rework, since, cases)
+    SELECT {_MONTH.format("day")}, squad, violation_type, rework, {_MONTH.format("since")},
+           {_signed(["cases"])}
+      FROM review_figures_day, (VALUES ({{}}::int)) s(sign) WHERE day = ANY({{}}::date[])
+     GROUP BY 1, 2, 3, 4, 5
+    ON CONFLICT ON CONSTRAINT review_figures_month_key DO UPDATE SET {_added("m", ["cases"])}"""
+# A group's row counts at least one case (``created``, ``cases``); zero: none are left.
+_EMPTY_MONTHS = (
+    "DELETE FROM case_figures_month WHERE day = ANY({}) AND created = 0",
+    "DELETE FROM review_figures_month WHERE day = ANY({}) AND cases = 0",
+)
+# ``rebuild``: every month summed again from its days (a repair starts from the days).
 _CASE_MONTHS = f"""INSERT INTO case_figures_month (day, {_KEY}, {_COUNTS})
-    SELECT {_MONTH.format("day")}, {_KEY}, {_SUMS}
-      FROM case_figures_day WHERE {_MONTH.format("day")} = ANY({{}}::date[])
-     GROUP BY 1, 2, 3, 4, 5, 6"""
+    SELECT {_MONTH.format("day")}, {_KEY}, {", ".join(f"sum({c})" for c in _COLUMNS)}
+      FROM case_figures_day GROUP BY 1, 2, 3, 4, 5, 6"""
 _REVIEW_MONTHS = f"""INSERT INTO review_figures_month (day, squad, violation_type, rework, since,
                                       cases)
     SELECT {_MONTH.format("day")}, squad, violation_type, rework, {_MONTH.format("since")},
            sum(cases)
-      FROM review_figures_day WHERE {_MONTH.format("day")} = ANY({{}}::date[])
-     GROUP BY 1, 2, 3, 4, 5"""
+      FROM review_figures_day GROUP BY 1, 2, 3, 4, 5"""
 
 
 def runs(days: Iterable[date]) -> list[tuple[date, date]]:
@@ -149,6 +180,12 @@ class Refresh(msgspec.Struct, frozen=True):
 async def refresh() -> Refresh:
     """Recompute the dirty days, in one transaction; the watermark is its start (every
     change committed before it is in the figures)."""
+    return await _refresh(whole_months=False)
+
+
+async def _refresh(*, whole_months: bool) -> Refresh:
+    """``refresh``; ``whole_months``: the month tables summed again from all the days
+    (``rebuild``), not moved by the dirty days' change."""
     async with engine().transaction():
         await Case.raw(_LOCK)
         rows = await Case.raw(
@@ -159,17 +196,24 @@ async def refresh() -> Refresh:
         )
         days: list[date] = list(rows[0]["days"])
         if days:
+            if not whole_months:
+                await _move_months(days, -1)
             await Case.raw("DELETE FROM case_figures_day WHERE day = ANY({})", days)
             await Case.raw("DELETE FROM review_figures_day WHERE day = ANY({})", days)
             for first, stop in runs(days):
                 start, end = _midnight(first), _midnight(stop)
                 await Case.raw(_CASE_DAYS, start, end)
                 await Case.raw(_REVIEW_DAYS, start, end, first, stop)
-            months = sorted({d.replace(day=1) for d in days})
-            await Case.raw("DELETE FROM case_figures_month WHERE day = ANY({})", months)
-            await Case.raw("DELETE FROM review_figures_month WHERE day = ANY({})", months)
-            await Case.raw(_CASE_MONTHS, months)
-            await Case.raw(_REVIEW_MONTHS, months)
+            if not whole_months:
+                await _move_months(days, 1)
+                months = sorted({d.replace(day=1) for d in days})
+                for statement in _EMPTY_MONTHS:
+                    await Case.raw(statement, months)
+        if whole_months:
+            await Case.raw("DELETE FROM case_figures_month")
+            await Case.raw("DELETE FROM review_figures_month")
+            await Case.raw(_CASE_MONTHS)
+            await Case.raw(_REVIEW_MONTHS)
         at: datetime = rows[0]["at"]
         await Case.raw(
             """INSERT INTO figures_refresh (refreshed_at, days) VALUES ({}, {})
@@ -179,6 +223,12 @@ async def refresh() -> Refresh:
             len(days),
         )
     return Refresh(at.astimezone(SHANGHAI), len(days))
+
+
+async def _move_months(days: list[date], sign: int) -> None:
+    """Add the days' rows to their months (``sign`` 1), or take them off (-1)."""
+    await Case.raw(_CASE_MONTHS_MOVE, sign, days)
+    await Case.raw(_REVIEW_MONTHS_MOVE, sign, days)
 
 
 async def rebuild() -> Refresh:
@@ -195,7 +245,7 @@ async def rebuild() -> Refresh:
                 UNION SELECT day FROM case_figures_month
                 UNION SELECT day FROM review_figures_month"""
         )
-    return await refresh()
+    return await _refresh(whole_months=True)
 
 
 async def refreshed_at() -> datetime | None:
