@@ -164,7 +164,10 @@ async def _summed(
     # A case's first decision in the period (each month, ``by_month``) is the row whose
     # previous decision day is before it.
     since_before, since_args = ("day", []) if by_month else ("{}", [first])
-    zeros = ", ".join(f"0 AS {k}" for k in _COHORT)
+    # Each table is summed to its groups first, so the union and the outer sums (of
+    # sums: the same totals) see a few rows per group, not every row of the period.
+    sums = ("accept_seconds", "accepted_n", "handle_seconds", "handled_n")
+    zeros = ", ".join(f"0 AS {k}" for k in (*_COHORT, *sums))
     rows: list[dict[str, Any]] = await Case.raw(
         f"""SELECT month, squad_id, violation_type,
                    {", ".join(f"sum({k})::int AS {k}" for k in (*_COHORT, *_REVIEWED))},
@@ -174,15 +177,17 @@ async def _summed(
                        AS mean_minutes_to_handle
               FROM (SELECT {month_key} AS month, {squad_key} AS squad_id,
                            {type_key} AS violation_type,
-                           {", ".join(_COHORT)}, 0 AS reviewed, 0 AS reworked,
-                           accept_seconds, accepted_n, handle_seconds, handled_n
+                           {", ".join(f"sum({k}) AS {k}" for k in (*_COHORT, *sums))},
+                           0 AS reviewed, 0 AS reworked
                       FROM {cases_table} WHERE {where}
+                     GROUP BY 1, 2, 3
                     UNION ALL
                     SELECT {month_key}, {squad_key}, {type_key}, {zeros},
-                           CASE WHEN rework THEN 0 ELSE cases END,
-                           CASE WHEN rework THEN cases ELSE 0 END, 0, 0, 0, 0
+                           coalesce(sum(cases) FILTER (WHERE NOT rework), 0),
+                           coalesce(sum(cases) FILTER (WHERE rework), 0)
                       FROM {reviews_table}
-                     WHERE {where} AND (since IS NULL OR since < {since_before})) u
+                     WHERE {where} AND (since IS NULL OR since < {since_before})
+                     GROUP BY 1, 2, 3) u
              GROUP BY 1, 2, 3
              ORDER BY 1, 2 NULLS FIRST, 3 NULLS FIRST""",
         *args,
