@@ -42,9 +42,25 @@ _SHANGHAI_DAY = "(({}) AT TIME ZONE 'Asia/Shanghai')::date"
 # One refresh at a time (the cron, a rebuild); released at commit.
 _LOCK = "SELECT pg_advisory_xact_lock(hashtext('figures_refresh'))"
 
+# The notices and dismissals of the day's cases: all that ``NOTIFIED`` and
+# ``FALSE_POSITIVE`` read (their ``case_event`` is this, below). Over the whole timeline
+# the planner hashes every notice and dismissal ever written, once per run of days.
+_DAY_EVENTS = """day_events AS MATERIALIZED (
+        SELECT e."case", e.action, e.data
+          FROM day_cases d JOIN case_event e ON e."case" = d.id
+         WHERE e.action IN ('notify_party', 'dismiss'))"""
+
+
+def _of_day_events(fragment: str) -> str:
+    return fragment.replace("FROM case_event ", "FROM day_events ")
+
+
 # The days of one run of consecutive days, [start, end) as instants: one range scan of
 # the cases created in it (a join to a list of days lets the planner scan every case).
-_CASE_DAYS = f"""INSERT INTO case_figures_day (
+_CASE_DAYS = f"""WITH day_cases AS MATERIALIZED (
+        SELECT * FROM enforcement_case c WHERE c.created_at >= {{}} AND c.created_at < {{}}),
+    {_DAY_EVENTS}
+    INSERT INTO case_figures_day (
         day, squad, violation_type, source, camera, zone_key, created, cases, dismissed,
         closed, closed_on_time, extended, overdue, notified, self_corrected,
         flagged_evidence, false_positives, undecided, accept_seconds, accepted_n,
@@ -70,10 +86,10 @@ _CASE_DAYS = f"""INSERT INTO case_figures_day (
            coalesce(sum(extract(epoch FROM c.handled_at - c.dispatched_at))
                         FILTER (WHERE c.cohort), 0),
            count(c.handled_at - c.dispatched_at) FILTER (WHERE c.cohort)
-      FROM (SELECT c.*, {ACCEPTED} AS cohort, {ACCEPTED} AND {NOTIFIED} AS notified,
-                   {FALSE_POSITIVE} AS false_positive
-              FROM enforcement_case c
-             WHERE c.created_at >= {{}} AND c.created_at < {{}}) c
+      FROM (SELECT c.*, {ACCEPTED} AS cohort,
+                   {ACCEPTED} AND {_of_day_events(NOTIFIED)} AS notified,
+                   {_of_day_events(FALSE_POSITIVE)} AS false_positive
+              FROM day_cases c) c
      GROUP BY 1, 2, 3, 4, 5, 6"""
 
 # Per case and Shanghai day, whether it had a decision (and a rework) that day, for the
