@@ -45,10 +45,11 @@ _LOCK = "SELECT pg_advisory_xact_lock(hashtext('figures_refresh'))"
 # The notices and dismissals of the day's cases: all that ``NOTIFIED`` and
 # ``FALSE_POSITIVE`` read (their ``case_event`` is this, below). Over the whole timeline
 # the planner hashes every notice and dismissal ever written, once per run of days.
-_DAY_EVENTS = """day_events AS MATERIALIZED (
+_DAY_EVENTS = """WITH day_events AS MATERIALIZED (
         SELECT e."case", e.action, e.data
-          FROM day_cases d JOIN case_event e ON e."case" = d.id
-         WHERE e.action IN ('notify_party', 'dismiss'))"""
+          FROM enforcement_case d JOIN case_event e ON e."case" = d.id
+         WHERE d.created_at >= {} AND d.created_at < {}
+           AND e.action IN ('notify_party', 'dismiss'))"""
 
 
 def _of_day_events(fragment: str) -> str:
@@ -57,9 +58,7 @@ def _of_day_events(fragment: str) -> str:
 
 # The days of one run of consecutive days, [start, end) as instants: one range scan of
 # the cases created in it (a join to a list of days lets the planner scan every case).
-_CASE_DAYS = f"""WITH day_cases AS MATERIALIZED (
-        SELECT * FROM enforcement_case c WHERE c.created_at >= {{}} AND c.created_at < {{}}),
-    {_DAY_EVENTS}
+_CASE_DAYS = f"""{_DAY_EVENTS}
     INSERT INTO case_figures_day (
         day, squad, violation_type, source, camera, zone_key, created, cases, dismissed,
         closed, closed_on_time, extended, overdue, notified, self_corrected,
@@ -89,7 +88,8 @@ _CASE_DAYS = f"""WITH day_cases AS MATERIALIZED (
       FROM (SELECT c.*, {ACCEPTED} AS cohort,
                    {ACCEPTED} AND {_of_day_events(NOTIFIED)} AS notified,
                    {_of_day_events(FALSE_POSITIVE)} AS false_positive
-              FROM day_cases c) c
+              FROM enforcement_case c
+             WHERE c.created_at >= {{}} AND c.created_at < {{}}) c
      GROUP BY 1, 2, 3, 4, 5, 6"""
 
 # Per case and Shanghai day, whether it had a decision (and a rework) that day, for the
@@ -218,7 +218,7 @@ async def _refresh(*, whole_months: bool) -> Refresh:
             await Case.raw("DELETE FROM review_figures_day WHERE day = ANY({})", days)
             for first, stop in runs(days):
                 start, end = _midnight(first), _midnight(stop)
-                await Case.raw(_CASE_DAYS, start, end)
+                await Case.raw(_CASE_DAYS, start, end, start, end)
                 await Case.raw(_REVIEW_DAYS, start, end, first, stop)
             if not whole_months:
                 await _move_months(days, 1)
