@@ -6,8 +6,9 @@ predicates: ``ACCEPTED`` is ``CaseFacts.accepted``, ``NOTIFIED`` is ``CaseFacts.
 ``REVIEW_DECISION`` the timeline entries that are a ``Review``. ``case_facts`` reads the
 facts of given cases, so a test can check that the SQL's counts are ``count``'s.
 
-``indicators`` and ``precision`` sum the per-day (per-month) tables of
-``storage.cases.aggregates`` (as of its last refresh; periods of whole Shanghai days);
+``indicators``, ``indicators_by_month`` (the trend, one read) and ``precision`` sum the
+per-day (per-month) tables of ``storage.cases.aggregates`` (as of its last refresh;
+periods of whole Shanghai days);
 ``live_indicators`` and ``live_precision`` count the same over the cases themselves, now:
 the reference the tests and ``offsite figures rebuild`` hold the sums to.
 
