@@ -42,9 +42,10 @@ _SHANGHAI_DAY = "(({}) AT TIME ZONE 'Asia/Shanghai')::date"
 # One refresh at a time (the cron, a rebuild); released at commit.
 _LOCK = "SELECT pg_advisory_xact_lock(hashtext('figures_refresh'))"
 
-# The notices and dismissals of the day's cases: all that ``NOTIFIED`` and
+# The notices and dismissals of the run's cases: all that ``NOTIFIED`` and
 # ``FALSE_POSITIVE`` read (their ``case_event`` is this, below). Over the whole timeline
-# the planner hashes every notice and dismissal ever written, once per run of days.
+# the planner hashed every notice and dismissal ever written for each run of days, so a
+# dirty day cost the whole timeline; this reads the day's cases' entries only.
 _DAY_EVENTS = """WITH day_events AS MATERIALIZED (
         SELECT e."case", e.action, e.data
           FROM enforcement_case d JOIN case_event e ON e."case" = d.id
@@ -141,7 +142,7 @@ def _added(table: str, columns: Iterable[str]) -> str:
 
 # A month row is the sum of its days' rows, so a refresh moves it by what its dirty days
 # changed: their old rows subtracted before they are deleted, their new rows added after
-# they are written (``{}``: the sign), then the rows left at zero deleted. It reads the
+# they are written (the first ``{}``: the sign), then the rows left at zero deleted. It reads the
 # dirty days' rows only; summing whole months again would read a month of day rows for
 # each dirty day (most of the day table when the changes are spread over the year).
 _CASE_MONTHS_MOVE = f"""INSERT INTO case_figures_month AS m (day, {_KEY}, {_COUNTS})
