@@ -132,8 +132,10 @@ _KEY = "squad, violation_type, source, camera, zone_key"
 _MONTH = "date_trunc('month', {})::date"
 
 
-def _signed(columns: Iterable[str]) -> str:
-    return ", ".join(f"sum(s.sign * {c})" for c in columns)
+def _moved(columns: Iterable[str]) -> tuple[str, str]:
+    """The sums of the signed rows, and the HAVING that keeps the groups that moved."""
+    sums = [f"sum(d.sign * {c})" for c in columns]
+    return ", ".join(sums), " OR ".join(f"{s} <> 0" for s in sums)
 
 
 def _added(table: str, columns: Iterable[str]) -> str:
@@ -141,22 +143,39 @@ def _added(table: str, columns: Iterable[str]) -> str:
 
 
 # A month row is the sum of its days' rows, so a refresh moves it by what its dirty days
-# changed: their old rows subtracted before they are deleted, their new rows added after
-# they are written (the first ``{}``: the sign), then the rows left at zero deleted. It reads the
-# dirty days' rows only; summing whole months again would read a month of day rows for
-# each dirty day (most of the day table when the changes are spread over the year).
+# changed: their rows as they are now less their rows before (kept in ``old_*_days`` as
+# they are deleted), for the groups whose sums moved (most of a day's groups do not),
+# then the rows left at zero deleted. It reads the dirty days' rows only; summing whole
+# months again would read a month of day rows per dirty day (most of the day table when
+# the changes are spread over the year).
+_OLD_DAYS = (
+    "CREATE TEMP TABLE old_case_days (LIKE case_figures_day) ON COMMIT DROP",
+    "CREATE TEMP TABLE old_review_days (LIKE review_figures_day) ON COMMIT DROP",
+)
+_KEEP_OLD_DAYS = (
+    """WITH gone AS (DELETE FROM case_figures_day WHERE day = ANY({}) RETURNING *)
+       INSERT INTO old_case_days SELECT * FROM gone""",
+    """WITH gone AS (DELETE FROM review_figures_day WHERE day = ANY({}) RETURNING *)
+       INSERT INTO old_review_days SELECT * FROM gone""",
+)
+_CASE_SUMS, _CASE_MOVED = _moved(_COLUMNS)
 _CASE_MONTHS_MOVE = f"""INSERT INTO case_figures_month AS m (day, {_KEY}, {_COUNTS})
-    SELECT {_MONTH.format("day")}, {_KEY}, {_signed(_COLUMNS)}
-      FROM case_figures_day, (VALUES ({{}}::int)) s(sign) WHERE day = ANY({{}}::date[])
+    SELECT {_MONTH.format("day")}, {_KEY}, {_CASE_SUMS}
+      FROM (SELECT 1 AS sign, * FROM case_figures_day WHERE day = ANY({{}}::date[])
+            UNION ALL SELECT -1, * FROM old_case_days) d
      GROUP BY 1, 2, 3, 4, 5, 6
+    HAVING {_CASE_MOVED}
     ON CONFLICT ON CONSTRAINT case_figures_month_key
     DO UPDATE SET {_added("m", _COLUMNS)}"""
+_REVIEW_SUMS, _REVIEW_MOVED = _moved(["cases"])
 _REVIEW_MONTHS_MOVE = f"""INSERT INTO review_figures_month AS m (day, squad, violation_type,
                                            rework, since, cases)
     SELECT {_MONTH.format("day")}, squad, violation_type, rework, {_MONTH.format("since")},
-           {_signed(["cases"])}
-      FROM review_figures_day, (VALUES ({{}}::int)) s(sign) WHERE day = ANY({{}}::date[])
+           {_REVIEW_SUMS}
+      FROM (SELECT 1 AS sign, * FROM review_figures_day WHERE day = ANY({{}}::date[])
+            UNION ALL SELECT -1, * FROM old_review_days) d
      GROUP BY 1, 2, 3, 4, 5
+    HAVING {_REVIEW_MOVED}
     ON CONFLICT ON CONSTRAINT review_figures_month_key DO UPDATE SET {_added("m", ["cases"])}"""
 # A group's row counts at least one case (``created``, ``cases``); zero: none are left.
 _EMPTY_MONTHS = (
@@ -212,20 +231,24 @@ async def _refresh(*, whole_months: bool) -> Refresh:
                  FROM gone"""
         )
         days: list[date] = list(rows[0]["days"])
-        if days:
-            if not whole_months:
-                await _move_months(days, -1)
+        if days and whole_months:
             await Case.raw("DELETE FROM case_figures_day WHERE day = ANY({})", days)
             await Case.raw("DELETE FROM review_figures_day WHERE day = ANY({})", days)
-            for first, stop in runs(days):
-                start, end = _midnight(first), _midnight(stop)
-                await Case.raw(_CASE_DAYS, start, end, start, end)
-                await Case.raw(_REVIEW_DAYS, start, end, first, stop)
-            if not whole_months:
-                await _move_months(days, 1)
-                months = sorted({d.replace(day=1) for d in days})
-                for statement in _EMPTY_MONTHS:
-                    await Case.raw(statement, months)
+        elif days:
+            for statement in _OLD_DAYS:
+                await Case.raw(statement)
+            for statement in _KEEP_OLD_DAYS:
+                await Case.raw(statement, days)
+        for first, stop in runs(days):
+            start, end = _midnight(first), _midnight(stop)
+            await Case.raw(_CASE_DAYS, start, end, start, end)
+            await Case.raw(_REVIEW_DAYS, start, end, first, stop)
+        if days and not whole_months:
+            await Case.raw(_CASE_MONTHS_MOVE, days)
+            await Case.raw(_REVIEW_MONTHS_MOVE, days)
+            months = sorted({d.replace(day=1) for d in days})
+            for statement in _EMPTY_MONTHS:
+                await Case.raw(statement, months)
         if whole_months:
             await Case.raw("DELETE FROM case_figures_month")
             await Case.raw("DELETE FROM review_figures_month")
@@ -240,12 +263,6 @@ async def _refresh(*, whole_months: bool) -> Refresh:
             len(days),
         )
     return Refresh(at.astimezone(SHANGHAI), len(days))
-
-
-async def _move_months(days: list[date], sign: int) -> None:
-    """Add the days' rows to their months (``sign`` 1), or take them off (-1)."""
-    await Case.raw(_CASE_MONTHS_MOVE, sign, days)
-    await Case.raw(_REVIEW_MONTHS_MOVE, sign, days)
 
 
 async def rebuild() -> Refresh:
