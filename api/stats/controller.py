@@ -28,7 +28,14 @@ from storage.cases.dashboard import (
     ranking,
     repeat_offenders,
 )
-from storage.cases.figures import GroupBy, Indicators, Precision, indicators, precision
+from storage.cases.figures import (
+    GroupBy,
+    Indicators,
+    Precision,
+    indicators,
+    indicators_by_month,
+    precision,
+)
 from storage.programmes import ProgrammeFigures, programme_figures
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -217,13 +224,14 @@ class StatsController(Controller):
         starts = [month_start(end)]
         for _ in range(months - 1):
             starts.insert(0, previous_month(starts[0]))
-        items = []
         group_by = GroupBy.district if squad is None else GroupBy.squad
-        for start in starts:
-            label = f"{start.year:04d}-{start.month:02d}"
-            rows = await indicators(start, next_month(start), group_by, squad_id=squad)
-            for row in rows:
-                items.append(TrendItem(month=label, squad_id=squad, indicators=row))
+        rows = await indicators_by_month(
+            starts[0], next_month(starts[-1]), group_by, squad_id=squad
+        )
+        items = [
+            TrendItem(month=f"{r.month:%Y-%m}", squad_id=squad, indicators=r.indicators)
+            for r in rows
+        ]
         return TrendReport([f"{s.year:04d}-{s.month:02d}" for s in starts], items)
 
     @get("/cases", operation_id="get_case_breakdown")

@@ -19,10 +19,10 @@ a year's day rows at most, never a scan of the cases.
 
 Statement triggers record in ``figures_dirty`` each day whose rows a change may alter
 (a case's counted columns, a timeline notice, dismissal or decision, a flag on its
-evidence); ``refresh`` recomputes just those days (and their months) in one
-transaction, and what was committed after its snapshot stays dirty for the next one.
-Refreshing twice changes nothing: a day's rows are deleted and written again from the
-cases.
+evidence); ``refresh`` recomputes just those days, and moves their months by the
+change (the days' old rows off, their new ones on), in one transaction; what was
+committed after its snapshot stays dirty for the next one. Refreshing twice changes
+nothing: a day's rows are deleted and written again from the cases.
 """
 
 from __future__ import annotations
@@ -42,9 +42,25 @@ _SHANGHAI_DAY = "(({}) AT TIME ZONE 'Asia/Shanghai')::date"
 # One refresh at a time (the cron, a rebuild); released at commit.
 _LOCK = "SELECT pg_advisory_xact_lock(hashtext('figures_refresh'))"
 
+# The notices and dismissals of the run's cases: all that ``NOTIFIED`` and
+# ``FALSE_POSITIVE`` read (their ``case_event`` is this, below). Over the whole timeline
+# the planner hashed every notice and dismissal ever written for each run of days, so a
+# dirty day cost the whole timeline; this reads the day's cases' entries only.
+_DAY_EVENTS = """WITH day_events AS MATERIALIZED (
+        SELECT e."case", e.action, e.data
+          FROM enforcement_case d JOIN case_event e ON e."case" = d.id
+         WHERE d.created_at >= {} AND d.created_at < {}
+           AND e.action IN ('notify_party', 'dismiss'))"""
+
+
+def _of_day_events(fragment: str) -> str:
+    return fragment.replace("FROM case_event ", "FROM day_events ")
+
+
 # The days of one run of consecutive days, [start, end) as instants: one range scan of
 # the cases created in it (a join to a list of days lets the planner scan every case).
-_CASE_DAYS = f"""INSERT INTO case_figures_day (
+_CASE_DAYS = f"""{_DAY_EVENTS}
+    INSERT INTO case_figures_day (
         day, squad, violation_type, source, camera, zone_key, created, cases, dismissed,
         closed, closed_on_time, extended, overdue, notified, self_corrected,
         flagged_evidence, false_positives, undecided, accept_seconds, accepted_n,
@@ -70,8 +86,9 @@ _CASE_DAYS = f"""INSERT INTO case_figures_day (
            coalesce(sum(extract(epoch FROM c.handled_at - c.dispatched_at))
                         FILTER (WHERE c.cohort), 0),
            count(c.handled_at - c.dispatched_at) FILTER (WHERE c.cohort)
-      FROM (SELECT c.*, {ACCEPTED} AS cohort, {ACCEPTED} AND {NOTIFIED} AS notified,
-                   {FALSE_POSITIVE} AS false_positive
+      FROM (SELECT c.*, {ACCEPTED} AS cohort,
+                   {ACCEPTED} AND {_of_day_events(NOTIFIED)} AS notified,
+                   {_of_day_events(FALSE_POSITIVE)} AS false_positive
               FROM enforcement_case c
              WHERE c.created_at >= {{}} AND c.created_at < {{}}) c
      GROUP BY 1, 2, 3, 4, 5, 6"""
@@ -110,20 +127,70 @@ _COUNTS = (
     " self_corrected, flagged_evidence, false_positives, undecided, accept_seconds,"
     " accepted_n, handle_seconds, handled_n"
 )
+_COLUMNS = tuple(c.strip() for c in _COUNTS.split(","))
 _KEY = "squad, violation_type, source, camera, zone_key"
 _MONTH = "date_trunc('month', {})::date"
-_SUMS = ", ".join(f"sum({c.strip()})" for c in _COUNTS.split(","))
-# The months of the recomputed days, summed again from their days.
+
+
+def _moved(columns: Iterable[str]) -> tuple[str, str]:
+    """The sums of the signed rows, and the HAVING that keeps the groups that moved."""
+    sums = [f"sum(d.sign * {c})" for c in columns]
+    return ", ".join(sums), " OR ".join(f"{s} <> 0" for s in sums)
+
+
+def _added(table: str, columns: Iterable[str]) -> str:
+    return ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in columns)
+
+
+# A month row is the sum of its days' rows, so a refresh moves it by what its dirty days
+# changed: their rows as they are now less their rows before (kept in ``old_*_days`` as
+# they are deleted), for the groups whose sums moved (most of a day's groups do not),
+# then the rows left at zero deleted. It reads the dirty days' rows only; summing whole
+# months again would read a month of day rows per dirty day (most of the day table when
+# the changes are spread over the year).
+_OLD_DAYS = (
+    "CREATE TEMP TABLE old_case_days (LIKE case_figures_day) ON COMMIT DROP",
+    "CREATE TEMP TABLE old_review_days (LIKE review_figures_day) ON COMMIT DROP",
+)
+_KEEP_OLD_DAYS = (
+    """WITH gone AS (DELETE FROM case_figures_day WHERE day = ANY({}) RETURNING *)
+       INSERT INTO old_case_days SELECT * FROM gone""",
+    """WITH gone AS (DELETE FROM review_figures_day WHERE day = ANY({}) RETURNING *)
+       INSERT INTO old_review_days SELECT * FROM gone""",
+)
+_CASE_SUMS, _CASE_MOVED = _moved(_COLUMNS)
+_CASE_MONTHS_MOVE = f"""INSERT INTO case_figures_month AS m (day, {_KEY}, {_COUNTS})
+    SELECT {_MONTH.format("day")}, {_KEY}, {_CASE_SUMS}
+      FROM (SELECT 1 AS sign, * FROM case_figures_day WHERE day = ANY({{}}::date[])
+            UNION ALL SELECT -1, * FROM old_case_days) d
+     GROUP BY 1, 2, 3, 4, 5, 6
+    HAVING {_CASE_MOVED}
+    ON CONFLICT ON CONSTRAINT case_figures_month_key
+    DO UPDATE SET {_added("m", _COLUMNS)}"""
+_REVIEW_SUMS, _REVIEW_MOVED = _moved(["cases"])
+_REVIEW_MONTHS_MOVE = f"""INSERT INTO review_figures_month AS m (day, squad, violation_type,
+                                           rework, since, cases)
+    SELECT {_MONTH.format("day")}, squad, violation_type, rework, {_MONTH.format("since")},
+           {_REVIEW_SUMS}
+      FROM (SELECT 1 AS sign, * FROM review_figures_day WHERE day = ANY({{}}::date[])
+            UNION ALL SELECT -1, * FROM old_review_days) d
+     GROUP BY 1, 2, 3, 4, 5
+    HAVING {_REVIEW_MOVED}
+    ON CONFLICT ON CONSTRAINT review_figures_month_key DO UPDATE SET {_added("m", ["cases"])}"""
+# A group's row counts at least one case (``created``, ``cases``); zero: none are left.
+_EMPTY_MONTHS = (
+    "DELETE FROM case_figures_month WHERE day = ANY({}) AND created = 0",
+    "DELETE FROM review_figures_month WHERE day = ANY({}) AND cases = 0",
+)
+# ``rebuild``: every month summed again from its days (a repair starts from the days).
 _CASE_MONTHS = f"""INSERT INTO case_figures_month (day, {_KEY}, {_COUNTS})
-    SELECT {_MONTH.format("day")}, {_KEY}, {_SUMS}
-      FROM case_figures_day WHERE {_MONTH.format("day")} = ANY({{}}::date[])
-     GROUP BY 1, 2, 3, 4, 5, 6"""
+    SELECT {_MONTH.format("day")}, {_KEY}, {", ".join(f"sum({c})" for c in _COLUMNS)}
+      FROM case_figures_day GROUP BY 1, 2, 3, 4, 5, 6"""
 _REVIEW_MONTHS = f"""INSERT INTO review_figures_month (day, squad, violation_type, rework, since,
                                       cases)
     SELECT {_MONTH.format("day")}, squad, violation_type, rework, {_MONTH.format("since")},
            sum(cases)
-      FROM review_figures_day WHERE {_MONTH.format("day")} = ANY({{}}::date[])
-     GROUP BY 1, 2, 3, 4, 5"""
+      FROM review_figures_day GROUP BY 1, 2, 3, 4, 5"""
 
 
 def runs(days: Iterable[date]) -> list[tuple[date, date]]:
@@ -149,6 +216,12 @@ class Refresh(msgspec.Struct, frozen=True):
 async def refresh() -> Refresh:
     """Recompute the dirty days, in one transaction; the watermark is its start (every
     change committed before it is in the figures)."""
+    return await _refresh(whole_months=False)
+
+
+async def _refresh(*, whole_months: bool) -> Refresh:
+    """``refresh``; ``whole_months``: the month tables summed again from all the days
+    (``rebuild``), not moved by the dirty days' change."""
     async with engine().transaction():
         await Case.raw(_LOCK)
         rows = await Case.raw(
@@ -158,18 +231,29 @@ async def refresh() -> Refresh:
                  FROM gone"""
         )
         days: list[date] = list(rows[0]["days"])
-        if days:
+        if days and whole_months:
             await Case.raw("DELETE FROM case_figures_day WHERE day = ANY({})", days)
             await Case.raw("DELETE FROM review_figures_day WHERE day = ANY({})", days)
-            for first, stop in runs(days):
-                start, end = _midnight(first), _midnight(stop)
-                await Case.raw(_CASE_DAYS, start, end)
-                await Case.raw(_REVIEW_DAYS, start, end, first, stop)
+        elif days:
+            for statement in _OLD_DAYS:
+                await Case.raw(statement)
+            for statement in _KEEP_OLD_DAYS:
+                await Case.raw(statement, days)
+        for first, stop in runs(days):
+            start, end = _midnight(first), _midnight(stop)
+            await Case.raw(_CASE_DAYS, start, end, start, end)
+            await Case.raw(_REVIEW_DAYS, start, end, first, stop)
+        if days and not whole_months:
+            await Case.raw(_CASE_MONTHS_MOVE, days)
+            await Case.raw(_REVIEW_MONTHS_MOVE, days)
             months = sorted({d.replace(day=1) for d in days})
-            await Case.raw("DELETE FROM case_figures_month WHERE day = ANY({})", months)
-            await Case.raw("DELETE FROM review_figures_month WHERE day = ANY({})", months)
-            await Case.raw(_CASE_MONTHS, months)
-            await Case.raw(_REVIEW_MONTHS, months)
+            for statement in _EMPTY_MONTHS:
+                await Case.raw(statement, months)
+        if whole_months:
+            await Case.raw("DELETE FROM case_figures_month")
+            await Case.raw("DELETE FROM review_figures_month")
+            await Case.raw(_CASE_MONTHS)
+            await Case.raw(_REVIEW_MONTHS)
         at: datetime = rows[0]["at"]
         await Case.raw(
             """INSERT INTO figures_refresh (refreshed_at, days) VALUES ({}, {})
@@ -195,7 +279,7 @@ async def rebuild() -> Refresh:
                 UNION SELECT day FROM case_figures_month
                 UNION SELECT day FROM review_figures_month"""
         )
-    return await refresh()
+    return await _refresh(whole_months=True)
 
 
 async def refreshed_at() -> datetime | None:

@@ -6,8 +6,9 @@ predicates: ``ACCEPTED`` is ``CaseFacts.accepted``, ``NOTIFIED`` is ``CaseFacts.
 ``REVIEW_DECISION`` the timeline entries that are a ``Review``. ``case_facts`` reads the
 facts of given cases, so a test can check that the SQL's counts are ``count``'s.
 
-``indicators`` and ``precision`` sum the per-day (per-month) tables of
-``storage.cases.aggregates`` (as of its last refresh; periods of whole Shanghai days);
+``indicators``, ``indicators_by_month`` (the trend, one read) and ``precision`` sum the
+per-day (per-month) tables of ``storage.cases.aggregates`` (as of its last refresh;
+periods of whole Shanghai days);
 ``live_indicators`` and ``live_precision`` count the same over the cases themselves, now:
 the reference the tests and ``offsite figures rebuild`` hold the sums to.
 
@@ -117,8 +118,42 @@ async def indicators(
     days, the review counts from each case's first decision day in the period (``since``
     before it)."""
     first, stop = days_of(start, end)
+    rows = await _summed(first, stop, group_by, squad_id, violation_type, by_month=False)
+    return [_indicators(r) for r in rows]
+
+
+class MonthIndicators(msgspec.Struct, frozen=True):
+    month: date  # its first day
+    indicators: Indicators
+
+
+async def indicators_by_month(
+    start: datetime, end: datetime, group_by: GroupBy, *, squad_id: int | None = None
+) -> list[MonthIndicators]:
+    """``indicators`` of each month of [start, end) (whole months), in one read of the
+    month tables: each month is its own period (a review counts in a month when
+    ``since`` is before that month). Months with nothing in them are left out."""
+    first, stop = days_of(start, end)
+    if tables_of(first, stop)[0] != "case_figures_month":
+        raise ValueError(f"not whole months: {first} to {stop}")
+    rows = await _summed(first, stop, group_by, squad_id, None, by_month=True)
+    return [MonthIndicators(r["month"], _indicators(r)) for r in rows]
+
+
+async def _summed(
+    first: date,
+    stop: date,
+    group_by: GroupBy,
+    squad_id: int | None,
+    violation_type: str | None,
+    *,
+    by_month: bool,
+) -> list[dict[str, Any]]:
+    """The indicators' counts per group over [first, stop) (per group and month when
+    ``by_month``, the month tables' ``day``), summed from the day or month tables."""
     cases_table, reviews_table = tables_of(first, stop)
     squad_key, type_key = _DAY_KEYS[group_by]
+    month_key = "day" if by_month else "NULL::date"
     where = "day >= {} AND day < {}"
     args: list[object] = [first, stop]
     if squad_id is not None:
@@ -127,31 +162,40 @@ async def indicators(
     if violation_type is not None:
         where += " AND violation_type = {}"
         args.append(violation_type)
-    zeros = ", ".join(f"0 AS {k}" for k in _COHORT)
-    rows = await Case.raw(
-        f"""SELECT squad_id, violation_type,
+    # A case's first decision in the period (each month, ``by_month``) is the row whose
+    # previous decision day is before it.
+    since_before, since_args = ("day", []) if by_month else ("{}", [first])
+    # Each table is summed to its groups first, so the union and the outer sums (of
+    # sums: the same totals) see a few rows per group, not every row of the period.
+    sums = ("accept_seconds", "accepted_n", "handle_seconds", "handled_n")
+    zeros = ", ".join(f"0 AS {k}" for k in (*_COHORT, *sums))
+    rows: list[dict[str, Any]] = await Case.raw(
+        f"""SELECT month, squad_id, violation_type,
                    {", ".join(f"sum({k})::int AS {k}" for k in (*_COHORT, *_REVIEWED))},
                    sum(accept_seconds) / nullif(sum(accepted_n), 0) / 60
                        AS mean_minutes_to_accept,
                    sum(handle_seconds) / nullif(sum(handled_n), 0) / 60
                        AS mean_minutes_to_handle
-              FROM (SELECT {squad_key} AS squad_id, {type_key} AS violation_type,
-                           {", ".join(_COHORT)}, 0 AS reviewed, 0 AS reworked,
-                           accept_seconds, accepted_n, handle_seconds, handled_n
+              FROM (SELECT {month_key} AS month, {squad_key} AS squad_id,
+                           {type_key} AS violation_type,
+                           {", ".join(f"sum({k}) AS {k}" for k in (*_COHORT, *sums))},
+                           0 AS reviewed, 0 AS reworked
                       FROM {cases_table} WHERE {where}
+                     GROUP BY 1, 2, 3
                     UNION ALL
-                    SELECT {squad_key}, {type_key}, {zeros},
-                           CASE WHEN rework THEN 0 ELSE cases END,
-                           CASE WHEN rework THEN cases ELSE 0 END, 0, 0, 0, 0
+                    SELECT {month_key}, {squad_key}, {type_key}, {zeros},
+                           coalesce(sum(cases) FILTER (WHERE NOT rework), 0),
+                           coalesce(sum(cases) FILTER (WHERE rework), 0)
                       FROM {reviews_table}
-                     WHERE {where} AND (since IS NULL OR since < {{}})) u
-             GROUP BY 1, 2
-             ORDER BY 1 NULLS FIRST, 2 NULLS FIRST""",
+                     WHERE {where} AND (since IS NULL OR since < {since_before})
+                     GROUP BY 1, 2, 3) u
+             GROUP BY 1, 2, 3
+             ORDER BY 1, 2 NULLS FIRST, 3 NULLS FIRST""",
         *args,
         *args,
-        first,
+        *since_args,
     )
-    return [_indicators(r) for r in rows]
+    return rows
 
 
 async def live_indicators(

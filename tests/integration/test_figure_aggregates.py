@@ -1,12 +1,13 @@
 """The dashboard's day tables (storage.cases.aggregates) give the live SQL's figures and
 the pure functions' on the same cases: after a rework, an extension, a dismissal as false
 positive and a party's self-correction; after a later change to an older case (one
-refresh); with decisions on several days (a case reviewed in a period counts once); and
-refreshing again changes nothing."""
+refresh); with decisions on several days (a case reviewed in a period counts once); the
+trend's one read is the indicators month by month; and refreshing again changes nothing."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -28,6 +29,7 @@ from storage.cases.figures import (
     GroupBy,
     case_facts,
     indicators,
+    indicators_by_month,
     live_indicators,
     live_precision,
     precision,
@@ -309,6 +311,85 @@ async def test_a_case_decided_on_several_days_counts_once_in_a_period(client: Ap
     for days in (1, 2, 3):
         await _assert_sums_are_live(start + timedelta(days=3 - days), _day(today)[1])
         await _assert_pure(start, start + timedelta(days=days), other, TYPE)
+
+
+async def _assert_trend_is_per_month(first: date, months: int, squad: int) -> None:
+    """``indicators_by_month`` (the trend's one read) is ``indicators`` month by month,
+    and so the live figures of each month."""
+    starts = [datetime(first.year, first.month, 1, tzinfo=SHANGHAI)]
+    for _ in range(months):
+        last = starts[-1] + timedelta(days=32)
+        starts.append(last.replace(day=1))
+    for group_by, only in [*((g, None) for g in GroupBy), (GroupBy.squad, squad)]:
+        got = await indicators_by_month(starts[0], starts[-1], group_by, squad_id=only)
+        want = [
+            (start.date(), row)
+            for start, end in pairwise(starts)
+            for row in await indicators(start, end, group_by, squad_id=only)
+        ]
+        assert [(m.month, m.indicators) for m in got] == want, group_by
+        assert want == [
+            (start.date(), row)
+            for start, end in pairwise(starts)
+            for row in await live_indicators(start, end, group_by, squad_id=only)
+        ], group_by
+
+
+async def test_the_trend_counts_each_month_as_its_own_period(client: AppClient) -> None:
+    runtime: Runtime = client.app.state.runtime
+    people = Officers(client)
+    await people.start()
+    case = await people.to_review()
+    today = _today()
+    noon = datetime(today.year, today.month, today.day, 12, tzinfo=SHANGHAI)
+    leader = Actor(people.leader["user"]["id"], Role.squad_leader, people.squad)
+    supervisor = Actor(people.supervisor["user"]["id"], Role.supervisor)
+    # Closed and reopened (rework) last month, closed again this month: a review in each.
+    closed = await run_command(
+        runtime.cases,
+        case["id"],
+        leader,
+        Scope(people.squad),
+        Close(note="ok"),
+        version=case["version"],
+        now=noon - timedelta(days=40),
+    )
+    await run_command(
+        runtime.cases,
+        case["id"],
+        supervisor,
+        Scope(None),
+        Reopen(reason="not corrected"),
+        version=closed.version,
+        now=noon - timedelta(days=39),
+    )
+    again = await command(
+        client,
+        people.officer,
+        (await client.get(f"/api/v1/cases/{case['id']}", headers=bearer(people.officer))).json(),
+        "accept",
+    )
+    shot = await photo(client, people.officer, again)
+    again = await command(
+        client,
+        people.officer,
+        again,
+        "verify",
+        outcome="corrected_on_site",
+        location=JIANGCHUAN_POINT,
+        evidence_ids=[shot],
+    )
+    await command(client, people.leader, again, "close", note="ok")
+    await aggregates.refresh()
+    await _assert_trend_is_per_month(today - timedelta(days=70), 4, people.squad)
+    trend = await client.get(
+        f"/api/v1/stats/trend?end={today:%Y-%m}&months=3&squad_id={people.squad}",
+        headers=bearer(people.commander),
+    )
+    assert trend.status_code == 200, trend.text
+    reviewed = {i["month"]: i["indicators"]["reviewed"] for i in trend.json()["items"]}
+    assert reviewed[f"{today:%Y-%m}"] >= 1
+    assert reviewed[f"{today - timedelta(days=40):%Y-%m}"] >= 1
 
 
 async def _tables() -> list[list[dict[str, Any]]]:
