@@ -47,7 +47,7 @@ from domain.errors import Forbidden, InvalidInput, NotFound
 from domain.geo import CoordType, Location
 from domain.moments import require_offset
 from offsite.runtime import Runtime
-from storage import idempotency
+from storage import blocks, idempotency
 from storage.cases import board, commands, records, timeline
 from storage.cases.changes import Notice
 from storage.cases.views import detail
@@ -178,6 +178,14 @@ class CaseController(Controller):
             int | None,
             QueryParameter(ge=1, le=2**31 - 1, description="Cases of this subject (监管对象)."),
         ] = None,
+        block_id: Annotated[
+            int | None,
+            QueryParameter(
+                ge=1,
+                le=2**31 - 1,
+                description="Cases inside this street block (美丽街区); 404 block_not_found.",
+            ),
+        ] = None,
         created_from: Annotated[datetime | None, QueryParameter(name="from")] = None,
         created_to: Annotated[datetime | None, QueryParameter(name="to")] = None,
         near: NearQuery = None,
@@ -205,6 +213,7 @@ class CaseController(Controller):
             assignee_id=assignee_id,
             camera_id=camera_id,
             subject_id=subject_id,
+            block=await _block_polygon(block_id) if block_id is not None else None,
             created_from=require_offset(created_from, "from"),
             created_to=require_offset(created_to, "to"),
             near=Location.parse_pair(near, coord_type).to_wgs84() if near else None,
@@ -452,3 +461,10 @@ def _cell(cell: str | None) -> str | None:
     if not h3.is_valid_cell(cell) or h3.get_resolution(cell) not in (9, 10):
         raise InvalidInput("cell_invalid", "cell is an H3 index of resolution 9 or 10")
     return cell
+
+
+async def _block_polygon(block_id: int) -> tuple[tuple[float, float], ...]:
+    block = await blocks.get(block_id)
+    if block is None:
+        raise NotFound("block_not_found", f"no street block {block_id}")
+    return tuple((lng, lat) for lng, lat in block.polygon)

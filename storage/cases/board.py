@@ -61,6 +61,8 @@ class BoardQuery(msgspec.Struct, frozen=True, kw_only=True):
     # The cases behind a camera's precision or a repeat offender (the dashboard's lists).
     camera_id: int | None = None
     subject_id: int | None = None
+    # The cases inside a street block (美丽街区): its polygon, WGS-84 (lng, lat) vertices.
+    block: tuple[tuple[float, float], ...] | None = None
     created_from: datetime | None = None
     created_to: datetime | None = None
     # Cases within ``radius_m`` of ``near`` (WGS-84): "is this the same one?" on a report.
@@ -171,6 +173,8 @@ async def list_cases(
     ):
         if value is not None:
             add(f"c.{column} = {{}}", value)
+    if q.block is not None:
+        _inside(q.block, where, args)
     if q.cell is not None:
         column = "h3_r10" if q.cell_resolution == 10 else "h3_r9"
         add(f"c.{column} = {{}}", q.cell)
@@ -273,3 +277,22 @@ async def my_tasks(
     if cache:
         cache.put(key, generation, body)
     return expressed_in(body, coord_type)
+
+
+_SCALE = 100_000  # degrees to about a metre
+
+
+def _inside(polygon: tuple[tuple[float, float], ...], where: list[str], args: list[object]) -> None:
+    """Cases whose point lies in the polygon (PostgreSQL's own ``point <@ polygon``), the
+    bounding box first so that the location index narrows the rows. The test runs on
+    coordinates relative to the first vertex, scaled to about a metre: on raw degrees
+    (121.4, 31.0) PostgreSQL's fuzzy geometry counts points 60 m outside as inside."""
+    lngs, lats = [p[0] for p in polygon], [p[1] for p in polygon]
+    x0, y0 = polygon[0]
+    local = ",".join(f"({(x - x0) * _SCALE!r},{(y - y0) * _SCALE!r})" for x, y in polygon)
+    where.append(
+        "c.lng >= {} AND c.lng <= {} AND c.lat >= {} AND c.lat <= {}"
+        f" AND point((c.lng - {{}}) * {_SCALE}, (c.lat - {{}}) * {_SCALE})"
+        " <@ ({}::text)::polygon"
+    )
+    args += [min(lngs), max(lngs), min(lats), max(lats), x0, y0, f"({local})"]

@@ -59,3 +59,33 @@ async def test_cases_filter_by_camera_and_subject_within_the_callers_squad(
     assert response.status_code == 403
     response = await client.get("/api/v1/cases?camera_id=0", headers=bearer(leader))
     assert response.status_code == 400
+
+
+async def test_cases_filter_by_street_block_polygon(client: AppClient) -> None:
+    runtime: Runtime = client.app.state.runtime
+    admin = await login(client, await make_user(Role.admin))
+    leader = await login(client, await make_user(Role.squad_leader, squad_code=JIANGCHUAN))
+    corner = LngLat(121.4031, 31.0042)  # a corner no other test uses
+    d = 0.001  # ~100 m
+    # A triangle: its bounding box holds a point the triangle does not.
+    triangle = [
+        {"lng": corner.lng, "lat": corner.lat},
+        {"lng": corner.lng + d, "lat": corner.lat},
+        {"lng": corner.lng, "lat": corner.lat + d},
+    ]
+    made = await client.post(
+        "/api/v1/blocks", headers=bearer(admin), json={"name": "筛选街区", "polygon": triangle}
+    )
+    assert made.status_code == 201, made.text
+    block = made.json()["id"]
+    inside = LngLat(corner.lng + d / 4, corner.lat + d / 4)
+    in_box_only = LngLat(corner.lng + 0.9 * d, corner.lat + 0.9 * d)
+    ids = []
+    for at in (inside, in_box_only):
+        new = NewCase(source=Source.camera, violation_type=TRIAGED, position=at)
+        ids.append((await create_case(runtime.cases, new, SYSTEM, datetime.now(UTC))).id)
+    response = await client.get(f"/api/v1/cases?block_id={block}&limit=200", headers=bearer(leader))
+    assert response.status_code == 200, response.text
+    assert [item["id"] for item in response.json()["items"]] == [ids[0]]
+    missing = await client.get("/api/v1/cases?block_id=2147483647", headers=bearer(leader))
+    assert missing.status_code == 404 and missing.json()["code"] == "block_not_found"

@@ -20,6 +20,7 @@ import {
   filterOf,
   precisionOption,
   rankingOption,
+  blockHistoryOption,
   sourceOption,
   squadOption,
   trendOption,
@@ -101,6 +102,15 @@ describe("filters", () => {
     expect(queryToFilter({ squad_id: "x", camera_id: "-1", subject_id: ["7"], title: "t", overdue: "maybe" })).toEqual({
       subject_id: 7,
     });
+    expect(queryToFilter({ block_id: "12" })).toEqual({ block_id: 12 });
+  });
+
+  it("opens a block's own cases of a month from its score history", () => {
+    const option = blockHistoryOption(
+      { items: [{ month: "2026-11", score: 96 }] } as never,
+      12,
+    ) as { series: { data: { filter: unknown }[] }[] };
+    expect(option.series[0]!.data[0]!.filter).toEqual({ block_id: 12, ...monthRange("2026-11") });
   });
 
   it("finds a repeat place's cases within 50 m, of its type, over its span", () => {

@@ -6276,6 +6276,8 @@ export interface operations {
                 camera_id?: number | null;
                 /** @description Cases of this subject (监管对象). */
                 subject_id?: number | null;
+                /** @description Cases inside this street block (美丽街区); 404 block_not_found. */
+                block_id?: number | null;
                 from?: string | null;
                 to?: string | null;
                 /** @description `lng,lat` in decimal degrees (in `coord_type`): within `radius_m` */

@@ -11,6 +11,8 @@ export interface CaseFilter {
   cell?: string;
   camera_id?: number;
   subject_id?: number;
+  /** The cases inside a street block (美丽街区). */
+  block_id?: number;
   /** `lng,lat` (WGS-84) with `radius_m`: a repeat place (高发点位). */
   near?: string;
   radius_m?: number;
@@ -19,7 +21,7 @@ export interface CaseFilter {
   to?: string;
 }
 
-const NUMBERS = ["squad_id", "camera_id", "subject_id", "radius_m"] as const;
+const NUMBERS = ["squad_id", "camera_id", "subject_id", "block_id", "radius_m"] as const;
 const STRINGS = ["type", "source", "state", "cell", "near", "from", "to"] as const;
 
 /** The filter as a route query (no empty keys, numbers and booleans as text). */

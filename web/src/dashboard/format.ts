@@ -62,6 +62,7 @@ const FILTER_LABELS: Record<string, string> = {
   cell: "网格单元",
   camera_id: "探头",
   subject_id: "监管对象",
+  block_id: "街区",
   near: "位置",
   radius_m: "半径(米)",
   from: "自",

@@ -233,8 +233,8 @@ export function blockOption(ranking: BlockRanking): ChartOption {
   );
 }
 
-/** One block's monthly score; a click opens the cases of that month. */
-export function blockHistoryOption(scores: ScoreList): ChartOption {
+/** One block's monthly score; a click opens the block's cases of that month. */
+export function blockHistoryOption(scores: ScoreList, blockId: number): ChartOption {
   const rows = [...scores.items].sort((a, b) => a.month.localeCompare(b.month));
   return {
     tooltip: { trigger: "axis" },
@@ -246,7 +246,11 @@ export function blockHistoryOption(scores: ScoreList): ChartOption {
         type: "line",
         showSymbol: true,
         symbolSize: 7,
-        data: rows.map((r) => ({ value: r.score, name: r.month, filter: monthRange(r.month) })),
+        data: rows.map((r) => ({
+          value: r.score,
+          name: r.month,
+          filter: { block_id: blockId, ...monthRange(r.month) },
+        })),
       },
     ],
   };
