@@ -46,6 +46,7 @@ from domain.cases.model import Source, State
 from domain.errors import Forbidden, InvalidInput, NotFound
 from domain.geo import CoordType, Location
 from domain.moments import require_offset
+from domain.subjects.grading import Grade
 from offsite.runtime import Runtime
 from storage import blocks, idempotency
 from storage.cases import board, commands, records, timeline
@@ -178,6 +179,10 @@ class CaseController(Controller):
             int | None,
             QueryParameter(ge=1, le=2**31 - 1, description="Cases of this subject (监管对象)."),
         ] = None,
+        subject_grade: Annotated[
+            Grade | None,
+            QueryParameter(description="Cases of subjects graded so now (A-D, 分级分类)."),
+        ] = None,
         block_id: Annotated[
             int | None,
             QueryParameter(
@@ -213,6 +218,7 @@ class CaseController(Controller):
             assignee_id=assignee_id,
             camera_id=camera_id,
             subject_id=subject_id,
+            subject_grade=subject_grade,
             block=await _block_polygon(block_id) if block_id is not None else None,
             created_from=require_offset(created_from, "from"),
             created_to=require_offset(created_to, "to"),

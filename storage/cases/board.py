@@ -61,6 +61,7 @@ class BoardQuery(msgspec.Struct, frozen=True, kw_only=True):
     # The cases behind a camera's precision or a repeat offender (the dashboard's lists).
     camera_id: int | None = None
     subject_id: int | None = None
+    subject_grade: str | None = None  # the cases of subjects of this grade (A-D) now
     # The cases inside a street block (美丽街区): its polygon, WGS-84 (lng, lat) vertices.
     block: tuple[tuple[float, float], ...] | None = None
     created_from: datetime | None = None
@@ -173,6 +174,8 @@ async def list_cases(
     ):
         if value is not None:
             add(f"c.{column} = {{}}", value)
+    if q.subject_grade is not None:
+        add("c.subject IN (SELECT s.id FROM subject s WHERE s.grade = {})", q.subject_grade)
     if q.block is not None:
         _inside(q.block, where, args)
     if q.cell is not None:

@@ -14,6 +14,7 @@ from domain.geo import LngLat
 from domain.org import Role
 from offsite.runtime import Runtime
 from storage.cases.commands import NewCase, create_case
+from storage.tables import Subject
 from tests.factories import make_camera, make_merchant, make_user, squad_id
 from tests.integration.conftest import AppClient, bearer, login
 
@@ -48,6 +49,12 @@ async def test_cases_filter_by_camera_and_subject_within_the_callers_squad(
     assert await ids(f"subject_id={subject}", leader) == [both]
     assert neither not in await ids(f"camera_id={camera}", leader)
     assert await ids(f"camera_id={camera}&subject_id={subject}", leader) == [both]
+    # By the subject's grade now: the grade pie's slice.
+    await Subject.update({Subject.grade: "D"}).where(Subject.id == subject)
+    assert both in await ids("subject_grade=D", leader)
+    assert both not in await ids("subject_grade=A", leader)
+    bad = await client.get("/api/v1/cases?subject_grade=E", headers=bearer(leader))
+    assert bad.status_code == 400
 
     # Another squad's leader sees none of them; naming the squad is refused as before.
     other = await login(client, await make_user(Role.squad_leader, squad_code=XINZHUANG))

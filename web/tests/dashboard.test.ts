@@ -21,6 +21,7 @@ import {
   precisionOption,
   rankingOption,
   blockHistoryOption,
+  gradesOption,
   sourceOption,
   squadOption,
   trendOption,
@@ -103,6 +104,17 @@ describe("filters", () => {
       subject_id: 7,
     });
     expect(queryToFilter({ block_id: "12" })).toEqual({ block_id: 12 });
+  });
+
+  it("opens the month's cases of a grade's subjects from its slice", () => {
+    const row = { squad_id: 4, grades: { A: 3, B: 0, C: 1, D: 2 } } as never;
+    const option = gradesOption(row, "2026-11") as { series: { data: { name: string; filter: unknown }[] }[] };
+    expect(option.series[0]!.data.map((d) => d.name)).toEqual(["A级", "C级", "D级"]);
+    expect(option.series[0]!.data[2]!.filter).toEqual({
+      subject_grade: "D",
+      squad_id: 4,
+      ...monthRange("2026-11"),
+    });
   });
 
   it("opens a block's own cases of a month from its score history", () => {

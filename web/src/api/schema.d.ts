@@ -6276,6 +6276,8 @@ export interface operations {
                 camera_id?: number | null;
                 /** @description Cases of this subject (监管对象). */
                 subject_id?: number | null;
+                /** @description Cases of subjects graded so now (A-D, 分级分类). */
+                subject_grade?: components["schemas"]["Grade"] | null;
                 /** @description Cases inside this street block (美丽街区); 404 block_not_found. */
                 block_id?: number | null;
                 from?: string | null;

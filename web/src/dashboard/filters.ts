@@ -11,6 +11,8 @@ export interface CaseFilter {
   cell?: string;
   camera_id?: number;
   subject_id?: number;
+  /** The cases of subjects graded so now (A-D). */
+  subject_grade?: string;
   /** The cases inside a street block (美丽街区). */
   block_id?: number;
   /** `lng,lat` (WGS-84) with `radius_m`: a repeat place (高发点位). */
@@ -22,7 +24,7 @@ export interface CaseFilter {
 }
 
 const NUMBERS = ["squad_id", "camera_id", "subject_id", "block_id", "radius_m"] as const;
-const STRINGS = ["type", "source", "state", "cell", "near", "from", "to"] as const;
+const STRINGS = ["type", "source", "state", "cell", "near", "from", "to", "subject_grade"] as const;
 
 /** The filter as a route query (no empty keys, numbers and booleans as text). */
 export function filterToQuery(filter: CaseFilter): Record<string, string> {

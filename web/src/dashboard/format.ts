@@ -63,6 +63,7 @@ const FILTER_LABELS: Record<string, string> = {
   camera_id: "探头",
   subject_id: "监管对象",
   block_id: "街区",
+  subject_grade: "对象等级",
   near: "位置",
   radius_m: "半径(米)",
   from: "自",

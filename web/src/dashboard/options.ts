@@ -294,8 +294,9 @@ export function structuresOption(
   };
 }
 
-/** Subjects by grade (A best … D worst) of the caller's jurisdiction. */
-export function gradesOption(row: ProgrammeFigures | undefined): ChartOption {
+/** Subjects by grade (A best … D worst) of the caller's jurisdiction; a slice opens the
+ *  month's cases of that grade's subjects. */
+export function gradesOption(row: ProgrammeFigures | undefined, month: string): ChartOption {
   const grades = Object.entries(row?.grades ?? {})
     .filter(([, count]) => count > 0)
     .sort(([a], [b]) => a.localeCompare(b));
@@ -311,6 +312,12 @@ export function gradesOption(row: ProgrammeFigures | undefined): ChartOption {
           value: count,
           name: `${grade}级`,
           itemStyle: { color: colours[grade] ?? BLUE },
+          // A slice opens the month's cases of the subjects of that grade.
+          filter: {
+            subject_grade: grade,
+            ...(row?.squad_id ? { squad_id: row.squad_id } : {}),
+            ...monthRange(month),
+          },
         })),
       },
     ],
