@@ -247,7 +247,11 @@ async def test_a_change_to_an_older_case_shows_after_one_refresh(client: AppClie
     await _assert_pure(start, end, squad, SOFT)
 
 
-async def test_a_case_decided_on_several_days_counts_once_in_a_period(client: AppClient) -> None:
+async def _closed_reopened_closed(
+    client: AppClient, closed_days_ago: int, reopened_days_ago: int
+) -> tuple[Officers, dict[str, Any], date]:
+    """A case closed, reopened by the supervisor (rework) and closed again today, each
+    at noon of its day; the figures refreshed. (The officers, the case, today.)"""
     runtime: Runtime = client.app.state.runtime
     people = Officers(client)
     await people.start()
@@ -256,7 +260,6 @@ async def test_a_case_decided_on_several_days_counts_once_in_a_period(client: Ap
     noon = datetime(today.year, today.month, today.day, 12, tzinfo=SHANGHAI)
     leader = Actor(people.leader["user"]["id"], Role.squad_leader, people.squad)
     supervisor = Actor(people.supervisor["user"]["id"], Role.supervisor)
-    # Closed two days ago, reopened yesterday (rework), closed again today.
     closed = await run_command(
         runtime.cases,
         case["id"],
@@ -264,7 +267,7 @@ async def test_a_case_decided_on_several_days_counts_once_in_a_period(client: Ap
         Scope(people.squad),
         Close(note="ok"),
         version=case["version"],
-        now=noon - timedelta(days=2),
+        now=noon - timedelta(days=closed_days_ago),
     )
     reopened = await run_command(
         runtime.cases,
@@ -273,7 +276,7 @@ async def test_a_case_decided_on_several_days_counts_once_in_a_period(client: Ap
         Scope(None),
         Reopen(reason="not corrected"),
         version=closed.version,
-        now=noon - timedelta(days=1),
+        now=noon - timedelta(days=reopened_days_ago),
     )
     again = await command(
         client,
@@ -294,6 +297,12 @@ async def test_a_case_decided_on_several_days_counts_once_in_a_period(client: Ap
     )
     await command(client, people.leader, again, "close", note="ok")
     await aggregates.refresh()
+    return people, case, today
+
+
+async def test_a_case_decided_on_several_days_counts_once_in_a_period(client: AppClient) -> None:
+    # Closed two days ago, reopened yesterday (rework), closed again today.
+    people, case, today = await _closed_reopened_closed(client, 2, 1)
     (facts,) = await case_facts([case["id"]])
     for first, days in ((-2, 3), (-2, 1), (-1, 1), (-1, 2), (0, 1)):
         start = _day(today + timedelta(days=first))[0]
@@ -336,51 +345,8 @@ async def _assert_trend_is_per_month(first: date, months: int, squad: int) -> No
 
 
 async def test_the_trend_counts_each_month_as_its_own_period(client: AppClient) -> None:
-    runtime: Runtime = client.app.state.runtime
-    people = Officers(client)
-    await people.start()
-    case = await people.to_review()
-    today = _today()
-    noon = datetime(today.year, today.month, today.day, 12, tzinfo=SHANGHAI)
-    leader = Actor(people.leader["user"]["id"], Role.squad_leader, people.squad)
-    supervisor = Actor(people.supervisor["user"]["id"], Role.supervisor)
     # Closed and reopened (rework) last month, closed again this month: a review in each.
-    closed = await run_command(
-        runtime.cases,
-        case["id"],
-        leader,
-        Scope(people.squad),
-        Close(note="ok"),
-        version=case["version"],
-        now=noon - timedelta(days=40),
-    )
-    await run_command(
-        runtime.cases,
-        case["id"],
-        supervisor,
-        Scope(None),
-        Reopen(reason="not corrected"),
-        version=closed.version,
-        now=noon - timedelta(days=39),
-    )
-    again = await command(
-        client,
-        people.officer,
-        (await client.get(f"/api/v1/cases/{case['id']}", headers=bearer(people.officer))).json(),
-        "accept",
-    )
-    shot = await photo(client, people.officer, again)
-    again = await command(
-        client,
-        people.officer,
-        again,
-        "verify",
-        outcome="corrected_on_site",
-        location=JIANGCHUAN_POINT,
-        evidence_ids=[shot],
-    )
-    await command(client, people.leader, again, "close", note="ok")
-    await aggregates.refresh()
+    people, _, today = await _closed_reopened_closed(client, 40, 39)
     await _assert_trend_is_per_month(today - timedelta(days=70), 4, people.squad)
     trend = await client.get(
         f"/api/v1/stats/trend?end={today:%Y-%m}&months=3&squad_id={people.squad}",
