@@ -18,7 +18,6 @@ squad leader; the goal is p99 ≤ 100 ms for every endpoint, and a weekly hotspo
 from __future__ import annotations
 
 import argparse
-import asyncio
 import importlib
 import math
 import os
@@ -37,8 +36,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.harness import offsite, serve, wait_up
-from offsite import devstack
+from benchmarks.harness import on_bench_stack, serve, wait_up
 
 if TYPE_CHECKING:
     from api.security import Principal
@@ -569,16 +567,7 @@ def main() -> None:
     parser.add_argument("--budget", type=float, default=30.0, help="seconds per route and role")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each refresh timed")
     args = parser.parse_args()
-    stack = devstack.Stack(ROOT / ".data", "bench")
-    info = stack.up()
-    env = {**os.environ, **info.env, "OFFSITE_LOG_LEVEL": "WARNING", "OFFSITE_ENV": "bench"}
-    os.environ.update(env)
-    try:
-        offsite(env, "migrate")
-        offsite(env, "seed")
-        asyncio.run(run(args))
-    finally:
-        stack.stop_started()  # what ran before is someone else's
+    on_bench_stack(lambda: run(args))
 
 
 if __name__ == "__main__":

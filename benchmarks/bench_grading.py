@@ -16,8 +16,6 @@ violation (a tenth of those self-corrected). Times, in the same run:
 from __future__ import annotations
 
 import argparse
-import asyncio
-import os
 import sys
 import time
 from datetime import UTC, datetime
@@ -26,8 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.harness import offsite
-from offsite import devstack
+from benchmarks.harness import on_bench_stack
 
 FIRST_CASE = 20_000_001  # clear of bench_cases.py's ids
 ESTABLISHED = ("corrected_on_site", "rectification_ordered", "case_filed", "self_corrected")
@@ -155,16 +152,7 @@ def main() -> None:
         "--fresh", action="store_true", default=True, help="reset grades before the first run"
     )
     args = parser.parse_args()
-    stack = devstack.Stack(ROOT / ".data", "bench")
-    info = stack.up()
-    env = {**os.environ, **info.env, "OFFSITE_LOG_LEVEL": "WARNING", "OFFSITE_ENV": "bench"}
-    os.environ.update(env)
-    try:
-        offsite(env, "migrate")
-        offsite(env, "seed")
-        asyncio.run(run(args))
-    finally:
-        stack.stop_started()  # what ran before is someone else's
+    on_bench_stack(lambda: run(args))
 
 
 if __name__ == "__main__":

@@ -1,12 +1,17 @@
-"""What the service benchmarks share: the CLI in a child process, a granian server of an
-app factory, and waiting for it to answer."""
+"""What the service benchmarks share: the CLI in a child process, the ``bench`` profile's
+services migrated and seeded around a run, a granian server of an app factory, and
+waiting for it to answer."""
 
 from __future__ import annotations
 
+import asyncio
+import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Coroutine
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -22,6 +27,24 @@ def offsite(env: dict[str, str], *args: str) -> None:
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
     )
+
+
+def on_bench_stack(run: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    """Start the ``bench`` profile's services (their data kept between runs), migrate and
+    seed them, and run ``run()`` with their settings in the environment; then stop what
+    this started (services that ran before are someone else's)."""
+    from offsite import devstack
+
+    stack = devstack.Stack(ROOT / ".data", "bench")
+    info = stack.up()
+    env = {**os.environ, **info.env, "OFFSITE_LOG_LEVEL": "WARNING", "OFFSITE_ENV": "bench"}
+    os.environ.update(env)
+    try:
+        offsite(env, "migrate")
+        offsite(env, "seed")
+        asyncio.run(run())
+    finally:
+        stack.stop_started()
 
 
 def serve(env: dict[str, str], target: str, port: int) -> subprocess.Popen[bytes]:
